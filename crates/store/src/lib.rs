@@ -1,0 +1,65 @@
+//! Leadline's local store: one tenant's slice of the CRM in SQLite.
+//!
+//! Owns the database file: applies `migrations/` on open ([`migrate`]), gives typed
+//! repositories for every table the client holds ([`repo`]), the seed's sample queries as
+//! functions ([`queries`]), lead search and caller lookup, and the agent's actions
+//! ([`actions`]) which write the change, its activity and its outbox mutation in one
+//! transaction.
+//!
+//! Invariants: foreign keys are on; the database is in WAL mode when it is a file; no secret
+//! (password, token) is ever written here.
+
+pub mod actions;
+pub mod demo;
+mod error;
+pub mod migrate;
+pub mod model;
+pub mod phone;
+pub mod queries;
+pub mod repo;
+mod time;
+
+pub use error::{Result, Rule, StoreError};
+pub use time::Timestamp;
+
+use rusqlite::Connection;
+use std::path::Path;
+use std::time::Duration;
+
+/// An open local database with the client schema applied.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Store::init(conn)
+    }
+
+    /// An in-memory database (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate::apply(&mut conn, &[migrate::SCHEMA, migrate::CLIENT])?;
+        Ok(Store { conn })
+    }
+
+    /// The connection, for reads.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The connection, for writes that manage their own transaction.
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}

@@ -1,0 +1,146 @@
+//! The migration runner.
+//!
+//! Migrations are the SQL files under `migrations/`, embedded at build time. Each applies in
+//! its own transaction together with its row in `schema_migrations`, so a crash leaves the
+//! database at a migration boundary. Applying is idempotent. A database that records a version
+//! this build does not know was written by a newer Leadline: it is refused before anything is
+//! changed.
+
+use crate::error::{Result, StoreError};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// One embedded SQL migration.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Version number; unique across all migration folders.
+    pub version: i64,
+    /// File name, for messages.
+    pub name: &'static str,
+    /// The SQL.
+    pub sql: &'static str,
+}
+
+macro_rules! migration {
+    ($version:literal, $dir:literal, $name:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../../../migrations/", $dir, "/", $name)),
+        }
+    };
+}
+
+/// The CRM seed schema, in the seed's migration order (shared by client and server).
+pub const SCHEMA: &[Migration] = &[
+    migration!(1, "schema", "0001_tenants.sql"),
+    migration!(2, "schema", "0002_users.sql"),
+    migration!(3, "schema", "0003_permissions.sql"),
+    migration!(4, "schema", "0004_lead_statuses.sql"),
+    migration!(5, "schema", "0005_leads.sql"),
+    migration!(6, "schema", "0006_lead_activities.sql"),
+    migration!(7, "schema", "0007_agent_sip_credentials.sql"),
+    migration!(8, "schema", "0008_call_dispositions.sql"),
+    migration!(9, "schema", "0009_calls.sql"),
+    migration!(10, "schema", "0010_audit_logs.sql"),
+];
+
+/// The desktop client's own tables, applied after [`SCHEMA`].
+pub const CLIENT: &[Migration] = &[
+    migration!(100, "client", "0100_client_profile.sql"),
+    migration!(101, "client", "0101_outbox.sql"),
+    migration!(102, "client", "0102_sync_cursors.sql"),
+    migration!(103, "client", "0103_leads_fts.sql"),
+    migration!(104, "client", "0104_lead_phones.sql"),
+    migration!(105, "client", "0105_client_indexes.sql"),
+];
+
+const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now'))
+)";
+
+/// Applies every migration of `sets` not yet applied, in order. Returns how many were applied.
+pub fn apply(conn: &mut Connection, sets: &[&[Migration]]) -> Result<usize> {
+    let known: Vec<&Migration> = sets.iter().flat_map(|set| set.iter()).collect();
+    refuse_newer(conn, &known)?;
+    conn.execute_batch(BOOKKEEPING)?;
+    let mut applied = 0;
+    for migration in known {
+        let tx = conn.transaction()?;
+        let done: Option<i64> = tx
+            .query_row(
+                "SELECT version FROM schema_migrations WHERE version = ?1",
+                [migration.version],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if done.is_some() {
+            continue;
+        }
+        let fail = |source| StoreError::Migration {
+            version: migration.version,
+            name: migration.name,
+            source,
+        };
+        tx.execute_batch(migration.sql).map_err(fail)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
+            params![migration.version, migration.name],
+        )
+        .map_err(fail)?;
+        tx.commit()?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// Errors with [`StoreError::NewerDatabase`] if the file records a version not in `known`.
+fn refuse_newer(conn: &Connection, known: &[&Migration]) -> Result<()> {
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_table {
+        return Ok(());
+    }
+    let mut stmt = conn.prepare("SELECT version FROM schema_migrations ORDER BY version")?;
+    let versions = stmt.query_map([], |row| row.get::<_, i64>(0))?;
+    let known_max = known.iter().map(|m| m.version).max().unwrap_or(0);
+    for version in versions {
+        let version = version?;
+        if !known.iter().any(|m| m.version == version) {
+            return Err(StoreError::NewerDatabase {
+                found: version.max(known_max + 1),
+                known: known_max,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sql_file_is_embedded_once() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
+        for (dir, set) in [("schema", SCHEMA), ("client", CLIENT)] {
+            let mut on_disk: Vec<String> = std::fs::read_dir(format!("{root}/{dir}"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".sql"))
+                .collect();
+            on_disk.sort();
+            let embedded: Vec<String> = set.iter().map(|m| m.name.to_owned()).collect();
+            assert_eq!(on_disk, embedded, "migrations/{dir} and the embedded list differ");
+            for m in set {
+                assert!(m.name.starts_with(&format!("{:04}_", m.version)), "{}", m.name);
+            }
+        }
+    }
+}
