@@ -169,25 +169,26 @@ pub fn lookup(
     Ok(suffix)
 }
 
-/// Leads whose national or international number starts with `digits` (phone search).
-pub fn with_digit_prefix(
-    conn: &Connection,
-    tenant: TenantId,
-    digits: &str,
-    limit: i64,
-) -> Result<Vec<LeadId>> {
+/// Leads whose national or international number starts with `digits`, or whose number ends
+/// with them (phone search: agents type the start of a number or its last digits).
+pub fn with_digits(conn: &Connection, tenant: TenantId, digits: &str, limit: i64) -> Result<Vec<LeadId>> {
     let (low, high) = prefix_range(digits);
     let (plus_low, plus_high) = prefix_range(&format!("+{digits}"));
+    let reversed: String = digits.chars().rev().collect();
+    let (rev_low, rev_high) = prefix_range(&reversed);
     let mut stmt = conn.prepare_cached(
         "SELECT lead_id FROM lead_phones WHERE tenant_id = ?1 AND national_digits >= ?2 AND national_digits < ?3 \
          UNION \
          SELECT lead_id FROM lead_phones WHERE tenant_id = ?1 AND e164 >= ?4 AND e164 < ?5 \
-         LIMIT ?6",
+         UNION \
+         SELECT lead_id FROM lead_phones WHERE tenant_id = ?1 AND reversed_digits >= ?6 AND reversed_digits < ?7 \
+         LIMIT ?8",
     )?;
     let ids = stmt
-        .query_map(params![tenant, low, high, plus_low, plus_high, limit], |row| {
-            row.get(0)
-        })?
+        .query_map(
+            params![tenant, low, high, plus_low, plus_high, rev_low, rev_high, limit],
+            |row| row.get(0),
+        )?
         .collect::<rusqlite::Result<_>>()?;
     Ok(ids)
 }

@@ -90,10 +90,13 @@ mod tests {
 
     #[test]
     fn the_day_is_the_tenants_not_utcs() {
-        // 02:30 UTC on 10 March is still 9 March in New York (UTC-5).
+        // 02:30 UTC on 10 March is still 9 March in New York (EDT, UTC-4, since 8 March).
         let (start, end) = local_day_bounds("America/New_York", at("2026-03-10 02:30:00")).unwrap();
-        assert_eq!(start.to_string(), "2026-03-09 05:00:00");
-        assert_eq!(end.to_string(), "2026-03-10 05:00:00");
+        assert_eq!(start.to_string(), "2026-03-09 04:00:00");
+        assert_eq!(end.to_string(), "2026-03-10 04:00:00");
+        // In winter New York is UTC-5.
+        let (start, _) = local_day_bounds("America/New_York", at("2026-01-15 03:00:00")).unwrap();
+        assert_eq!(start.to_string(), "2026-01-14 05:00:00");
         // DST begins 8 March 2026 in New York: that day has 23 hours.
         let (start, end) = local_day_bounds("America/New_York", at("2026-03-08 12:00:00")).unwrap();
         assert_eq!(end.unix() - start.unix(), 23 * 3600);

@@ -38,7 +38,7 @@ pub fn search_leads(conn: &Connection, tenant: TenantId, input: &str, limit: usi
     let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut found: Vec<LeadCard> = Vec::new();
     if let Some(digits) = phone_digits(input) {
-        for id in phone::with_digit_prefix(conn, tenant, &digits, limit_sql)? {
+        for id in phone::with_digits(conn, tenant, &digits, limit_sql)? {
             found.push(lead_card(conn, tenant, id)?);
         }
     }

@@ -1,0 +1,413 @@
+//! The seed's sample queries, search, caller lookup and the outbox, on a real demo tenant.
+
+#![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
+
+use leadline_store::actions::{Actor, NewCall, NewLead};
+use leadline_store::demo::{self, DemoSize};
+use leadline_store::model::{
+    ActivityType, Direction, DispositionId, EntityType, LeadId, MutationKind, OutboxState, Role, TenantId,
+};
+use leadline_store::phone::{MatchKind, Region};
+use leadline_store::queries::{self, BoardCursor};
+use leadline_store::repo::{self, outbox, profile};
+use leadline_store::{Store, Timestamp};
+
+fn now() -> Timestamp {
+    Timestamp::parse("2026-03-10 15:00:00").unwrap()
+}
+
+fn demo_store(leads: usize) -> (Store, Actor) {
+    let mut store = Store::open_in_memory().unwrap();
+    let size = DemoSize {
+        leads,
+        activities_per_lead: 4,
+        called_percent: 60,
+    };
+    let tenant = demo::seed(store.conn_mut(), "Demo Co", "demo", size, 7, now()).unwrap();
+    let saved = profile::Profile {
+        tenant_id: tenant.tenant_id,
+        user_id: tenant.agent_id,
+        server_url: None,
+        default_region: Region::US,
+    };
+    profile::save(store.conn(), &saved, now()).unwrap();
+    let actor = store.actor().unwrap();
+    assert_eq!(actor.role, Role::SalesAgent);
+    (store, actor)
+}
+
+fn add_lead(store: &mut Store, actor: &Actor, name: &str, company: &str, email: &str, phone: &str) -> LeadId {
+    let new = NewLead {
+        name: name.into(),
+        company_name: Some(company.into()),
+        email: Some(email.into()),
+        phone: Some(phone.into()),
+        ..NewLead::default()
+    };
+    store.create_lead(actor, new, Region::US, now()).unwrap().id
+}
+
+#[test]
+fn kanban_board_orders_statuses_and_pages_columns_newest_first() {
+    let (store, actor) = demo_store(600);
+    let board = queries::board(store.conn(), actor.tenant_id, 25).unwrap();
+    let orders: Vec<i64> = board.columns.iter().map(|c| c.status.sort_order).collect();
+    assert!(orders.windows(2).all(|w| w[0] <= w[1]), "{orders:?}");
+    assert_eq!(board.columns.iter().map(|c| c.total).sum::<i64>(), 600);
+    let busiest = board.columns.iter().max_by_key(|c| c.total).unwrap();
+    assert!(busiest.total > 25 && busiest.next.is_some());
+    // Walk the whole column page by page: every lead once, newest first.
+    let mut seen = Vec::new();
+    let mut cursor: Option<BoardCursor> = None;
+    loop {
+        let (cards, next) =
+            queries::board_column(store.conn(), actor.tenant_id, busiest.status.id, cursor, 25).unwrap();
+        for card in &cards {
+            assert_eq!(card.status_name, busiest.status.name);
+            assert_eq!(card.status_color, busiest.status.color);
+            if card.lead.assigned_to_user_id.is_some() {
+                assert!(card.assigned_to_name.is_some());
+            }
+        }
+        seen.extend(cards.into_iter().map(|c| (c.lead.created_at, c.lead.id)));
+        match next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len() as i64, busiest.total);
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "not newest first");
+}
+
+#[test]
+fn timeline_is_newest_first_with_user_names_and_new_notes_on_top() {
+    let (mut store, actor) = demo_store(50);
+    let lead = queries::board(store.conn(), actor.tenant_id, 1).unwrap().columns[0].leads[0]
+        .lead
+        .id;
+    let note = store
+        .add_note(&actor, lead, "Customer interested in enterprise plan", now())
+        .unwrap();
+    assert!(note.id.0 < 0, "a local activity has a local id");
+    let timeline = queries::timeline(store.conn(), actor.tenant_id, lead, 100).unwrap();
+    assert_eq!(timeline[0].activity.id, note.id);
+    assert_eq!(timeline[0].activity.kind, ActivityType::Note);
+    assert_eq!(timeline[0].user_name, "Sam Ortega");
+    let times: Vec<_> = timeline.iter().map(|e| e.activity.created_at).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[test]
+fn todays_calls_use_the_tenants_timezone() {
+    let (mut store, actor) = demo_store(20);
+    store
+        .conn()
+        .execute("UPDATE tenants SET timezone = 'America/New_York'", [])
+        .unwrap();
+    let at = |text: &str| Timestamp::parse(text).unwrap();
+    // 10 March 04:30 UTC is 9 March 23:30 in New York: yesterday there.
+    let late_yesterday = NewCall {
+        direction: Direction::Inbound,
+        from_number: "+1 212 555 0101".into(),
+        to_number: "1001".into(),
+        started_at: at("2026-03-10 03:30:00"),
+        pbx_call_id: None,
+        lead_id: None,
+    };
+    let this_morning = NewCall {
+        started_at: at("2026-03-10 13:00:00"),
+        ..late_yesterday.clone()
+    };
+    let a = store.start_call(&actor, late_yesterday, Region::US).unwrap();
+    let b = store.start_call(&actor, this_morning, Region::US).unwrap();
+    let today = queries::calls_today(store.conn(), actor.tenant_id, "America/New_York", now()).unwrap();
+    let ids: Vec<_> = today.iter().map(|c| c.call.id).collect();
+    assert!(ids.contains(&b.id) && !ids.contains(&a.id), "{ids:?}");
+    let starts: Vec<_> = today.iter().map(|c| c.call.started_at).collect();
+    assert!(starts.windows(2).all(|w| w[0] >= w[1]));
+    assert!(today.iter().all(|c| !c.agent_name.is_empty()));
+}
+
+#[test]
+fn upcoming_followups_are_mine_in_open_statuses_soonest_first() {
+    let (store, actor) = demo_store(400);
+    let list = queries::upcoming_followups(store.conn(), actor.tenant_id, actor.user_id, now(), 500).unwrap();
+    assert!(!list.is_empty());
+    let statuses = repo::statuses_in_order(store.conn(), actor.tenant_id).unwrap();
+    for card in &list {
+        assert_eq!(card.lead.assigned_to_user_id, Some(actor.user_id));
+        assert!(card.lead.next_followup_at.unwrap() >= now());
+        let status = statuses
+            .iter()
+            .find(|s| s.id == card.lead.lead_status_id)
+            .unwrap();
+        assert!(!status.is_closed);
+    }
+    let times: Vec<_> = list.iter().map(|c| c.lead.next_followup_at).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn tenant_statistics_match_direct_counts() {
+    let (store, actor) = demo_store(300);
+    let stats = queries::tenant_stats(store.conn(), actor.tenant_id, now()).unwrap();
+    let count = |sql: &str| -> i64 { store.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(stats.tenant_name, "Demo Co");
+    assert_eq!(stats.total_users, 6);
+    assert_eq!(stats.total_leads, 300);
+    assert_eq!(
+        stats.open_leads,
+        count(
+            "SELECT count(*) FROM leads l JOIN lead_statuses s ON s.id = l.lead_status_id WHERE s.is_closed = 0"
+        )
+    );
+    assert_eq!(
+        stats.total_calls,
+        count("SELECT count(*) FROM calls WHERE started_at >= '2026-02-08'")
+    );
+    assert!(stats.total_calls > 0);
+    assert!(queries::tenant_stats(store.conn(), TenantId(999), now()).is_err());
+}
+
+#[test]
+fn search_is_prefix_case_and_accent_insensitive_over_every_field() {
+    let (mut store, actor) = demo_store(200);
+    let id = add_lead(
+        &mut store,
+        &actor,
+        "Zoë Ærøskøbing-Müller",
+        "Überwald Brauerei",
+        "zoe.m@uberwald.example",
+        "+1 (555) 010-2030",
+    );
+    let finds = |store: &Store, q: &str| -> bool {
+        queries::search_leads(store.conn(), actor.tenant_id, q, 50)
+            .unwrap()
+            .iter()
+            .any(|c| c.lead.id == id)
+    };
+    for query in [
+        "zoë",
+        "ZOE",
+        "Zo",
+        "mül",
+        "muller",
+        "ærøsk",
+        "überw",
+        "uberwald brau",
+        "zoe.m@uber",
+        "555010",
+        "(555) 010-20",
+        "+1 555 010",
+        "2030",
+    ] {
+        assert!(finds(&store, query), "{query:?} did not find the lead");
+    }
+    for query in ["zoey", "brauhaus", "555011"] {
+        assert!(!finds(&store, query), "{query:?} found the lead");
+    }
+    // Hostile input is plain text, never an FTS5 syntax error.
+    for query in [
+        "\"",
+        "*",
+        "NEAR(",
+        "a OR",
+        "-",
+        "'; DROP TABLE leads; --",
+        "^",
+        "",
+    ] {
+        queries::search_leads(store.conn(), actor.tenant_id, query, 50).unwrap();
+    }
+    // Renaming updates the index.
+    store
+        .conn()
+        .execute("UPDATE leads SET name = 'Renamed Person' WHERE id = ?1", [id.0])
+        .unwrap();
+    assert!(!finds(&store, "ærøsk") && finds(&store, "renamed"));
+}
+
+#[test]
+fn caller_lookup_reads_any_common_format() {
+    let (mut store, actor) = demo_store(100);
+    let us = add_lead(
+        &mut store,
+        &actor,
+        "Ann Caller",
+        "Acme",
+        "ann@acme.example",
+        "(555) 010-2030",
+    );
+    let uk = add_lead(
+        &mut store,
+        &actor,
+        "Ben Brit",
+        "Brit Ltd",
+        "ben@brit.example",
+        "+44 20 7946 0958",
+    );
+    let look = |store: &Store, number: &str| {
+        queries::caller_lookup(store.conn(), actor.tenant_id, number, Region::US).unwrap()
+    };
+    for number in [
+        "+1 (555) 010-2030",
+        "+15550102030",
+        "555-010-2030",
+        "1 555 010 2030",
+        "tel:+1-555-010-2030",
+    ] {
+        let found = look(&store, number);
+        assert_eq!(
+            found.first().map(|m| (m.lead.lead.id, m.matched)),
+            Some((us, MatchKind::Exact)),
+            "{number}"
+        );
+    }
+    for number in ["0044 20 7946 0958", "+442079460958", "011 44 20 7946 0958"] {
+        let found = look(&store, number);
+        assert_eq!(
+            found.first().map(|m| (m.lead.lead.id, m.matched)),
+            Some((uk, MatchKind::Exact)),
+            "{number}"
+        );
+    }
+    // A UK tenant reads the national form.
+    let found = queries::caller_lookup(
+        store.conn(),
+        actor.tenant_id,
+        "020 7946 0958",
+        Region::parse("GB").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(found.first().map(|m| m.lead.lead.id), Some(uk));
+    // Trailing digits still match when the country code is wrong or missing.
+    let found = look(&store, "+49 555 010 2030");
+    assert_eq!(
+        found.first().map(|m| (m.lead.lead.id, m.matched)),
+        Some((us, MatchKind::Suffix))
+    );
+    for number in ["", "anonymous", "2030", "+1 (555) 010-9999"] {
+        assert!(
+            look(&store, number).iter().all(|m| m.lead.lead.id != us),
+            "{number}"
+        );
+    }
+}
+
+#[test]
+fn every_agent_write_lands_in_the_outbox_in_the_same_transaction() {
+    let (mut store, actor) = demo_store(10);
+    let lead = add_lead(
+        &mut store,
+        &actor,
+        "Out Box",
+        "Co",
+        "o@b.example",
+        "+1 212 555 0177",
+    );
+    store.add_note(&actor, lead, "first", now()).unwrap();
+    let soon = Timestamp::from_unix(now().unix() + 86_400);
+    store
+        .schedule_followup(&actor, lead, soon, Some("call back"), now())
+        .unwrap();
+    let call = store
+        .start_call(
+            &actor,
+            NewCall {
+                direction: Direction::Outbound,
+                from_number: "1001".into(),
+                to_number: "212-555-0177".into(),
+                started_at: now(),
+                pbx_call_id: Some("abc@pbx".into()),
+                lead_id: None,
+            },
+            Region::US,
+        )
+        .unwrap();
+    assert_eq!(call.related_id, Some(lead.0), "the call found its lead by number");
+    store
+        .end_call(&actor, call.id, Timestamp::from_unix(now().unix() + 95))
+        .unwrap();
+    let answered = DispositionId(
+        repo::dispositions_in_order(store.conn(), actor.tenant_id).unwrap()[0]
+            .id
+            .0,
+    );
+    store.close_call(&actor, call.id, answered, None, now()).unwrap();
+    let kinds: Vec<MutationKind> = outbox::all(store.conn())
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            MutationKind::LeadCreate,
+            MutationKind::ActivityCreate,
+            MutationKind::LeadFollowup,
+            MutationKind::CallCreate,
+            MutationKind::CallUpdate,
+            MutationKind::CallClose,
+        ]
+    );
+    let timeline = queries::timeline(store.conn(), actor.tenant_id, lead, 10).unwrap();
+    let call_activity = timeline
+        .iter()
+        .find(|e| e.activity.kind == ActivityType::Call)
+        .unwrap();
+    let payload = &call_activity.activity.payload.as_ref().unwrap().0;
+    assert_eq!(payload["duration"], 95);
+    assert_eq!(payload["outcome"], "Answered");
+    // Applied leaves, rejected stays with the reason.
+    let entries = outbox::pending(store.conn(), 100).unwrap();
+    assert!(outbox::applied(store.conn(), &entries[0].mutation_id).unwrap());
+    assert!(outbox::rejected(store.conn(), &entries[1].mutation_id, "lead was deleted").unwrap());
+    assert_eq!(outbox::count(store.conn(), OutboxState::Pending).unwrap(), 4);
+    let rejected = outbox::find(store.conn(), &entries[1].mutation_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (rejected.state, rejected.last_error.as_deref()),
+        (OutboxState::Rejected, Some("lead was deleted"))
+    );
+    assert_eq!(rejected.entity_type, EntityType::LeadActivity);
+}
+
+#[test]
+fn a_failed_action_writes_nothing() {
+    let (mut store, actor) = demo_store(10);
+    let before: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM lead_activities", [], |r| r.get(0))
+        .unwrap();
+    let err = store
+        .add_note(&actor, LeadId(999_999), "lost?", now())
+        .unwrap_err();
+    assert!(err.to_string().contains("not found"), "{err}");
+    let bad = NewLead {
+        name: "  ".into(),
+        ..NewLead::default()
+    };
+    assert!(store.create_lead(&actor, bad, Region::US, now()).is_err());
+    let after: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM lead_activities", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(before, after);
+    assert_eq!(outbox::all(store.conn()).unwrap().len(), 0);
+}
+
+#[test]
+fn no_secret_column_holds_anything_on_the_client() {
+    let (store, _) = demo_store(10);
+    let secrets: i64 = store
+        .conn()
+        .query_row(
+            "SELECT (SELECT count(*) FROM users WHERE password <> '') + \
+                    (SELECT count(*) FROM agent_sip_credentials WHERE sip_password <> '')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(secrets, 0);
+}
