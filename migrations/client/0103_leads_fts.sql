@@ -7,7 +7,7 @@ CREATE VIRTUAL TABLE leads_fts USING fts5 (
     content = '',
     contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '1 2 3'
+    prefix = '2 3'
 );
 
 CREATE TRIGGER leads_fts_insert AFTER INSERT ON leads
@@ -19,6 +19,8 @@ BEGIN
 END;
 
 CREATE TRIGGER leads_fts_update AFTER UPDATE OF name, company_name, email, phone ON leads
+WHEN OLD.name IS NOT NEW.name OR OLD.company_name IS NOT NEW.company_name
+  OR OLD.email IS NOT NEW.email OR OLD.phone IS NOT NEW.phone
 BEGIN
     DELETE FROM leads_fts WHERE rowid = OLD.id;
     INSERT INTO leads_fts (rowid, name, company_name, email, phone_digits)

@@ -1,1 +1,159 @@
-//! placeholder
+//! Leadline's runtime: the one API the desktop app and the CLI both speak.
+//!
+//! A [`Handle`] owns the agent's profile directory: the local store, and (as calling and sync
+//! arrive) the SIP, media and sync drivers. Commands are methods on the handle; every error
+//! reaching a UI is a [`CoreError`] that serializes as `{kind, message}` and never carries a
+//! secret. The handle is cheap to clone and safe to share between threads.
+//!
+//! With no tenant server configured the profile is the built-in demo tenant, seeded into the
+//! local store on first open.
+
+mod error;
+mod session;
+
+pub use error::CoreError;
+pub use leadline_store as store;
+pub use session::Session;
+
+use leadline_store::demo::{self, DemoSize};
+use leadline_store::model::{LeadId, LeadStatusId, Permission};
+use leadline_store::phone::Region;
+use leadline_store::queries::{self, Board, BoardCursor, LeadCard, TimelineEntry};
+use leadline_store::repo::profile::{self, Profile};
+use leadline_store::{Store, Timestamp};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The file name of the local database inside the profile directory.
+pub const DATABASE_FILE: &str = "leadline.sqlite3";
+/// Cards per Kanban column page.
+pub const BOARD_PAGE: usize = 50;
+/// Seed of the demo tenant's generator: every install shows the same demo.
+const DEMO_SEED: u64 = 2026;
+
+/// The shared runtime of one profile.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    data_dir: PathBuf,
+    store: Mutex<Store>,
+}
+
+impl Handle {
+    /// Opens the profile in `data_dir` (created if missing). A profile with no tenant server
+    /// gets the demo tenant.
+    pub fn open(data_dir: &Path) -> Result<Handle, CoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| CoreError::DataDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let mut store = Store::open(&data_dir.join(DATABASE_FILE))?;
+        if profile::load(store.conn())?.is_none() {
+            load_demo(&mut store)?;
+        }
+        Ok(Handle {
+            inner: Arc::new(Inner {
+                data_dir: data_dir.to_path_buf(),
+                store: Mutex::new(store),
+            }),
+        })
+    }
+
+    /// The profile directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    fn store(&self) -> Result<MutexGuard<'_, Store>, CoreError> {
+        self.inner.store.lock().map_err(|_| CoreError::Poisoned)
+    }
+
+    /// Who is signed in, to which tenant, and what they may do.
+    pub fn session(&self) -> Result<Session, CoreError> {
+        let store = self.store()?;
+        Session::load(&store)
+    }
+
+    /// The Kanban board, first page of every column.
+    pub fn board(&self) -> Result<Board, CoreError> {
+        let store = self.store()?;
+        let session = Session::load(&store)?;
+        session.require(Permission::LeadsView)?;
+        Ok(queries::board(store.conn(), session.tenant.id, BOARD_PAGE)?)
+    }
+
+    /// The next page of one Kanban column.
+    pub fn board_column(
+        &self,
+        status: LeadStatusId,
+        after: Option<BoardCursor>,
+    ) -> Result<ColumnPage, CoreError> {
+        let store = self.store()?;
+        let session = Session::load(&store)?;
+        session.require(Permission::LeadsView)?;
+        let (leads, next) =
+            queries::board_column(store.conn(), session.tenant.id, status, after, BOARD_PAGE)?;
+        Ok(ColumnPage { leads, next })
+    }
+
+    /// Leads matching what the agent typed.
+    pub fn search(&self, query: &str) -> Result<Vec<LeadCard>, CoreError> {
+        let store = self.store()?;
+        let session = Session::load(&store)?;
+        session.require(Permission::LeadsView)?;
+        Ok(queries::search_leads(store.conn(), session.tenant.id, query, 50)?)
+    }
+
+    /// One lead and its newest activities.
+    pub fn lead(&self, lead: LeadId) -> Result<LeadDetail, CoreError> {
+        let store = self.store()?;
+        let session = Session::load(&store)?;
+        session.require(Permission::LeadsView)?;
+        let card = queries::lead_card(store.conn(), session.tenant.id, lead)?;
+        let timeline = queries::timeline(store.conn(), session.tenant.id, lead, 100)?;
+        Ok(LeadDetail { card, timeline })
+    }
+}
+
+/// A page of a Kanban column.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ColumnPage {
+    /// The cards.
+    pub leads: Vec<LeadCard>,
+    /// Where the next page starts, if any.
+    pub next: Option<BoardCursor>,
+}
+
+/// A lead with its timeline, for the lead panel.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LeadDetail {
+    /// The lead.
+    pub card: LeadCard,
+    /// Its newest activities.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+fn load_demo(store: &mut Store) -> Result<(), CoreError> {
+    let now = Timestamp::now();
+    let tenant = demo::seed(
+        store.conn_mut(),
+        "Northwind Solar (demo)",
+        "demo",
+        DemoSize::default(),
+        DEMO_SEED,
+        now,
+    )?;
+    let demo_profile = Profile {
+        tenant_id: tenant.tenant_id,
+        user_id: tenant.agent_id,
+        server_url: None,
+        default_region: Region::US,
+    };
+    profile::save(store.conn(), &demo_profile, now)?;
+    tracing::info!(tenant = tenant.tenant_id.0, "loaded the built-in demo tenant");
+    Ok(())
+}

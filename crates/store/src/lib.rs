@@ -49,6 +49,9 @@ impl Store {
     fn init(mut conn: Connection) -> Result<Store> {
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A 100,000-lead tenant's hot indexes fit in 64 MiB; the 2 MiB default thrashes.
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         migrate::apply(&mut conn, &[migrate::SCHEMA, migrate::CLIENT])?;
         Ok(Store { conn })
     }

@@ -25,15 +25,17 @@ pub struct TenantStats {
 
 /// The tenant's figures as of `now`.
 pub fn tenant_stats(conn: &Connection, tenant: TenantId, now: Timestamp) -> Result<TenantStats> {
-    let since = Timestamp::from_unix(now.unix() - 30 * 86_400);
+    // DATE(started_at) >= DATE(now - 30 days), written as a range the index can use:
+    // midnight (UTC) of that date.
+    let since = Timestamp::from_unix((now.unix() - 30 * 86_400).div_euclid(86_400) * 86_400);
     let stats = conn
         .prepare_cached(
             "SELECT t.name, \
            (SELECT count(*) FROM users u WHERE u.tenant_id = t.id AND u.is_active = 1), \
            (SELECT count(*) FROM leads l WHERE l.tenant_id = t.id), \
-           (SELECT count(*) FROM leads l JOIN lead_statuses ls ON l.lead_status_id = ls.id \
-             WHERE l.tenant_id = t.id AND ls.is_closed = 0), \
-           (SELECT count(*) FROM calls c WHERE c.tenant_id = t.id AND date(c.started_at) >= date(?2)) \
+           (SELECT count(*) FROM leads l WHERE l.tenant_id = t.id AND l.lead_status_id IN \
+             (SELECT ls.id FROM lead_statuses ls WHERE ls.tenant_id = t.id AND ls.is_closed = 0)), \
+           (SELECT count(*) FROM calls c WHERE c.tenant_id = t.id AND c.started_at >= ?2) \
          FROM tenants t WHERE t.id = ?1",
         )?
         .query_row(params![tenant, since], |row| {

@@ -1,0 +1,55 @@
+//! The core's errors, as a UI shows them.
+
+use leadline_store::StoreError;
+use leadline_store::model::Permission;
+use serde::ser::SerializeStruct;
+use std::path::PathBuf;
+
+/// What a command can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The local store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The profile directory cannot be created or used.
+    #[error("cannot use the profile directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The agent's role lacks a permission.
+    #[error("not allowed: your role lacks the {0} permission")]
+    Forbidden(Permission),
+    /// A previous command panicked while holding the store.
+    #[error("internal error: the local store is unavailable; restart Leadline")]
+    Poisoned,
+}
+
+impl CoreError {
+    /// A stable machine-readable kind for the UI.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CoreError::Store(StoreError::Rule { .. }) => "rule",
+            CoreError::Store(StoreError::NotFound { .. }) => "not_found",
+            CoreError::Store(StoreError::InvalidInput { .. }) => "invalid_input",
+            CoreError::Store(StoreError::Forbidden { .. }) | CoreError::Forbidden(_) => "forbidden",
+            CoreError::Store(StoreError::NewerDatabase { .. }) => "newer_database",
+            CoreError::Store(StoreError::NoProfile) => "no_profile",
+            CoreError::Store(_) => "storage",
+            CoreError::DataDir { .. } => "data_dir",
+            CoreError::Poisoned => "internal",
+        }
+    }
+}
+
+impl serde::Serialize for CoreError {
+    /// `{kind, message}`: what the UI needs, nothing more.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("CoreError", 2)?;
+        out.serialize_field("kind", self.kind())?;
+        out.serialize_field("message", &self.to_string())?;
+        out.end()
+    }
+}

@@ -1,0 +1,49 @@
+//! The desktop shell: opens the window, starts the core on the agent's profile directory and
+//! bridges commands and events. No business logic lives here: each command forwards to the
+//! core [`Handle`] off the UI thread, and errors reach the UI as `{kind, message}`.
+
+mod commands;
+
+use leadline_core::Handle;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tauri::Manager;
+
+/// Environment variable that selects the profile directory (tests, several profiles).
+pub const DATA_DIR_ENV: &str = "LEADLINE_DATA_DIR";
+
+/// Runs the app until its window closes.
+pub fn run() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let app = tauri::Builder::default()
+        .setup(|app| {
+            let data_dir = match std::env::var_os(DATA_DIR_ENV) {
+                Some(dir) => PathBuf::from(dir),
+                None => app.path().app_data_dir()?,
+            };
+            tracing::info!(data_dir = %data_dir.display(), "opening profile");
+            let handle = Handle::open(&data_dir)?;
+            app.manage(handle);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::session,
+            commands::board,
+            commands::board_column,
+            commands::search,
+            commands::lead,
+        ])
+        .run(tauri::generate_context!());
+    match app {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "Leadline could not start");
+            ExitCode::FAILURE
+        }
+    }
+}

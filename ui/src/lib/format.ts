@@ -1,0 +1,49 @@
+// Presentation helpers. Nothing here trusts its input: values come from the tenant's data.
+
+const HEX_COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+
+/** A status color safe to put in a style attribute; anything else becomes neutral grey. */
+export function safeColor(color: string | null | undefined): string {
+  return color && HEX_COLOR.test(color) ? color : "#94A3B8";
+}
+
+/** Cents as money, e.g. 1234567 -> "$12,345.67". */
+export function money(cents: number | null | undefined, currency = "USD"): string {
+  if (cents === null || cents === undefined || !Number.isFinite(cents)) return "";
+  return new Intl.NumberFormat("en-US", { style: "currency", currency }).format(cents / 100);
+}
+
+/** A timestamp as a short local date and time, or "" when absent or unreadable. */
+export function when(iso: string | null | undefined, timeZone?: string): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return new Intl.DateTimeFormat("en-US", {
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZone,
+  }).format(date);
+}
+
+/** One line describing a timeline entry, from its seed-shaped payload. */
+export function describeActivity(type: string, payload: Record<string, unknown> | null): string {
+  const p = payload ?? {};
+  const text = (key: string) => (typeof p[key] === "string" || typeof p[key] === "number" ? String(p[key]) : "");
+  switch (type) {
+    case "status_change":
+      return `Moved from ${text("from_status") || "?"} to ${text("to_status") || "?"}` + (text("note") ? ` — ${text("note")}` : "");
+    case "call": {
+      const seconds = Number(p["duration"]);
+      const duration = Number.isFinite(seconds) ? ` (${Math.floor(seconds / 60)}m ${seconds % 60}s)` : "";
+      return `Call: ${text("outcome") || "no outcome"}${duration}`;
+    }
+    case "note":
+      return text("note");
+    case "followup":
+      return `Follow-up scheduled for ${when(text("followup_at")) || "?"}` + (text("note") ? ` — ${text("note")}` : "");
+    default:
+      return type;
+  }
+}

@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import App from "../src/App.svelte";
+import type { Board, LeadCard, LeadDetail, Session } from "../src/lib/types";
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function card(id: number, name: string, status: number, statusName: string): LeadCard {
+  return {
+    id, lead_status_id: status, assigned_to_user_id: 2, name, company_name: "Acme Labs", email: null,
+    phone: "+1 212 555 0100", source: "Website", score: "hot", estimated_value: 1234567,
+    last_contacted_at: null, next_followup_at: null, created_at: "2026-03-01T10:00:00Z",
+    updated_at: "2026-03-01T10:00:00Z", status_name: statusName, status_color: "#3B82F6",
+    assigned_to_name: "Sam Ortega",
+  };
+}
+
+const session: Session = {
+  user: { id: 2, tenant_id: 1, name: "Sam Ortega", email: "sam@demo.test", role: "sales_agent", is_active: true },
+  tenant: { id: 1, name: "Northwind Solar (demo)", status: "active", timezone: "America/New_York" },
+  role: "sales_agent",
+  permissions: ["leads.view", "leads.manage"],
+  demo: true,
+};
+
+const status = (id: number, name: string, color: string) => ({
+  id, name, color, sort_order: id, is_default: id === 1, is_closed: false, is_won: false, is_lost: false,
+  requires_note: false, requires_followup_date: false,
+});
+
+const board: Board = {
+  columns: [
+    { status: status(1, "New", "#3B82F6"), total: 3, leads: [card(10, "<img src=x onerror=alert(1)>", 1, "New")],
+      next: { created_at: "2026-03-01T10:00:00Z", id: 10 } },
+    { status: status(2, "Won", "javascript:alert(1)"), total: 0, leads: [], next: null },
+  ],
+};
+
+function mockCore(calls: string[]) {
+  mockIPC((cmd, args) => {
+    calls.push(cmd);
+    switch (cmd) {
+      case "session": return session;
+      case "board": return board;
+      case "board_column": {
+        expect(args).toMatchObject({ status: 1, after: { id: 10 } });
+        return { leads: [card(11, "Second Lead", 1, "New"), card(12, "Third Lead", 1, "New")], next: null };
+      }
+      case "lead": {
+        const detail: LeadDetail = {
+          card: card(10, "Müller & Co", 1, "New"),
+          timeline: [{ id: -1, lead_id: 10, user_id: 2, type: "note", payload: { note: "Wants a demo" },
+            created_at: "2026-03-02T10:00:00Z", user_name: "Sam Ortega" }],
+        };
+        return detail;
+      }
+      case "search": return [];
+      default: throw { kind: "not_found", message: `no command ${cmd}` };
+    }
+  });
+}
+
+describe("App", () => {
+  afterEach(async () => {
+    cleanup();
+    await tick();
+    clearMocks();
+  });
+
+  it("shows the tenant's leads by status, hostile names as text", async () => {
+    const calls: string[] = [];
+    mockCore(calls);
+    render(App);
+    await tick(); await tick();
+    expect(screen.getByTestId("tenant-name").textContent).toBe("Northwind Solar (demo)");
+    const columns = screen.getAllByTestId("column");
+    expect(columns.map((c) => c.dataset.status)).toEqual(["New", "Won"]);
+    expect(screen.getByText("<img src=x onerror=alert(1)>")).toBeTruthy();
+    expect(document.querySelector("img")).toBeNull();
+    // An unsafe color never reaches the style attribute.
+    expect(columns[1].innerHTML).not.toContain("javascript");
+    await fireEvent.click(screen.getByText(/Show more/));
+    await tick(); await tick();
+    expect(screen.getAllByTestId("lead-card")).toHaveLength(3);
+    expect(calls).toEqual(["session", "board", "board_column"]);
+  });
+
+  it("opens a lead with its timeline", async () => {
+    mockCore([]);
+    render(App);
+    await tick(); await tick();
+    await fireEvent.click(screen.getAllByTestId("lead-card")[0]);
+    await tick(); await tick();
+    expect(screen.getByTestId("lead-panel").textContent).toContain("Müller & Co");
+    expect(screen.getByTestId("timeline").textContent).toContain("Wants a demo");
+  });
+
+  it("shows a core error as a message", async () => {
+    mockIPC(() => { throw { kind: "storage", message: "database error: disk I/O error" }; });
+    render(App);
+    await tick(); await tick();
+    expect(screen.getByRole("alert").textContent).toBe("database error: disk I/O error");
+  });
+});
