@@ -192,8 +192,9 @@ fn main() {
         std::hint::black_box(queries::tenant_stats(conn, t, now).unwrap());
     });
 
-    // Bulk upsert of pulled pages: 1,000 leads a page, each page one transaction; half the
-    // rows are updates of existing leads, half new leads.
+    // Bulk upsert of pulled pages: 1,000 leads a page, each page one transaction. Half the
+    // rows are new leads; half are changes to existing ones as a pull brings them (a new
+    // status and updated_at; one in seven also renamed, which re-indexes it for search).
     let pages = 40;
     let mut next_id = all.iter().map(|l| l.id.0).max().unwrap_or(0) + 1;
     let mut batches: Vec<Vec<Lead>> = Vec::new();
@@ -201,7 +202,11 @@ fn main() {
         let mut batch = Vec::new();
         for (i, lead) in all.iter().skip(page * 500).take(500).enumerate() {
             let mut changed = lead.clone();
-            changed.name = format!("{} {}", lead.name, i % 7);
+            if i % 7 == 0 {
+                changed.name = format!("{} Jr", lead.name);
+            }
+            changed.lead_status_id = first_board.columns[i % 3].status.id;
+            changed.next_followup_at = Some(now);
             changed.updated_at = Some(now);
             batch.push(changed);
             let mut new = lead.clone();

@@ -366,8 +366,10 @@ pub fn seed(
     let mut leads = Vec::with_capacity(PAGE);
     let mut histories = Vec::with_capacity(PAGE);
     for _ in 0..size.leads {
-        let lead = context.lead(&mut rng, &mut ids);
-        histories.push(context.history(&mut rng, &mut ids, &lead, size));
+        let mut lead = context.lead(&mut rng, &mut ids);
+        let history = context.history(&mut rng, &mut ids, &lead, size);
+        lead.last_contacted_at = history.calls.iter().map(|c| c.started_at).max();
+        histories.push(history);
         leads.push(lead);
         if leads.len() == PAGE {
             write_page(&tx, &mut leads, &mut histories)?;
@@ -495,19 +497,24 @@ impl Context<'_> {
         let mut times: Vec<i64> = (0..count).map(|_| start + rng.random_range(0..span)).collect();
         times.sort_unstable();
         let called = rng.random_range(0..100) < size.called_percent;
+        // Slots i % 4 == 1 carry the status changes.
+        let mut moves = self.status_moves(rng, lead, (times.len() + 2) / 4).into_iter();
         for (i, at) in times.into_iter().enumerate() {
             let at = Timestamp::from_unix(at);
-            let (kind, payload) = match i % 4 {
-                0 if called => self.call(rng, ids, lead, actor, at, &mut history),
-                1 => {
-                    let from = &self.statuses[0].name;
-                    let to = &self.statuses[rng.random_range(1..self.statuses.len())].name;
-                    (
-                        ActivityType::StatusChange,
-                        json!({ "from_status": from, "to_status": to }),
-                    )
+            let step = if i % 4 == 1 { moves.next() } else { None };
+            let (kind, payload) = match (i % 4, step) {
+                (0, _) if called => self.call(rng, ids, lead, actor, at, &mut history),
+                (1, Some((from, to))) => {
+                    let mut payload = json!({ "from_status": from.name, "to_status": to.name });
+                    if to.requires_note {
+                        payload["note"] = json!("Went with a competitor");
+                    }
+                    if to.requires_followup_date {
+                        payload["followup_at"] = json!(lead.next_followup_at);
+                    }
+                    (ActivityType::StatusChange, payload)
                 }
-                2 => (
+                (2, _) => (
                     ActivityType::Followup,
                     json!({ "followup_at": Timestamp::from_unix(at.unix() + 2 * 86_400) }),
                 ),
@@ -533,6 +540,32 @@ impl Context<'_> {
             let _ = self.call(rng, ids, lead, actor, at, &mut history);
         }
         history
+    }
+
+    /// Up to `slots` status changes that lead from the default status to the lead's current one
+    /// through the pipeline (a closed status is reached from an open step).
+    fn status_moves(&self, rng: &mut SmallRng, lead: &Lead, slots: usize) -> Vec<(&LeadStatus, &LeadStatus)> {
+        let current = self
+            .statuses
+            .iter()
+            .position(|s| s.id == lead.lead_status_id)
+            .unwrap_or(0);
+        let open = self.statuses.iter().take_while(|s| !s.is_closed).count().max(1);
+        let mut path: Vec<usize> = if self.statuses[current].is_closed {
+            (0..rng.random_range(1..=open)).chain([current]).collect()
+        } else {
+            (0..=current).collect()
+        };
+        if slots == 0 || path.len() < 2 {
+            return Vec::new();
+        }
+        // Too few slots: keep the first steps and jump from the last kept one to the current.
+        if path.len() - 1 > slots {
+            path.drain(slots..path.len() - 1);
+        }
+        path.windows(2)
+            .map(|w| (&self.statuses[w[0]], &self.statuses[w[1]]))
+            .collect()
     }
 
     fn call(

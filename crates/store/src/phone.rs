@@ -98,7 +98,8 @@ pub fn index_lead(conn: &Connection, lead: &Lead, region: Region) -> Result<()> 
                 "INSERT INTO lead_phones (lead_id, tenant_id, e164, national_digits, reversed_digits) \
                  VALUES (?1, ?2, ?3, ?4, ?5) \
                  ON CONFLICT (lead_id) DO UPDATE SET tenant_id = excluded.tenant_id, e164 = excluded.e164, \
-                 national_digits = excluded.national_digits, reversed_digits = excluded.reversed_digits",
+                 national_digits = excluded.national_digits, reversed_digits = excluded.reversed_digits \
+                 WHERE lead_phones.e164 IS NOT excluded.e164 OR lead_phones.reversed_digits IS NOT excluded.reversed_digits",
             )?
             .execute(params![
                 lead.id,
@@ -170,26 +171,32 @@ pub fn lookup(
 }
 
 /// Leads whose national or international number starts with `digits`, or whose number ends
-/// with them (phone search: agents type the start of a number or its last digits).
+/// with them (phone search: agents type the start of a number or its last digits). Each
+/// range is read on its own index with its own limit, so a short common prefix stays cheap.
 pub fn with_digits(conn: &Connection, tenant: TenantId, digits: &str, limit: i64) -> Result<Vec<LeadId>> {
-    let (low, high) = prefix_range(digits);
-    let (plus_low, plus_high) = prefix_range(&format!("+{digits}"));
     let reversed: String = digits.chars().rev().collect();
-    let (rev_low, rev_high) = prefix_range(&reversed);
-    let mut stmt = conn.prepare_cached(
-        "SELECT lead_id FROM lead_phones WHERE tenant_id = ?1 AND national_digits >= ?2 AND national_digits < ?3 \
-         UNION \
-         SELECT lead_id FROM lead_phones WHERE tenant_id = ?1 AND e164 >= ?4 AND e164 < ?5 \
-         UNION \
-         SELECT lead_id FROM lead_phones WHERE tenant_id = ?1 AND reversed_digits >= ?6 AND reversed_digits < ?7 \
-         LIMIT ?8",
-    )?;
-    let ids = stmt
-        .query_map(
-            params![tenant, low, high, plus_low, plus_high, rev_low, rev_high, limit],
-            |row| row.get(0),
-        )?
-        .collect::<rusqlite::Result<_>>()?;
+    let ranges = [
+        ("national_digits", prefix_range(digits)),
+        ("e164", prefix_range(&format!("+{digits}"))),
+        ("reversed_digits", prefix_range(&reversed)),
+    ];
+    let mut ids: Vec<LeadId> = Vec::new();
+    for (column, (low, high)) in ranges {
+        let sql = format!(
+            "SELECT lead_id FROM lead_phones WHERE tenant_id = ?1 AND {column} >= ?2 AND {column} < ?3 LIMIT ?4"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        for id in stmt.query_map(params![tenant, low, high, limit], |row| row.get(0))? {
+            let id = id?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        if ids.len() as i64 >= limit {
+            break;
+        }
+    }
+    ids.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(ids)
 }
 

@@ -411,3 +411,31 @@ fn no_secret_column_holds_anything_on_the_client() {
         .unwrap();
     assert_eq!(secrets, 0);
 }
+
+#[test]
+fn the_demo_timeline_tells_how_each_lead_reached_its_status() {
+    let (store, actor) = demo_store(300);
+    let statuses = repo::statuses_in_order(store.conn(), actor.tenant_id).unwrap();
+    let mut checked = 0;
+    for lead in repo::list_for_tenant::<leadline_store::model::Lead>(store.conn(), actor.tenant_id).unwrap() {
+        let timeline = queries::timeline(store.conn(), actor.tenant_id, lead.id, 1_000).unwrap();
+        let moves: Vec<_> = timeline
+            .iter()
+            .filter(|e| e.activity.kind == ActivityType::StatusChange)
+            .collect();
+        let Some(latest) = moves.first() else { continue };
+        let current = statuses.iter().find(|s| s.id == lead.lead_status_id).unwrap();
+        let payload = &latest.activity.payload.as_ref().unwrap().0;
+        assert_eq!(payload["to_status"], current.name.as_str(), "lead {}", lead.id);
+        if current.requires_note {
+            assert!(payload["note"].is_string());
+        }
+        let calls = timeline
+            .iter()
+            .filter(|e| e.activity.kind == ActivityType::Call)
+            .count();
+        assert_eq!(calls > 0, lead.last_contacted_at.is_some(), "lead {}", lead.id);
+        checked += 1;
+    }
+    assert!(checked > 50, "only {checked} leads had status changes");
+}

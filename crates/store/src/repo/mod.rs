@@ -29,6 +29,7 @@ use crate::error::{Result, StoreError};
 use crate::model::TenantId;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
+use std::sync::{Mutex, PoisonError};
 
 /// A table whose rows map one to one onto a Rust struct.
 pub trait Table: Sized {
@@ -51,8 +52,14 @@ fn select_sql<T: Table>() -> String {
     format!("SELECT {} FROM {}", T::COLUMNS.join(", "), T::NAME)
 }
 
-/// The `INSERT … ON CONFLICT(id) DO UPDATE` statement for `T`.
-fn upsert_sql<T: Table>() -> String {
+/// The `INSERT … ON CONFLICT(id) DO UPDATE` statement for `T`. A row equal to the stored one
+/// is left alone (no index or trigger work), which is most of a re-pulled page.
+fn upsert_sql<T: Table>() -> &'static str {
+    static BUILT: Mutex<Vec<(&'static str, &'static str)>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, sql)) = built.iter().find(|(table, _)| *table == T::NAME) {
+        return sql;
+    }
     let mut columns: Vec<&str> = T::COLUMNS.to_vec();
     columns.extend_from_slice(T::WITHHELD);
     let values: Vec<String> = (1..=T::COLUMNS.len())
@@ -63,13 +70,22 @@ fn upsert_sql<T: Table>() -> String {
         .iter()
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    format!(
-        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
+    let changed: Vec<String> = T::COLUMNS[1..]
+        .iter()
+        .map(|c| format!("{t}.{c} IS NOT excluded.{c}", t = T::NAME))
+        .collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {} WHERE {}",
         T::NAME,
         columns.join(", "),
         values.join(", "),
-        updates.join(", ")
-    )
+        updates.join(", "),
+        changed.join(" OR ")
+    );
+    // One statement per table, built once for the life of the process.
+    let sql: &'static str = Box::leak(sql.into_boxed_str());
+    built.push((T::NAME, sql));
+    sql
 }
 
 /// The row with this id, or [`StoreError::NotFound`].
@@ -99,7 +115,7 @@ pub fn list_for_tenant<T: Table>(conn: &Connection, tenant: TenantId) -> Result<
 
 /// Inserts or replaces one row by id.
 pub fn upsert<T: Table>(conn: &Connection, row: &T) -> Result<()> {
-    conn.prepare_cached(&upsert_sql::<T>())?
+    conn.prepare_cached(upsert_sql::<T>())?
         .execute(params_from_iter(row.values()))?;
     Ok(())
 }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what Leadline needs to build, run and test on Debian 12 / Ubuntu 22.04+, when it is
+# missing. Idempotent and quick when everything is there.
+#   setup.sh run    what the app needs
+#   setup.sh test   what the whole test suite needs (a superset)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-run}
+
+# System packages: WebKitGTK and friends for the Tauri shell; cmake/ALSA for the audio stack.
+packages=(build-essential pkg-config file cmake libasound2-dev libssl-dev
+  libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev
+  libxdo-dev libayatana-appindicator3-dev librsvg2-dev)
+if [ "$mode" = test ]; then
+  packages+=(xvfb xauth webkit2gtk-driver)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Front-end packages, from the lock file, when it changed.
+if [ ! -f ui/node_modules/.leadline-stamp ] || [ ui/package-lock.json -nt ui/node_modules/.leadline-stamp ]; then
+  echo "setup: installing front-end packages"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  touch ui/node_modules/.leadline-stamp
+fi
+
+# tauri-driver drives the real app over WebDriver in the desktop tests.
+if [ "$mode" = test ]; then
+  if ! tauri-driver --help >/dev/null 2>&1 && ! "$HOME/.cargo/bin/tauri-driver" --help >/dev/null 2>&1; then
+    echo "setup: installing tauri-driver"
+    cargo install tauri-driver --version 2.1.0 --locked --quiet
+  fi
+fi

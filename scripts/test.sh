@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs the whole test suite: formatting and lints, every Rust test,
+# the front-end checks and tests, then the real desktop app under Xvfb over WebDriver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+scripts/setup.sh test
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (headless crates)"
+cargo test --locked -p leadline-store -p leadline-core
+
+step "front end: types, tests, build"
+(cd ui && npm run --silent check && npm test --silent && npm run --silent build)
+
+step "desktop app: build and end-to-end"
+cargo build --locked -p leadline-app --features tauri/custom-protocol
+LEADLINE_APP="$PWD/target/debug/leadline-app" node --test --test-concurrency=1 tests/desktop/

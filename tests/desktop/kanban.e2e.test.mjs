@@ -1,0 +1,84 @@
+// The real desktop app under Xvfb, driven over WebDriver as an agent uses it: it opens on the
+// built-in demo tenant, shows the leads by status, opens a lead with its timeline, and
+// searches. Screenshots go to tests/desktop/out/.
+//
+// Needs: the app built with `--features tauri/custom-protocol` (LEADLINE_APP points to it),
+// Xvfb, tauri-driver and WebKitWebDriver.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Session, startDriver, startXvfb, stop } from "./webdriver.mjs";
+
+const root = resolve(import.meta.dirname, "../..");
+const application = process.env.LEADLINE_APP ?? join(root, "target/debug/leadline-app");
+const out = join(root, "tests/desktop/out");
+const dataDir = mkdtempSync(join(tmpdir(), "leadline-e2e-"));
+let xvfb;
+let driver;
+let session;
+
+before(async () => {
+  mkdirSync(out, { recursive: true });
+  xvfb = await startXvfb();
+  driver = await startDriver({ ...process.env, DISPLAY: xvfb.display, LEADLINE_DATA_DIR: dataDir });
+  session = await Session.create(driver.url, application);
+});
+
+after(async () => {
+  await session?.delete();
+  stop(driver?.child);
+  stop(xvfb?.child);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const DEMO_PIPELINE = ["New", "Contacted", "Qualified", "Callback Scheduled", "Proposal Sent", "Negotiation", "Won", "Lost"];
+
+test("opens on the demo tenant and shows its leads by status", async () => {
+  await session.waitFor(
+    "return document.querySelectorAll('[data-testid=lead-card]').length > 0",
+    "lead cards",
+  );
+  const state = await session.exec(`
+    const columns = [...document.querySelectorAll('[data-testid=column]')];
+    return {
+      tenant: document.querySelector('[data-testid=tenant-name]')?.textContent,
+      agent: document.querySelector('[data-testid=agent-name]')?.textContent,
+      statuses: columns.map((c) => c.dataset.status),
+      totals: columns.map((c) => Number(c.querySelector('[data-testid=column-total]').textContent)),
+      cards: document.querySelectorAll('[data-testid=lead-card]').length,
+      demoBadge: !!document.querySelector('.badge.demo'),
+    };`);
+  assert.equal(state.tenant, "Northwind Solar (demo)");
+  assert.match(state.agent, /Sam Ortega/);
+  assert.ok(state.demoBadge);
+  assert.deepEqual(state.statuses, DEMO_PIPELINE);
+  assert.equal(state.totals.reduce((a, b) => a + b, 0), 400);
+  assert.ok(state.cards >= 8 && state.cards <= 400, `cards: ${state.cards}`);
+  writeFileSync(join(out, "kanban.png"), await session.screenshot());
+});
+
+test("opens a lead with its timeline", async () => {
+  const card = await session.find("[data-testid=lead-card]");
+  const name = await session.exec("return document.querySelector('[data-testid=lead-card] .lead-name').textContent");
+  await session.click(card);
+  const panel = await session.waitFor(
+    "return document.querySelector('[data-testid=lead-panel]')?.textContent",
+    "the lead panel",
+  );
+  assert.ok(panel.includes(name), `panel shows ${name}`);
+  writeFileSync(join(out, "lead-panel.png"), await session.screenshot());
+});
+
+test("finds leads by accent-insensitive prefix and by phone digits", async () => {
+  await session.click(await session.find(".panel .close"));
+  const search = await session.find("input[type=search]");
+  await session.type(search, "mul");
+  const names = await session.waitFor(
+    "const r = [...document.querySelectorAll('[data-testid=search-result] .lead-name')].map((e) => e.textContent); return r.length ? r : null",
+    "search results",
+  );
+  assert.ok(names.some((n) => n.includes("Müller")), `results: ${names.slice(0, 5)}`);
+  writeFileSync(join(out, "search.png"), await session.screenshot());
+});
