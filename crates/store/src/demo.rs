@@ -407,14 +407,14 @@ struct History {
 /// Writes a page of leads, then their history (which refers to them).
 fn write_page(conn: &Connection, leads: &mut Vec<Lead>, histories: &mut Vec<History>) -> Result<()> {
     repo::upsert_leads(conn, leads, Region::US)?;
+    let mut calls = Vec::new();
+    let mut activities = Vec::new();
     for history in histories.drain(..) {
-        for call in &history.calls {
-            repo::upsert(conn, call)?;
-        }
-        for activity in &history.activities {
-            repo::upsert(conn, activity)?;
-        }
+        calls.extend(history.calls);
+        activities.extend(history.activities);
     }
+    repo::upsert_all(conn, &calls)?;
+    repo::upsert_all(conn, &activities)?;
     leads.clear();
     Ok(())
 }

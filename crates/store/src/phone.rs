@@ -8,8 +8,10 @@
 
 use crate::error::Result;
 use crate::model::{Lead, LeadId, TenantId};
+use crate::repo::{self, Table};
 use phonenumber::country;
-use rusqlite::{Connection, params};
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, Row, params};
 use serde::{Serialize, Serializer};
 
 /// An ISO 3166 region, used to read national-format numbers.
@@ -88,33 +90,89 @@ pub fn normalize(raw: &str, region: Region) -> NormalizedPhone {
     }
 }
 
-/// Writes (or clears) the lead's entry in `lead_phones`.
-pub fn index_lead(conn: &Connection, lead: &Lead, region: Region) -> Result<()> {
-    let normalized = lead.phone.as_deref().map(|p| normalize(p, region));
-    match normalized {
-        Some(n) if !n.digits.is_empty() => {
-            let reversed: String = n.significant().chars().rev().collect();
-            conn.prepare_cached(
-                "INSERT INTO lead_phones (lead_id, tenant_id, e164, national_digits, reversed_digits) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (lead_id) DO UPDATE SET tenant_id = excluded.tenant_id, e164 = excluded.e164, \
-                 national_digits = excluded.national_digits, reversed_digits = excluded.reversed_digits \
-                 WHERE lead_phones.e164 IS NOT excluded.e164 OR lead_phones.reversed_digits IS NOT excluded.reversed_digits",
-            )?
-            .execute(params![
-                lead.id,
-                lead.tenant_id,
-                n.e164,
-                n.national_digits,
-                reversed
-            ])?;
+/// A row of `lead_phones`: one lead's number as caller lookup and phone search read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadPhone {
+    /// The lead.
+    pub lead_id: LeadId,
+    /// Its tenant.
+    pub tenant_id: TenantId,
+    /// E.164 form, when the number could be read.
+    pub e164: Option<String>,
+    /// National significant digits, when the number could be read.
+    pub national_digits: Option<String>,
+    /// The significant digits reversed, for trailing-digit matches.
+    pub reversed_digits: String,
+}
+
+impl LeadPhone {
+    /// The entry for a lead, or `None` when it has no digits to index.
+    pub fn of(lead: &Lead, region: Region) -> Option<LeadPhone> {
+        let n = normalize(lead.phone.as_deref()?, region);
+        if n.digits.is_empty() {
+            return None;
         }
-        _ => {
-            conn.prepare_cached("DELETE FROM lead_phones WHERE lead_id = ?1")?
-                .execute([lead.id])?;
+        let reversed_digits = n.significant().chars().rev().collect();
+        Some(LeadPhone {
+            lead_id: lead.id,
+            tenant_id: lead.tenant_id,
+            e164: n.e164,
+            national_digits: n.national_digits,
+            reversed_digits,
+        })
+    }
+}
+
+impl Table for LeadPhone {
+    const NAME: &'static str = "lead_phones";
+    const ENTITY: &'static str = "lead phone";
+    const KEY: &'static str = "lead_id";
+    const COLUMNS: &'static [&'static str] = &[
+        "lead_id",
+        "tenant_id",
+        "e164",
+        "national_digits",
+        "reversed_digits",
+    ];
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(LeadPhone {
+            lead_id: row.get(0)?,
+            tenant_id: row.get(1)?,
+            e164: row.get(2)?,
+            national_digits: row.get(3)?,
+            reversed_digits: row.get(4)?,
+        })
+    }
+
+    fn values(&self) -> Vec<&dyn ToSql> {
+        vec![
+            &self.lead_id,
+            &self.tenant_id,
+            &self.e164,
+            &self.national_digits,
+            &self.reversed_digits,
+        ]
+    }
+}
+
+/// Writes (or clears) the leads' entries in `lead_phones`, in the caller's transaction.
+pub fn index_leads(conn: &Connection, leads: &[Lead], region: Region) -> Result<()> {
+    let mut entries = Vec::with_capacity(leads.len());
+    for lead in leads {
+        match LeadPhone::of(lead, region) {
+            Some(entry) => entries.push(entry),
+            None => {
+                repo::delete::<LeadPhone>(conn, lead.id.0)?;
+            }
         }
     }
-    Ok(())
+    repo::upsert_all(conn, &entries)
+}
+
+/// Writes (or clears) one lead's entry in `lead_phones`.
+pub fn index_lead(conn: &Connection, lead: &Lead, region: Region) -> Result<()> {
+    index_leads(conn, std::slice::from_ref(lead), region)
 }
 
 /// How a lead matched an incoming number.

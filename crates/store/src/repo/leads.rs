@@ -1,6 +1,6 @@
 //! `leads`, kept in step with the caller-lookup index (`lead_phones`).
 
-use super::{Table, upsert};
+use super::{Table, upsert_all};
 use crate::error::Result;
 use crate::model::Lead;
 use crate::phone::{self, Region};
@@ -75,9 +75,6 @@ impl Table for Lead {
 /// Upserts leads (a pulled page, the demo seed) and their phone index entries. The caller
 /// provides the transaction so a page lands whole or not at all.
 pub fn upsert_leads(conn: &Connection, leads: &[Lead], region: Region) -> Result<()> {
-    for lead in leads {
-        upsert(conn, lead)?;
-        phone::index_lead(conn, lead, region)?;
-    }
-    Ok(())
+    upsert_all(conn, leads)?;
+    phone::index_leads(conn, leads, region)
 }
