@@ -8,15 +8,15 @@ scripts/setup.sh test
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "front end: types, tests, build"
+(cd ui && npm run --silent check && npm test --silent && npm run --silent build)
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Rust tests (headless crates)"
+step "Rust tests (headless crates; includes the check that ui/src/lib/bindings.ts is current)"
 cargo test --locked -p leadline-store -p leadline-core
-
-step "front end: types, tests, build"
-(cd ui && npm run --silent check && npm test --silent && npm run --silent build)
 
 step "desktop app: build and end-to-end"
 cargo build --locked -p leadline-app --features tauri/custom-protocol

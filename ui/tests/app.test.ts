@@ -2,13 +2,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import App from "../src/App.svelte";
-import type { Board, LeadCard, LeadDetail, Session } from "../src/lib/types";
+import type { Board, LeadCard, LeadDetail, Session } from "../src/lib/bindings";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function card(id: number, name: string, status: number, statusName: string): LeadCard {
   return {
-    id, lead_status_id: status, assigned_to_user_id: 2, name, company_name: "Acme Labs", email: null,
+    id, tenant_id: 1, lead_status_id: status, assigned_to_user_id: 2, created_by_user_id: 2, name, company_name: "Acme Labs", email: null,
     phone: "+1 212 555 0100", source: "Website", score: "hot", estimated_value: 1234567,
     last_contacted_at: null, next_followup_at: null, created_at: "2026-03-01T10:00:00Z",
     updated_at: "2026-03-01T10:00:00Z", status_name: statusName, status_color: "#3B82F6",
@@ -17,16 +17,18 @@ function card(id: number, name: string, status: number, statusName: string): Lea
 }
 
 const session: Session = {
-  user: { id: 2, tenant_id: 1, name: "Sam Ortega", email: "sam@demo.test", role: "sales_agent", is_active: true },
-  tenant: { id: 1, name: "Northwind Solar (demo)", status: "active", timezone: "America/New_York" },
+  user: { id: 2, tenant_id: 1, name: "Sam Ortega", email: "sam@demo.test", email_verified_at: null, role: "sales_agent",
+    is_active: true, created_at: null, updated_at: null },
+  tenant: { id: 1, name: "Northwind Solar (demo)", status: "active", timezone: "America/New_York", created_at: null,
+    updated_at: null },
   role: "sales_agent",
   permissions: ["leads.view", "leads.manage"],
   demo: true,
 };
 
 const status = (id: number, name: string, color: string) => ({
-  id, name, color, sort_order: id, is_default: id === 1, is_closed: false, is_won: false, is_lost: false,
-  requires_note: false, requires_followup_date: false,
+  id, tenant_id: 1, name, color, sort_order: id, is_default: id === 1, is_closed: false, is_won: false, is_lost: false,
+  requires_note: false, requires_followup_date: false, created_at: null, updated_at: null,
 });
 
 const board: Board = {
@@ -50,7 +52,7 @@ function mockCore(calls: string[]) {
       case "lead": {
         const detail: LeadDetail = {
           card: card(10, "Müller & Co", 1, "New"),
-          timeline: [{ id: -1, lead_id: 10, user_id: 2, type: "note", payload: { note: "Wants a demo" },
+          timeline: [{ id: -1, tenant_id: 1, lead_id: 10, user_id: 2, type: "note", payload: { note: "Wants a demo" },
             created_at: "2026-03-02T10:00:00Z", user_name: "Sam Ortega" }],
         };
         return detail;

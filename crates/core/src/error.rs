@@ -2,7 +2,6 @@
 
 use leadline_store::StoreError;
 use leadline_store::model::Permission;
-use serde::ser::SerializeStruct;
 use std::path::PathBuf;
 
 /// What a command can fail with.
@@ -44,12 +43,27 @@ impl CoreError {
     }
 }
 
+/// A [`CoreError`] as it crosses to a UI: `{kind, message}`, nothing more.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "CoreError")]
+pub struct ErrorPayload {
+    /// Stable machine-readable kind ([`CoreError::kind`]).
+    pub kind: String,
+    /// A sentence for the agent.
+    pub message: String,
+}
+
+impl From<&CoreError> for ErrorPayload {
+    fn from(error: &CoreError) -> Self {
+        ErrorPayload {
+            kind: error.kind().to_owned(),
+            message: error.to_string(),
+        }
+    }
+}
+
 impl serde::Serialize for CoreError {
-    /// `{kind, message}`: what the UI needs, nothing more.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut out = serializer.serialize_struct("CoreError", 2)?;
-        out.serialize_field("kind", self.kind())?;
-        out.serialize_field("message", &self.to_string())?;
-        out.end()
+        ErrorPayload::from(self).serialize(serializer)
     }
 }

@@ -11,7 +11,7 @@
 mod error;
 mod session;
 
-pub use error::CoreError;
+pub use error::{CoreError, ErrorPayload};
 pub use leadline_store as store;
 pub use session::Session;
 
@@ -120,7 +120,7 @@ impl Handle {
 }
 
 /// A page of a Kanban column.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct ColumnPage {
     /// The cards.
     pub leads: Vec<LeadCard>,
@@ -129,7 +129,7 @@ pub struct ColumnPage {
 }
 
 /// A lead with its timeline, for the lead panel.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct LeadDetail {
     /// The lead.
     pub card: LeadCard,

@@ -7,7 +7,7 @@ use leadline_store::repo::{self, profile};
 use serde::Serialize;
 
 /// The signed-in agent's context.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Session {
     /// The agent.
     pub user: User,

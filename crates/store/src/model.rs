@@ -10,12 +10,12 @@
 use crate::time::Timestamp;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 macro_rules! id_type {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
         pub struct $name(pub i64);
 
         impl ToSql for $name {
@@ -64,7 +64,7 @@ id_type! {
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant),*
         }
@@ -161,8 +161,7 @@ text_enum! {
 }
 
 /// Money stored as integer cents (`DECIMAL(10,2)` in the seed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
 pub struct Cents(pub i64);
 
 impl Cents {
@@ -191,8 +190,8 @@ impl FromSql for Cents {
 }
 
 /// A JSON document stored as text (`payload_json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(type = "Record<string, unknown>")]
 pub struct Json(pub serde_json::Value);
 
 impl ToSql for Json {
@@ -210,7 +209,7 @@ impl FromSql for Json {
 }
 
 /// A row of `tenants`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Tenant {
     pub id: TenantId,
     pub name: String,
@@ -221,7 +220,7 @@ pub struct Tenant {
 }
 
 /// A row of `users`, without the password hash and remember token (the client never holds them).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct User {
     pub id: UserId,
     pub tenant_id: TenantId,
@@ -246,7 +245,7 @@ pub struct PermissionGrant {
 }
 
 /// A row of `lead_statuses`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct LeadStatus {
     pub id: LeadStatusId,
     pub tenant_id: TenantId,
@@ -264,7 +263,7 @@ pub struct LeadStatus {
 }
 
 /// A row of `leads`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Lead {
     pub id: LeadId,
     pub tenant_id: TenantId,
@@ -285,7 +284,7 @@ pub struct Lead {
 }
 
 /// A row of `lead_activities`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct LeadActivity {
     pub id: ActivityId,
     pub tenant_id: TenantId,
@@ -313,7 +312,7 @@ pub struct SipAccount {
 }
 
 /// A row of `call_dispositions`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct CallDisposition {
     pub id: DispositionId,
     pub tenant_id: TenantId,
@@ -326,7 +325,7 @@ pub struct CallDisposition {
 }
 
 /// A row of `calls`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Call {
     pub id: CallId,
     pub tenant_id: TenantId,

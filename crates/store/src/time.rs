@@ -11,8 +11,9 @@ use std::fmt;
 
 const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
-/// A point in time, to the second, in UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A point in time, to the second, in UTC. On the wire: RFC 3339 text with `Z`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ts_rs::TS)]
+#[ts(type = "string")]
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {

@@ -1,6 +1,6 @@
 // The bridge to the core: one typed function per Tauri command. Errors arrive as CoreError.
 import { invoke } from "@tauri-apps/api/core";
-import type { Board, BoardCursor, ColumnPage, CoreError, LeadCard, LeadDetail, Session } from "./types";
+import type { Board, BoardCursor, ColumnPage, CoreError, LeadCard, LeadDetail, Session } from "./bindings";
 
 export const api = {
   session: () => invoke<Session>("session"),

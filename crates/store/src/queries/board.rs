@@ -10,7 +10,7 @@ use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
 
 /// A lead as a card shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct LeadCard {
     /// The lead.
     #[serde(flatten)]
@@ -24,7 +24,7 @@ pub struct LeadCard {
 }
 
 /// Where a column page ended: the last card's `created_at` and id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct BoardCursor {
     /// The last card's `created_at`.
     pub created_at: Option<Timestamp>,
@@ -33,7 +33,7 @@ pub struct BoardCursor {
 }
 
 /// One status column.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct BoardColumn {
     /// The status.
     pub status: LeadStatus,
@@ -46,7 +46,7 @@ pub struct BoardColumn {
 }
 
 /// The whole board.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Board {
     /// Columns in `sort_order`.
     pub columns: Vec<BoardColumn>,

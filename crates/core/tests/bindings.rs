@@ -1,0 +1,56 @@
+//! The UI's TypeScript types are generated from the Rust types that cross the bridge, never
+//! hand-copied: this test renders them and compares with `ui/src/lib/bindings.ts`.
+//! `LEADLINE_BLESS=1 cargo test -p leadline-core --test bindings` rewrites the file.
+
+#![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
+
+use leadline_core::store::Timestamp;
+use leadline_core::store::model::*;
+use leadline_core::store::queries::{Board, BoardColumn, BoardCursor, LeadCard, TimelineEntry};
+use leadline_core::{ColumnPage, ErrorPayload, LeadDetail, Session};
+use ts_rs::{Config, TS};
+
+macro_rules! declarations {
+    ($cfg:expr; $($t:ty),* $(,)?) => {
+        vec![$(format!("export {}", <$t as TS>::decl($cfg))),*]
+    };
+}
+
+fn render() -> String {
+    // Ids and cents are i64 in Rust; every value the app handles fits a JS number exactly.
+    let cfg = Config::new().with_large_int("number");
+    let decls = declarations![&cfg;
+        Timestamp, Json, Cents,
+        TenantId, UserId, LeadStatusId, LeadId, ActivityId, DispositionId, CallId,
+        TenantStatus, Role, Score, ActivityType, Direction, Permission,
+        Tenant, User, LeadStatus, Lead, LeadActivity, CallDisposition, Call,
+        LeadCard, BoardCursor, BoardColumn, Board, TimelineEntry,
+        Session, ColumnPage, LeadDetail, ErrorPayload,
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by `cargo test -p leadline-core --test bindings`;\n\
+         // LEADLINE_BLESS=1 rewrites it. Do not edit by hand.\n\n",
+    );
+    for decl in decls {
+        out.push_str(&decl);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[test]
+fn ui_bindings_match_the_rust_types() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/lib/bindings.ts");
+    let fresh = render();
+    if std::env::var_os("LEADLINE_BLESS").is_some() {
+        std::fs::write(path, &fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "ui/src/lib/bindings.ts is out of date: run LEADLINE_BLESS=1 cargo test -p leadline-core --test bindings"
+    );
+}
