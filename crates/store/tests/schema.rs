@@ -486,3 +486,31 @@ fn a_failing_migration_leaves_no_trace() {
         .unwrap();
     assert_eq!(recorded, 10);
 }
+
+#[test]
+fn a_file_that_is_not_a_database_is_a_clear_error_and_stays_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leadline.sqlite3");
+    let garbage = b"this is not a database, it is someone's shopping list".repeat(100);
+    std::fs::write(&path, &garbage).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(err.to_string().contains("not a database"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), garbage);
+}
+
+#[test]
+fn sync_cursors_persist_per_feed() {
+    use leadline_store::Timestamp;
+    use leadline_store::repo::{get_cursor, set_cursor};
+    let store = Store::open_in_memory().unwrap();
+    let now = Timestamp::now();
+    assert_eq!(get_cursor(store.conn(), "changes").unwrap(), None);
+    set_cursor(store.conn(), "changes", "c1", now).unwrap();
+    set_cursor(store.conn(), "changes", "c2", now).unwrap();
+    set_cursor(store.conn(), "other", "x", now).unwrap();
+    assert_eq!(
+        get_cursor(store.conn(), "changes").unwrap().as_deref(),
+        Some("c2")
+    );
+    assert_eq!(get_cursor(store.conn(), "other").unwrap().as_deref(), Some("x"));
+}
