@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::phone::{self, Region};
 use crate::repo::outbox::{self, NewMutation};
-use crate::repo::{self, profile};
+use crate::repo::{self, Table, profile};
 use crate::{Store, Timestamp};
 use rusqlite::{Connection, Transaction, params};
 use serde_json::json;
@@ -90,28 +90,6 @@ fn optional_text(field: &'static str, value: Option<&str>, max: usize) -> Result
     }
 }
 
-fn lead_in_tenant(conn: &Connection, actor: &Actor, id: LeadId) -> Result<Lead> {
-    let lead: Lead = repo::get(conn, id.0)?;
-    if lead.tenant_id != actor.tenant_id {
-        return Err(StoreError::NotFound {
-            entity: "lead",
-            id: id.0,
-        });
-    }
-    Ok(lead)
-}
-
-fn status_in_tenant(conn: &Connection, actor: &Actor, id: LeadStatusId) -> Result<LeadStatus> {
-    let status: LeadStatus = repo::get(conn, id.0)?;
-    if status.tenant_id != actor.tenant_id {
-        return Err(StoreError::NotFound {
-            entity: "lead status",
-            id: id.0,
-        });
-    }
-    Ok(status)
-}
-
 fn record_activity(
     tx: &Transaction<'_>,
     actor: &Actor,
@@ -173,7 +151,7 @@ impl Store {
         }
         let tx = self.conn_mut().transaction()?;
         let status = match new.lead_status_id {
-            Some(id) => status_in_tenant(&tx, actor, id)?,
+            Some(id) => repo::get_in_tenant::<LeadStatus>(&tx, actor.tenant_id, id.0)?,
             None => repo::statuses_in_order(&tx, actor.tenant_id)?
                 .into_iter()
                 .find(|s| s.is_default)
@@ -232,9 +210,9 @@ impl Store {
     ) -> Result<Lead> {
         self.require_permission(actor, Permission::LeadsManage)?;
         let tx = self.conn_mut().transaction()?;
-        let mut row = lead_in_tenant(&tx, actor, lead)?;
-        let from = status_in_tenant(&tx, actor, row.lead_status_id)?;
-        let target = status_in_tenant(&tx, actor, to)?;
+        let mut row = repo::get_in_tenant::<Lead>(&tx, actor.tenant_id, lead.0)?;
+        let from = repo::get_in_tenant::<LeadStatus>(&tx, actor.tenant_id, row.lead_status_id.0)?;
+        let target = repo::get_in_tenant::<LeadStatus>(&tx, actor.tenant_id, to.0)?;
         if from.id == target.id {
             return Ok(row);
         }
@@ -306,7 +284,7 @@ impl Store {
         self.require_permission(actor, Permission::LeadsManage)?;
         let note = text("note", note, 65_535)?;
         let tx = self.conn_mut().transaction()?;
-        let row = lead_in_tenant(&tx, actor, lead)?;
+        let row = repo::get_in_tenant::<Lead>(&tx, actor.tenant_id, lead.0)?;
         let activity = record_activity(
             &tx,
             actor,
@@ -350,7 +328,7 @@ impl Store {
         }
         let note = optional_text("note", note, 65_535)?;
         let tx = self.conn_mut().transaction()?;
-        let mut row = lead_in_tenant(&tx, actor, lead)?;
+        let mut row = repo::get_in_tenant::<Lead>(&tx, actor.tenant_id, lead.0)?;
         let base_version = row.updated_at;
         row.next_followup_at = Some(when);
         row.updated_at = Some(now);
@@ -389,7 +367,7 @@ impl Store {
             Direction::Outbound => &to_number,
         };
         let lead = match new.lead_id {
-            Some(id) => Some(lead_in_tenant(&tx, actor, id)?.id),
+            Some(id) => Some(repo::get_in_tenant::<Lead>(&tx, actor.tenant_id, id.0)?.id),
             None => phone::lookup(&tx, actor.tenant_id, remote, region)?
                 .first()
                 .map(|(id, _)| *id),
@@ -469,13 +447,7 @@ impl Store {
         let notes = optional_text("wrapup_notes", notes, 65_535)?;
         let tx = self.conn_mut().transaction()?;
         let row = call_of(&tx, actor, call)?;
-        let outcome: CallDisposition = repo::get(&tx, disposition.0)?;
-        if outcome.tenant_id != actor.tenant_id {
-            return Err(StoreError::NotFound {
-                entity: "call disposition",
-                id: disposition.0,
-            });
-        }
+        let outcome: CallDisposition = repo::get_in_tenant(&tx, actor.tenant_id, disposition.0)?;
         if row.ended_at.is_none() {
             return Err(StoreError::Rule {
                 rule: Rule::CallClosedAfterEnd,
@@ -532,10 +504,10 @@ impl Store {
 }
 
 fn call_of(conn: &Connection, actor: &Actor, id: CallId) -> Result<Call> {
-    let call: Call = repo::get(conn, id.0)?;
-    if call.tenant_id != actor.tenant_id || call.user_id != actor.user_id {
+    let call: Call = repo::get_in_tenant(conn, actor.tenant_id, id.0)?;
+    if call.user_id != actor.user_id {
         return Err(StoreError::NotFound {
-            entity: "call",
+            entity: Call::ENTITY,
             id: id.0,
         });
     }

@@ -103,6 +103,47 @@ fn upsert_sql<T: Table>(rows: usize) -> &'static str {
     sql
 }
 
+/// Rows that belong to one tenant.
+pub trait TenantScoped {
+    /// The owning tenant.
+    fn tenant(&self) -> TenantId;
+}
+
+macro_rules! tenant_scoped {
+    ($($t:ty),* $(,)?) => {$(
+        impl TenantScoped for $t {
+            fn tenant(&self) -> TenantId {
+                self.tenant_id
+            }
+        }
+    )*};
+}
+
+tenant_scoped!(
+    crate::model::User,
+    crate::model::PermissionGrant,
+    crate::model::LeadStatus,
+    crate::model::Lead,
+    crate::model::LeadActivity,
+    crate::model::SipAccount,
+    crate::model::CallDisposition,
+    crate::model::Call,
+    crate::model::AuditLog,
+);
+
+/// The row with this id in `tenant`; another tenant's row is [`StoreError::NotFound`] too, so
+/// its existence does not leak.
+pub fn get_in_tenant<T: Table + TenantScoped>(conn: &Connection, tenant: TenantId, id: i64) -> Result<T> {
+    let row: T = get(conn, id)?;
+    if row.tenant() != tenant {
+        return Err(StoreError::NotFound {
+            entity: T::ENTITY,
+            id,
+        });
+    }
+    Ok(row)
+}
+
 /// The row with this id, or [`StoreError::NotFound`].
 pub fn get<T: Table>(conn: &Connection, id: i64) -> Result<T> {
     find::<T>(conn, id)?.ok_or(StoreError::NotFound {
