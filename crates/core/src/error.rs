@@ -21,6 +21,22 @@ pub enum CoreError {
     /// The agent's role lacks a permission.
     #[error("not allowed: your role lacks the {0} permission")]
     Forbidden(Permission),
+    /// No lead status has that name or id.
+    #[error("unknown status {given:?}; this tenant's statuses are: {known}")]
+    UnknownStatus {
+        /// What was asked for.
+        given: String,
+        /// The names there are.
+        known: String,
+    },
+    /// A moment could not be read.
+    #[error("cannot read {given:?} as a time: {reason}")]
+    InvalidWhen {
+        /// What was typed.
+        given: String,
+        /// Why it was refused.
+        reason: String,
+    },
     /// A previous command panicked while holding the store.
     #[error("internal error: the local store is unavailable; restart Leadline")]
     Poisoned,
@@ -37,6 +53,7 @@ impl CoreError {
             CoreError::Store(StoreError::NewerDatabase { .. }) => "newer_database",
             CoreError::Store(StoreError::NoProfile) => "no_profile",
             CoreError::Store(_) => "storage",
+            CoreError::UnknownStatus { .. } | CoreError::InvalidWhen { .. } => "invalid_input",
             CoreError::DataDir { .. } => "data_dir",
             CoreError::Poisoned => "internal",
         }

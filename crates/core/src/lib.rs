@@ -8,9 +8,12 @@
 //! With no tenant server configured the profile is the built-in demo tenant, seeded into the
 //! local store on first open.
 
+mod agent;
 mod error;
 mod session;
+pub mod when;
 
+pub use agent::{LeadFilter, Overview};
 pub use error::{CoreError, ErrorPayload};
 pub use leadline_store as store;
 pub use session::Session;
@@ -68,7 +71,7 @@ impl Handle {
         &self.inner.data_dir
     }
 
-    fn store(&self) -> Result<MutexGuard<'_, Store>, CoreError> {
+    pub(crate) fn store(&self) -> Result<MutexGuard<'_, Store>, CoreError> {
         self.inner.store.lock().map_err(|_| CoreError::Poisoned)
     }
 

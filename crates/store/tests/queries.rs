@@ -439,3 +439,28 @@ fn the_demo_timeline_tells_how_each_lead_reached_its_status() {
     }
     assert!(checked > 50, "only {checked} leads had status changes");
 }
+
+#[test]
+fn lead_lists_filter_by_status_and_assignee() {
+    let (store, actor) = demo_store(200);
+    let statuses = repo::statuses_in_order(store.conn(), actor.tenant_id).unwrap();
+    let won = statuses.iter().find(|s| s.is_won).unwrap();
+    let list = queries::leads_list(store.conn(), actor.tenant_id, Some(won.id), None, 500).unwrap();
+    assert!(!list.is_empty());
+    assert!(list.iter().all(|c| c.lead.lead_status_id == won.id));
+    let mine = queries::leads_list(store.conn(), actor.tenant_id, None, Some(actor.user_id), 500).unwrap();
+    assert!(
+        !mine.is_empty()
+            && mine
+                .iter()
+                .all(|c| c.lead.assigned_to_user_id == Some(actor.user_id))
+    );
+    let all = queries::leads_list(store.conn(), actor.tenant_id, None, None, 500).unwrap();
+    assert_eq!(all.len(), 200);
+    assert_eq!(
+        queries::leads_list(store.conn(), actor.tenant_id, None, None, 5)
+            .unwrap()
+            .len(),
+        5
+    );
+}

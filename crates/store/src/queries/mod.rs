@@ -5,6 +5,7 @@
 mod board;
 mod calls_today;
 mod followups;
+mod leads_list;
 mod search;
 mod stats;
 mod timeline;
@@ -12,6 +13,7 @@ mod timeline;
 pub use board::{Board, BoardColumn, BoardCursor, LeadCard, board, board_column, lead_card};
 pub use calls_today::{CallRow, calls_today};
 pub use followups::upcoming_followups;
+pub use leads_list::leads_list;
 pub use search::{CallerMatch, caller_lookup, search_leads};
 pub use stats::{TenantStats, tenant_stats};
 pub use timeline::{TimelineEntry, timeline};

@@ -1,0 +1,153 @@
+//! The command line, as clap reads it.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Leadline's headless agent and admin tool.
+#[derive(Debug, Parser)]
+#[command(
+    name = "leadline",
+    version,
+    about,
+    after_help = "Exit codes: 0 done, 1 failure, 2 bad arguments, \
+3 refused (rule, permission, unreadable value), 4 not found."
+)]
+pub struct Cli {
+    /// The profile directory (default: the OS's app-data directory for Leadline).
+    #[arg(long, global = true, env = "LEADLINE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// One JSON object per line instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// The profile directory to use.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(default_data_dir)
+    }
+}
+
+/// Where the desktop app keeps its profile (its Tauri identifier under the app-data folder).
+fn default_data_dir() -> PathBuf {
+    const IDENTIFIER: &str = "app.leadline.desktop";
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    if cfg!(target_os = "macos") {
+        home.join("Library/Application Support").join(IDENTIFIER)
+    } else if cfg!(windows) {
+        std::env::var_os("APPDATA")
+            .map(PathBuf::from)
+            .unwrap_or(home)
+            .join(IDENTIFIER)
+    } else {
+        std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".local/share"))
+            .join(IDENTIFIER)
+    }
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Who is signed in, to which tenant, and what is waiting to sync.
+    Status,
+    /// Lists and finds leads.
+    Leads {
+        /// What to do.
+        #[command(subcommand)]
+        action: LeadsAction,
+    },
+    /// Works one lead.
+    Lead {
+        /// What to do.
+        #[command(subcommand)]
+        action: LeadAction,
+    },
+    /// Calls.
+    Calls {
+        /// What to show.
+        #[command(subcommand)]
+        action: CallsAction,
+    },
+    /// My upcoming follow-ups in open statuses, soonest first.
+    Followups,
+}
+
+/// `leadline leads …`
+#[derive(Debug, Subcommand)]
+pub enum LeadsAction {
+    /// Leads, newest first.
+    List {
+        /// Only this status (name, any case, or id).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only leads assigned to me.
+        #[arg(long)]
+        assigned_to_me: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Leads whose name, company, email or phone starts with the words of QUERY.
+    Search {
+        /// What to look for.
+        query: String,
+    },
+    /// One lead with its timeline.
+    Show {
+        /// The lead's id.
+        #[arg(allow_negative_numbers = true)]
+        id: i64,
+    },
+}
+
+/// `leadline lead …`
+#[derive(Debug, Subcommand)]
+pub enum LeadAction {
+    /// Adds a note to the lead's timeline.
+    Note {
+        /// The lead's id.
+        #[arg(allow_negative_numbers = true)]
+        id: i64,
+        /// The note.
+        text: String,
+    },
+    /// Moves the lead to another status.
+    Move {
+        /// The lead's id.
+        #[arg(allow_negative_numbers = true)]
+        id: i64,
+        /// The status (name, any case, or id).
+        status: String,
+        /// A note (required by some statuses).
+        #[arg(long)]
+        note: Option<String>,
+        /// The next follow-up (required by some statuses): 2026-03-12 14:30, tomorrow 10:00, +2d.
+        #[arg(long)]
+        followup: Option<String>,
+    },
+    /// Schedules the lead's next follow-up.
+    Followup {
+        /// The lead's id.
+        #[arg(allow_negative_numbers = true)]
+        id: i64,
+        /// When: 2026-03-12 14:30 (tenant's timezone), 2026-03-12, tomorrow [HH:MM], +2d, +3h.
+        when: String,
+        /// A note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// `leadline calls …`
+#[derive(Debug, Subcommand)]
+pub enum CallsAction {
+    /// Today's calls (in the tenant's timezone), newest first.
+    Today,
+}
