@@ -15,8 +15,8 @@ step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Rust tests: store, core, CLI (includes the check that ui/src/lib/bindings.ts is current)"
-cargo test --locked -p leadline-store -p leadline-core -p leadline-cli
+step "Rust tests: every headless crate (includes the check that ui/src/lib/bindings.ts is current)"
+cargo test --locked --workspace --exclude leadline-app
 
 step "desktop app: build and end-to-end"
 cargo build --locked -p leadline-app --features tauri/custom-protocol

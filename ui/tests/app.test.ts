@@ -9,7 +9,7 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 function card(id: number, name: string, status: number, statusName: string): LeadCard {
   return {
     id, tenant_id: 1, lead_status_id: status, assigned_to_user_id: 2, created_by_user_id: 2, name, company_name: "Acme Labs", email: null,
-    phone: "+1 212 555 0100", source: "Website", score: "hot", estimated_value: 1234567,
+    phone: "+1 212 555 0100", source: "Website", score: "hot", estimated_value: "12345.67",
     last_contacted_at: null, next_followup_at: null, created_at: "2026-03-01T10:00:00Z",
     updated_at: "2026-03-01T10:00:00Z", status_name: statusName, status_color: "#3B82F6",
     assigned_to_name: "Sam Ortega",

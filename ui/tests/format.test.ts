@@ -10,10 +10,11 @@ describe("format", () => {
     expect(safeColor(null)).toBe("#94A3B8");
   });
 
-  it("formats cents as money", () => {
-    expect(money(1234567)).toBe("$12,345.67");
+  it("formats decimal amounts as money", () => {
+    expect(money("12345.67")).toBe("$12,345.67");
+    expect(money("-0.05")).toBe("-$0.05");
     expect(money(null)).toBe("");
-    expect(money(Number.NaN)).toBe("");
+    expect(money("12abc")).toBe("");
   });
 
   it("never throws on unreadable timestamps", () => {

@@ -8,6 +8,7 @@
 //! write them. Ids continue after the highest already present, so several tenants can be
 //! seeded into one database; emails carry the tenant's slug to stay unique.
 
+use crate::Timestamp;
 use crate::error::Result;
 use crate::model::{
     ActivityId, ActivityType, Call, CallDisposition, CallId, Cents, Direction, DispositionId, Json, Lead,
@@ -16,7 +17,6 @@ use crate::model::{
 };
 use crate::phone::Region;
 use crate::repo::{self, Table};
-use crate::time::Timestamp;
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};

@@ -13,14 +13,13 @@ pub mod actions;
 pub mod demo;
 mod error;
 pub mod migrate;
-pub mod model;
 pub mod phone;
 pub mod queries;
 pub mod repo;
-mod time;
 
 pub use error::{Result, Rule, StoreError};
-pub use time::Timestamp;
+pub use leadline_model as model;
+pub use leadline_model::Timestamp;
 
 use rusqlite::Connection;
 use std::path::Path;

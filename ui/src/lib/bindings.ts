@@ -5,7 +5,7 @@ export type Timestamp = string;
 
 export type Json = Record<string, unknown>;
 
-export type Cents = number;
+export type Cents = string;
 
 export type TenantId = number;
 

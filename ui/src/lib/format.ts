@@ -7,10 +7,10 @@ export function safeColor(color: string | null | undefined): string {
   return color && HEX_COLOR.test(color) ? color : "#94A3B8";
 }
 
-/** Cents as money, e.g. 1234567 -> "$12,345.67". */
-export function money(cents: number | null | undefined, currency = "USD"): string {
-  if (cents === null || cents === undefined || !Number.isFinite(cents)) return "";
-  return new Intl.NumberFormat("en-US", { style: "currency", currency }).format(cents / 100);
+/** A decimal amount as the core sends it ("12345.67") as money: "$12,345.67". */
+export function money(amount: string | null | undefined, currency = "USD"): string {
+  if (amount === null || amount === undefined || !/^-?\d+(\.\d{1,2})?$/.test(amount)) return "";
+  return new Intl.NumberFormat("en-US", { style: "currency", currency }).format(Number(amount));
 }
 
 /** A timestamp as a short local date and time, or "" when absent or unreadable. */

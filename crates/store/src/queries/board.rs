@@ -2,10 +2,10 @@
 //! and color and the assignee's name (the seed's "Leads for Kanban Board"). Each column is
 //! paged by `(created_at, id)` so a status with 50 000 leads opens as fast as one with 5.
 
+use crate::Timestamp;
 use crate::error::Result;
 use crate::model::{Lead, LeadId, LeadStatus, LeadStatusId, TenantId};
 use crate::repo::{self, Table};
-use crate::time::Timestamp;
 use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
 

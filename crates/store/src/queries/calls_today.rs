@@ -1,10 +1,10 @@
 //! Today's calls, "today" being the calendar day in the tenant's timezone (the seed's
 //! "Calls for Today"), newest first, with the agent's and the disposition's names.
 
+use crate::Timestamp;
 use crate::error::{Result, StoreError};
 use crate::model::{Call, TenantId};
 use crate::repo::Table;
-use crate::time::Timestamp;
 use chrono::{Days, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use rusqlite::{Connection, params};

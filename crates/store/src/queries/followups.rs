@@ -2,9 +2,9 @@
 //! Leads with Upcoming Follow-Ups").
 
 use super::board::{LeadCard, card_from_row, card_sql};
+use crate::Timestamp;
 use crate::error::Result;
 use crate::model::{TenantId, UserId};
-use crate::time::Timestamp;
 use rusqlite::{Connection, params};
 
 /// Leads assigned to `user` with a follow-up at or after `now`, in statuses not closed.

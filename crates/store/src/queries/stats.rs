@@ -2,9 +2,9 @@
 //! calls started in the last 30 days. Computed with one subquery per figure: the seed's
 //! single join over users x leads x calls gives the same counts but multiplies rows.
 
+use crate::Timestamp;
 use crate::error::Result;
 use crate::model::TenantId;
-use crate::time::Timestamp;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 

@@ -1,7 +1,7 @@
 //! `sync_cursors`: where each pull feed stopped.
 
+use crate::Timestamp;
 use crate::error::Result;
-use crate::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// The saved cursor of `feed`, if any.

@@ -5,9 +5,9 @@
 //! `mutation_id` as idempotency key, and reports back with [`applied`] (also for "duplicate")
 //! or [`rejected`]; a transient failure is [`attempt_failed`].
 
+use crate::Timestamp;
 use crate::error::Result;
 use crate::model::{EntityType, Json, MutationKind, OutboxEntry, OutboxState};
-use crate::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const COLUMNS: &str = "seq, mutation_id, kind, entity_type, entity_id, base_version, \

@@ -1,9 +1,9 @@
 //! `client_profile`: the tenant and user this database belongs to.
 
+use crate::Timestamp;
 use crate::error::{Result, StoreError};
 use crate::model::{TenantId, UserId};
 use crate::phone::Region;
-use crate::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 

@@ -1,15 +1,18 @@
-//! The rows the client holds, as typed values: newtype ids, the seed's enums, and one struct
-//! per table. Enums read from the database refuse unknown values with a clear error instead
-//! of guessing.
+//! The CRM's rows as typed values: newtype ids, the seed's enums, and one struct per table,
+//! shared by the client's store, the tenant server and the sync API (their serde form is the
+//! wire form). Enums read from the database or the wire refuse unknown values with a clear
+//! error instead of guessing.
 //!
 //! Fields mirror the seed's columns one for one (`crm-schema.md` documents each), so they carry
 //! no doc comments of their own.
 
 #![allow(missing_docs)]
 
-use crate::time::Timestamp;
+mod time;
+
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::{Deserialize, Serialize};
+pub use time::Timestamp;
 use ts_rs::TS;
 
 macro_rules! id_type {
@@ -160,13 +163,37 @@ text_enum! {
     }
 }
 
-/// Money stored as integer cents (`DECIMAL(10,2)` in the seed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+/// Money: `DECIMAL(10,2)` in the seed, integer cents in SQLite, and on the wire the decimal as
+/// a string (`"1234.50"`, what Laravel's `decimal:2` cast sends). Reading also accepts a JSON
+/// number (`1234.5`) and refuses more than two decimals or values outside the column's range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, TS)]
+#[ts(type = "string")]
 pub struct Cents(pub i64);
 
 impl Cents {
     /// The largest magnitude `DECIMAL(10,2)` holds: 99 999 999.99.
     pub const MAX: i64 = 9_999_999_999;
+
+    /// Reads a decimal such as `-1234.5`.
+    pub fn parse(text: &str) -> Result<Cents, String> {
+        let text = text.trim();
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > 2 {
+            return Err(format!("{text:?} is not an amount with at most two decimals"));
+        }
+        let whole: i64 = whole.parse().map_err(|_| format!("{text:?} is out of range"))?;
+        let fraction: i64 = format!("{fraction:0<2}").parse().unwrap_or(0);
+        let cents = whole.checked_mul(100).and_then(|c| c.checked_add(fraction));
+        match cents {
+            Some(c) if c <= Cents::MAX => Ok(Cents(if negative { -c } else { c })),
+            _ => Err(format!("{text:?} is out of range for DECIMAL(10,2)")),
+        }
+    }
 }
 
 impl std::fmt::Display for Cents {
@@ -174,6 +201,23 @@ impl std::fmt::Display for Cents {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
         write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+impl Serialize for Cents {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cents {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(text) => Cents::parse(&text).map_err(D::Error::custom),
+            serde_json::Value::Number(n) => Cents::parse(&n.to_string()).map_err(D::Error::custom),
+            other => Err(D::Error::custom(format!("expected an amount, got {other}"))),
+        }
     }
 }
 
@@ -406,4 +450,33 @@ pub struct OutboxEntry {
     pub attempts: i64,
     pub last_error: Option<String>,
     pub created_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_crosses_the_wire_as_a_decimal_string() {
+        assert_eq!(serde_json::to_string(&Cents(123_450)).unwrap(), "\"1234.50\"");
+        assert_eq!(serde_json::to_string(&Cents(-5)).unwrap(), "\"-0.05\"");
+        let read = |json: &str| serde_json::from_str::<Cents>(json).map_err(|e| e.to_string());
+        assert_eq!(read("\"1234.50\""), Ok(Cents(123_450)));
+        assert_eq!(read("\"1234.5\""), Ok(Cents(123_450)));
+        assert_eq!(read("1234.5"), Ok(Cents(123_450)));
+        assert_eq!(read("12"), Ok(Cents(1_200)));
+        assert_eq!(read("\"99999999.99\""), Ok(Cents(Cents::MAX)));
+        for bad in [
+            "\"1.234\"",
+            "\"abc\"",
+            "\"\"",
+            "\"100000000.00\"",
+            "true",
+            "\"1e5\"",
+            "\"--1\"",
+            "\".5\"",
+        ] {
+            assert!(read(bad).is_err(), "{bad} was accepted");
+        }
+    }
 }
