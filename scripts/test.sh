@@ -20,4 +20,5 @@ cargo test --locked --workspace --exclude leadline-app
 
 step "desktop app: build and end-to-end"
 cargo build --locked -p leadline-app --features tauri/custom-protocol
-LEADLINE_APP="$PWD/target/debug/leadline-app" node --test --test-concurrency=1 tests/desktop/
+target_dir=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+LEADLINE_APP="$target_dir/debug/leadline-app" node --test --test-concurrency=1 tests/desktop/

@@ -8,17 +8,19 @@
 
 #![allow(missing_docs)]
 
+mod schema;
 mod time;
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::{Deserialize, Serialize};
 pub use time::Timestamp;
 use ts_rs::TS;
+use utoipa::ToSchema;
 
 macro_rules! id_type {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS, ToSchema)]
         pub struct $name(pub i64);
 
         impl ToSql for $name {
@@ -67,7 +69,7 @@ id_type! {
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant),*
         }
@@ -253,7 +255,7 @@ impl FromSql for Json {
 }
 
 /// A row of `tenants`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Tenant {
     pub id: TenantId,
     pub name: String,
@@ -264,7 +266,7 @@ pub struct Tenant {
 }
 
 /// A row of `users`, without the password hash and remember token (the client never holds them).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct User {
     pub id: UserId,
     pub tenant_id: TenantId,
@@ -289,7 +291,7 @@ pub struct PermissionGrant {
 }
 
 /// A row of `lead_statuses`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct LeadStatus {
     pub id: LeadStatusId,
     pub tenant_id: TenantId,
@@ -307,7 +309,7 @@ pub struct LeadStatus {
 }
 
 /// A row of `leads`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Lead {
     pub id: LeadId,
     pub tenant_id: TenantId,
@@ -328,7 +330,7 @@ pub struct Lead {
 }
 
 /// A row of `lead_activities`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct LeadActivity {
     pub id: ActivityId,
     pub tenant_id: TenantId,
@@ -356,7 +358,7 @@ pub struct SipAccount {
 }
 
 /// A row of `call_dispositions`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct CallDisposition {
     pub id: DispositionId,
     pub tenant_id: TenantId,
@@ -369,7 +371,7 @@ pub struct CallDisposition {
 }
 
 /// A row of `calls`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Call {
     pub id: CallId,
     pub tenant_id: TenantId,
