@@ -8,6 +8,7 @@
 
 #![allow(missing_docs)]
 
+pub mod demo;
 mod schema;
 mod time;
 
