@@ -50,7 +50,9 @@ impl CoreError {
             CoreError::Store(StoreError::NotFound { .. }) => "not_found",
             CoreError::Store(StoreError::InvalidInput { .. }) => "invalid_input",
             CoreError::Store(StoreError::Forbidden { .. }) | CoreError::Forbidden(_) => "forbidden",
-            CoreError::Store(StoreError::NewerDatabase { .. }) => "newer_database",
+            CoreError::Store(StoreError::Migration(
+                leadline_store::migrate::MigrationError::NewerDatabase { .. },
+            )) => "newer_database",
             CoreError::Store(StoreError::NoProfile) => "no_profile",
             CoreError::Store(_) => "storage",
             CoreError::UnknownStatus { .. } | CoreError::InvalidWhen { .. } => "invalid_input",

@@ -87,27 +87,10 @@ pub enum StoreError {
         /// The explanation given where the rule was checked.
         detail: String,
     },
-    /// The database was written by a newer Leadline; it was not touched.
-    #[error(
-        "this database was written by a newer version of Leadline (schema version {found}, \
-         this version knows up to {known}); update Leadline to open it"
-    )]
-    NewerDatabase {
-        /// Highest schema version found in the file.
-        found: i64,
-        /// Highest schema version this build knows.
-        known: i64,
-    },
-    /// A migration failed to apply; the database was left as it was before it.
-    #[error("migration {version} ({name}) failed: {source}")]
-    Migration {
-        /// The migration's version.
-        version: i64,
-        /// The migration's file name.
-        name: &'static str,
-        /// What SQLite said.
-        source: rusqlite::Error,
-    },
+    /// Migrating the database failed or was refused (a newer Leadline wrote it); nothing was
+    /// changed beyond the migrations that completed.
+    #[error(transparent)]
+    Migration(#[from] leadline_migrations::MigrationError),
     /// The entity does not exist (or belongs to another tenant).
     #[error("{entity} {id} not found")]
     NotFound {

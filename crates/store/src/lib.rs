@@ -12,12 +12,12 @@
 pub mod actions;
 pub mod demo;
 mod error;
-pub mod migrate;
 pub mod phone;
 pub mod queries;
 pub mod repo;
 
 pub use error::{Result, Rule, StoreError};
+pub use leadline_migrations as migrate;
 pub use leadline_model as model;
 pub use leadline_model::Timestamp;
 

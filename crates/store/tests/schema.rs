@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
 
+use leadline_store::migrate::MigrationError;
 use leadline_store::{Store, StoreError};
 use rusqlite::Connection;
 
@@ -448,10 +449,10 @@ fn a_database_from_a_newer_leadline_is_refused_untouched() {
     assert!(
         matches!(
             err,
-            StoreError::NewerDatabase {
+            StoreError::Migration(MigrationError::NewerDatabase {
                 found: 106,
                 known: 105
-            }
+            })
         ),
         "{err:?}"
     );
@@ -470,7 +471,7 @@ fn a_failing_migration_leaves_no_trace() {
     }];
     let err = apply(&mut conn, &[SCHEMA, &broken]).unwrap_err();
     assert!(
-        matches!(err, StoreError::Migration { version: 900, .. }),
+        matches!(err, MigrationError::Failed { version: 900, .. }),
         "{err:?}"
     );
     let half: bool = conn

@@ -1,4 +1,5 @@
-//! The migration runner.
+//! The SQL migrations under `migrations/`, embedded at build time, and their runner. The
+//! client applies [`SCHEMA`] then [`CLIENT`]; the tenant server [`SCHEMA`] then [`SERVER`].
 //!
 //! Migrations are the SQL files under `migrations/`, embedded at build time. Each applies in
 //! its own transaction together with its row in `schema_migrations`, so a crash leaves the
@@ -6,8 +7,38 @@
 //! this build does not know was written by a newer Leadline: it is refused before anything is
 //! changed.
 
-use crate::error::{Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
+
+/// Why migrating failed. Nothing was changed beyond the migrations that completed.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    /// The database was written by a newer Leadline; it was not touched.
+    #[error(
+        "this database was written by a newer version of Leadline (schema version {found}, \
+         this version knows up to {known}); update Leadline to open it"
+    )]
+    NewerDatabase {
+        /// Highest schema version found in the file.
+        found: i64,
+        /// Highest schema version this build knows.
+        known: i64,
+    },
+    /// A migration failed to apply; the database was left as it was before it.
+    #[error("migration {version} ({name}) failed: {source}")]
+    Failed {
+        /// The migration's version.
+        version: i64,
+        /// The migration's file name.
+        name: &'static str,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// Reading or writing the bookkeeping failed (I/O, not a database, locked).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+type Result<T> = std::result::Result<T, MigrationError>;
 
 /// One embedded SQL migration.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +85,13 @@ pub const CLIENT: &[Migration] = &[
     migration!(105, "client", "0105_client_indexes.sql"),
 ];
 
+/// The reference tenant server's own tables, applied after [`SCHEMA`].
+pub const SERVER: &[Migration] = &[
+    migration!(200, "server", "0200_api_tokens.sql"),
+    migration!(201, "server", "0201_applied_mutations.sql"),
+    migration!(202, "server", "0202_change_log.sql"),
+];
+
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -78,7 +116,7 @@ pub fn apply(conn: &mut Connection, sets: &[&[Migration]]) -> Result<usize> {
         if done.is_some() {
             continue;
         }
-        let fail = |source| StoreError::Migration {
+        let fail = |source| MigrationError::Failed {
             version: migration.version,
             name: migration.name,
             source,
@@ -95,7 +133,7 @@ pub fn apply(conn: &mut Connection, sets: &[&[Migration]]) -> Result<usize> {
     Ok(applied)
 }
 
-/// Errors with [`StoreError::NewerDatabase`] if the file records a version not in `known`.
+/// Errors with [`MigrationError::NewerDatabase`] if the file records a version not in `known`.
 fn refuse_newer(conn: &Connection, known: &[&Migration]) -> Result<()> {
     let has_table: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
@@ -111,7 +149,7 @@ fn refuse_newer(conn: &Connection, known: &[&Migration]) -> Result<()> {
     for version in versions {
         let version = version?;
         if !known.iter().any(|m| m.version == version) {
-            return Err(StoreError::NewerDatabase {
+            return Err(MigrationError::NewerDatabase {
                 found: version.max(known_max + 1),
                 known: known_max,
             });
@@ -127,7 +165,7 @@ mod tests {
     #[test]
     fn every_sql_file_is_embedded_once() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
-        for (dir, set) in [("schema", SCHEMA), ("client", CLIENT)] {
+        for (dir, set) in [("schema", SCHEMA), ("client", CLIENT), ("server", SERVER)] {
             let mut on_disk: Vec<String> = std::fs::read_dir(format!("{root}/{dir}"))
                 .into_iter()
                 .flatten()
