@@ -10,6 +10,7 @@
 
 pub mod demo;
 mod schema;
+pub mod table;
 mod time;
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};

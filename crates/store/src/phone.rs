@@ -167,7 +167,7 @@ pub fn index_leads(conn: &Connection, leads: &[Lead], region: Region) -> Result<
             }
         }
     }
-    repo::upsert_all(conn, &entries)
+    Ok(repo::upsert_all(conn, &entries)?)
 }
 
 /// Writes (or clears) one lead's entry in `lead_phones`.

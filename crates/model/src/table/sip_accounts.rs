@@ -1,8 +1,7 @@
 //! `agent_sip_credentials`, without the password: on the client the column holds `''` and
-//! the password lives in the OS keychain.
 
 use super::Table;
-use crate::model::SipAccount;
+use crate::SipAccount;
 use rusqlite::Row;
 use rusqlite::types::ToSql;
 

@@ -1,7 +1,7 @@
 //! `lead_activities` (immutable: insert and delete only).
 
 use super::Table;
-use crate::model::LeadActivity;
+use crate::LeadActivity;
 use rusqlite::Row;
 use rusqlite::types::ToSql;
 

@@ -1,7 +1,7 @@
 //! `users`. The client never holds password hashes or remember tokens.
 
 use super::Table;
-use crate::model::User;
+use crate::User;
 use rusqlite::Row;
 use rusqlite::types::ToSql;
 

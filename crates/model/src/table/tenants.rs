@@ -1,7 +1,7 @@
 //! `tenants`.
 
 use super::Table;
-use crate::model::Tenant;
+use crate::Tenant;
 use rusqlite::Row;
 use rusqlite::types::ToSql;
 

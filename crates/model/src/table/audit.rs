@@ -1,7 +1,7 @@
 //! `audit_logs` (immutable). The server writes them; the client holds what it is sent.
 
 use super::Table;
-use crate::model::AuditLog;
+use crate::AuditLog;
 use rusqlite::Row;
 use rusqlite::types::ToSql;
 
