@@ -282,7 +282,7 @@ pub struct User {
 }
 
 /// A row of `permissions`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct PermissionGrant {
     pub id: PermissionId,
     pub tenant_id: TenantId,
@@ -345,7 +345,7 @@ pub struct LeadActivity {
 }
 
 /// A row of `agent_sip_credentials` without the password, which only the keychain holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct SipAccount {
     pub id: SipCredentialId,
     pub tenant_id: TenantId,
@@ -395,7 +395,7 @@ pub struct Call {
 }
 
 /// A row of `audit_logs`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct AuditLog {
     pub id: AuditLogId,
     pub tenant_id: TenantId,

@@ -1,0 +1,127 @@
+//! `seed --demo`: writes a demo tenant ([`leadline_model::demo`]) with every user's password
+//! hashed and the agent's SIP password encrypted. Several tenants can be seeded into one
+//! database (ids continue; emails carry the slug).
+
+use crate::TenantServer;
+use crate::auth::hash_password;
+use crate::error::ServerError;
+use leadline_model::demo::{DEMO_PASSWORD, DemoSize, FirstIds, Generator};
+use leadline_model::table::{Table, upsert, upsert_all};
+use leadline_model::{
+    Call, CallDisposition, Lead, LeadActivity, LeadStatus, PermissionGrant, Role, SipAccount, Tenant,
+    TenantId, Timestamp, User,
+};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+/// The SIP password of the demo agent (there is no demo PBX; it exists to be kept secret).
+pub const DEMO_SIP_PASSWORD: &str = "demo-sip-secret";
+
+/// A seeded user, as `seed` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeededUser {
+    /// Login email.
+    pub email: String,
+    /// Login password.
+    pub password: String,
+    /// Role.
+    pub role: Role,
+    /// Name.
+    pub name: String,
+}
+
+/// What was seeded.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeededTenant {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// Its name.
+    pub name: String,
+    /// Its users.
+    pub users: Vec<SeededUser>,
+    /// Leads written.
+    pub leads: usize,
+}
+
+fn next_id<T: Table>(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        &format!("SELECT coalesce(max(id), 0) + 1 FROM {}", T::NAME),
+        [],
+        |row| row.get(0),
+    )
+}
+
+fn first_ids(conn: &Connection) -> rusqlite::Result<FirstIds> {
+    Ok(FirstIds {
+        tenant: next_id::<Tenant>(conn)?,
+        user: next_id::<User>(conn)?,
+        permission: next_id::<PermissionGrant>(conn)?,
+        status: next_id::<LeadStatus>(conn)?,
+        disposition: next_id::<CallDisposition>(conn)?,
+        sip: next_id::<SipAccount>(conn)?,
+        lead: next_id::<Lead>(conn)?,
+        activity: next_id::<LeadActivity>(conn)?,
+        call: next_id::<Call>(conn)?,
+    })
+}
+
+impl TenantServer {
+    /// Seeds a demo tenant named `name` with `leads` leads.
+    pub fn seed_demo(
+        &self,
+        name: &str,
+        slug: &str,
+        leads: usize,
+        seed: u64,
+    ) -> Result<SeededTenant, ServerError> {
+        let sealed_sip = self.key().encrypt(DEMO_SIP_PASSWORD)?;
+        let size = DemoSize {
+            leads,
+            ..DemoSize::default()
+        };
+        self.db().run_now(|conn| {
+            let tx = conn.transaction()?;
+            let mut generator = Generator::new(name, slug, size, seed, Timestamp::now(), first_ids(&tx)?);
+            let reference = generator.reference().clone();
+            upsert(&tx, &reference.tenant)?;
+            upsert_all(&tx, &reference.users)?;
+            let mut users = Vec::new();
+            for user in &reference.users {
+                tx.execute(
+                    "UPDATE users SET password = ?2 WHERE id = ?1",
+                    params![user.id, hash_password(DEMO_PASSWORD)?],
+                )?;
+                users.push(SeededUser {
+                    email: user.email.clone(),
+                    password: DEMO_PASSWORD.to_owned(),
+                    role: user.role,
+                    name: user.name.clone(),
+                });
+            }
+            upsert_all(&tx, &reference.permissions)?;
+            let mut statuses = reference.statuses.clone();
+            statuses.sort_by_key(|s| !s.is_default);
+            upsert_all(&tx, &statuses)?;
+            upsert_all(&tx, &reference.dispositions)?;
+            upsert(&tx, &reference.sip)?;
+            tx.execute(
+                "UPDATE agent_sip_credentials SET sip_password = ?2 WHERE id = ?1",
+                params![reference.sip.id, sealed_sip],
+            )?;
+            let mut written = 0;
+            while let Some(page) = generator.next_page(1_000) {
+                upsert_all(&tx, &page.leads)?;
+                upsert_all(&tx, &page.calls)?;
+                upsert_all(&tx, &page.activities)?;
+                written += page.leads.len();
+            }
+            tx.commit()?;
+            Ok(SeededTenant {
+                tenant_id: reference.tenant.id,
+                name: reference.tenant.name,
+                users,
+                leads: written,
+            })
+        })
+    }
+}
