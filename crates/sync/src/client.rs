@@ -1,0 +1,206 @@
+//! The tenant API client. Every failure is a [`SyncError`] that says whether to retry
+//! (network, server error), to stop and tell the agent (account or tenant state, token), or
+//! that the server sent something this client cannot read. The token never appears in an
+//! error or a log line.
+
+use leadline_api::{
+    ChangesPage, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, Mutation, PREFIX, PushRequest, PushResponse,
+    SipCredentials,
+};
+use reqwest::{RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use std::sync::Once;
+use std::time::Duration;
+
+/// Why a call to the tenant server failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The server could not be reached (offline, refused, timed out): retry later.
+    #[error("the tenant server cannot be reached: {0}")]
+    Unreachable(String),
+    /// The server refused the account or the token: stop syncing and tell the agent.
+    #[error("{message}")]
+    Refused {
+        /// The server's code (`unauthenticated`, `tenant_suspended`, …).
+        code: ErrorCode,
+        /// The server's sentence.
+        message: String,
+    },
+    /// The server rejected the request itself (4xx other than the above).
+    #[error("the tenant server refused the request ({status}): {message}")]
+    Rejected {
+        /// HTTP status.
+        status: u16,
+        /// The server's sentence.
+        message: String,
+    },
+    /// The server failed (5xx): retry later.
+    #[error("the tenant server failed ({status}); will retry")]
+    ServerError {
+        /// HTTP status.
+        status: u16,
+    },
+    /// The answer could not be read.
+    #[error("the tenant server sent an answer this version cannot read: {0}")]
+    BadAnswer(String),
+    /// The server address is not usable.
+    #[error("invalid server address {0:?}: use http(s)://host[:port]")]
+    BadUrl(String),
+}
+
+impl SyncError {
+    /// Whether trying again later may succeed (network, 5xx).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SyncError::Unreachable(_) | SyncError::ServerError { .. })
+    }
+}
+
+/// A client of one tenant server, optionally holding a token.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+}
+
+static CRYPTO: Once = Once::new();
+
+impl ApiClient {
+    /// A client of the server at `base` (`https://crm.example.com`, or `http://127.0.0.1:8787`).
+    pub fn new(base: &str) -> Result<ApiClient, SyncError> {
+        let base = base.trim().trim_end_matches('/');
+        let valid = (base.starts_with("https://") || base.starts_with("http://")) && base.len() > "http://".len();
+        if !valid || base.contains(char::is_whitespace) {
+            return Err(SyncError::BadUrl(base.to_owned()));
+        }
+        // ring is the one TLS provider compiled in; install it before the first connection.
+        CRYPTO.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("Leadline/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        Ok(ApiClient { base: base.to_owned(), http, token: None })
+    }
+
+    /// The same client with a token.
+    pub fn with_token(mut self, token: String) -> ApiClient {
+        self.token = Some(token);
+        self
+    }
+
+    /// The server's base address.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{PREFIX}{path}", self.base)
+    }
+
+    fn authorized(&self, request: RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, SyncError> {
+        let response = self.authorized(request).send().await.map_err(|e| SyncError::Unreachable(e.without_url().to_string()))?;
+        let status = response.status();
+        if status.is_success() {
+            let bytes = response.bytes().await.map_err(|e| SyncError::Unreachable(e.without_url().to_string()))?;
+            return serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()));
+        }
+        if status.is_server_error() {
+            return Err(SyncError::ServerError { status: status.as_u16() });
+        }
+        let body: Option<ErrorBody> = response.json().await.ok();
+        Err(match body {
+            Some(ErrorBody { error, message })
+                if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) && error != ErrorCode::Forbidden =>
+            {
+                SyncError::Refused { code: error, message }
+            }
+            Some(body) => SyncError::Rejected { status: status.as_u16(), message: body.message },
+            None => SyncError::Rejected { status: status.as_u16(), message: "no readable reason given".into() },
+        })
+    }
+
+    /// Signs in; the answer's token is for the keychain.
+    pub async fn login(&self, email: &str, password: &str, device_name: &str) -> Result<LoginResponse, SyncError> {
+        let body = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            device_name: Some(device_name.to_owned()),
+        };
+        self.send(self.http.post(self.url("/auth/login")).json(&body)).await
+    }
+
+    /// Revokes this client's token.
+    pub async fn logout(&self) -> Result<(), SyncError> {
+        let response = self
+            .authorized(self.http.post(self.url("/auth/logout")))
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.without_url().to_string()))?;
+        match response.status() {
+            s if s.is_success() || s == StatusCode::UNAUTHORIZED => Ok(()),
+            s if s.is_server_error() => Err(SyncError::ServerError { status: s.as_u16() }),
+            s => Err(SyncError::Rejected { status: s.as_u16(), message: "logout refused".into() }),
+        }
+    }
+
+    /// Who the token belongs to.
+    pub async fn me(&self) -> Result<Me, SyncError> {
+        self.send(self.http.get(self.url("/me"))).await
+    }
+
+    /// The agent's own SIP credentials (password included: for the keychain only).
+    pub async fn sip_credentials(&self) -> Result<SipCredentials, SyncError> {
+        self.send(self.http.get(self.url("/me/sip-credentials"))).await
+    }
+
+    /// A page of changes after `cursor`.
+    pub async fn changes(&self, cursor: Option<&str>, limit: usize) -> Result<ChangesPage, SyncError> {
+        let mut url = format!("{}?limit={limit}", self.url("/changes"));
+        if let Some(cursor) = cursor {
+            url.push_str("&cursor=");
+            url.push_str(&percent_encode(cursor));
+        }
+        self.send(self.http.get(url)).await
+    }
+
+    /// Pushes mutations; one result each, in order.
+    pub async fn push(&self, mutations: Vec<Mutation>) -> Result<PushResponse, SyncError> {
+        self.send(self.http.post(self.url("/mutations")).json(&PushRequest { mutations })).await
+    }
+}
+
+/// Query-string encoding: unreserved characters as they are, every other byte as `%XX`.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_checked_and_cursors_encoded() {
+        assert!(ApiClient::new("https://crm.example.com/").is_ok());
+        assert!(ApiClient::new("http://127.0.0.1:8787").is_ok());
+        for bad in ["", "crm.example.com", "ftp://x", "http://", "http://a b"] {
+            assert!(matches!(ApiClient::new(bad), Err(SyncError::BadUrl(_))), "{bad}");
+        }
+        assert_eq!(percent_encode("v1:42&x=é"), "v1%3A42%26x%3D%C3%A9");
+    }
+}
