@@ -12,7 +12,7 @@ packages=(build-essential pkg-config file cmake libasound2-dev libssl-dev
   libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev
   libxdo-dev libayatana-appindicator3-dev librsvg2-dev)
 if [ "$mode" = test ]; then
-  packages+=(xvfb xauth webkit2gtk-driver)
+  packages+=(xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-bin)
 fi
 missing=()
 for p in "${packages[@]}"; do

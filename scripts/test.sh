@@ -16,7 +16,13 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests: every headless crate (includes the check that ui/src/lib/bindings.ts is current)"
-cargo test --locked --workspace --exclude leadline-app
+# The keychain tests use the real Secret Service: a private D-Bus session with an unlocked
+# gnome-keyring in a throwaway data directory.
+dbus-run-session -- bash -c '
+  export XDG_DATA_HOME=$(mktemp -d)
+  eval "$(printf leadline | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+  cargo test --locked --workspace --exclude leadline-app
+' 2> >(grep -v "Failed to set fd limit" >&2)
 
 step "desktop app: build and end-to-end"
 cargo build --locked -p leadline-app --features tauri/custom-protocol

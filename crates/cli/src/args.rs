@@ -55,6 +55,26 @@ fn default_data_dir() -> PathBuf {
 /// Commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Signs in to a tenant server (the token goes to the OS keychain), then syncs.
+    Login {
+        /// The tenant server, e.g. https://crm.example.com
+        #[arg(long)]
+        server: String,
+        /// The agent's email.
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Signs out: revokes the token and removes the secrets from the keychain.
+    Logout,
+    /// Pushes local changes and pulls the server's.
+    Sync {
+        /// Keep syncing (every 30 s; with backoff while the server is unreachable).
+        #[arg(long)]
+        watch: bool,
+    },
     /// Who is signed in, to which tenant, and what is waiting to sync.
     Status,
     /// Lists and finds leads.

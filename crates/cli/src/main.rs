@@ -1,11 +1,13 @@
 //! `leadline`: the headless agent and admin tool, over the same core the desktop app uses.
 //!
 //! Output is readable text, or one JSON object per line with `--json`. Exit codes: 0 done,
-//! 1 failure (storage, profile), 2 bad arguments, 3 refused (a business rule, a permission, a
-//! value that cannot be read), 4 not found.
+//! 1 failure (storage, profile, keychain), 2 bad arguments, 3 refused (a business rule, a
+//! permission, a value that cannot be read), 4 not found, 5 the server refused the account
+//! (or not signed in), 6 the server is unreachable or failing.
 
 mod args;
 mod output;
+mod sync;
 
 use args::{Cli, Command, LeadAction, LeadsAction};
 use clap::Parser;
@@ -30,13 +32,59 @@ fn exit_code(error: &CoreError) -> u8 {
     match error.kind() {
         "rule" | "forbidden" | "invalid_input" => 3,
         "not_found" => 4,
+        "refused" | "not_signed_in" | "unsynced_changes" => 5,
+        "offline" | "server" => 6,
         _ => 1,
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CoreError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CoreError::DataDir {
+            path: "tokio runtime".into(),
+            source: e,
+        })
+}
+
+/// The password, from the first line of standard input (never an argument: arguments show
+/// in process lists and shell history).
+fn read_password() -> Result<String, CoreError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| CoreError::DataDir {
+            path: "standard input".into(),
+            source: e,
+        })?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
     let handle = Handle::open(&cli.data_dir())?;
     match &cli.command {
+        Command::Login { server, email, .. } => {
+            let password = read_password()?;
+            let runtime = runtime()?;
+            let session = runtime.block_on(handle.login(server, email, &password))?;
+            out.signed_in(&session);
+            let report = runtime.block_on(handle.sync(&mut |p| out.progress(&p)))?;
+            out.synced(&report);
+        }
+        Command::Logout => {
+            runtime()?.block_on(handle.logout())?;
+            out.signed_out();
+        }
+        Command::Sync { watch } => {
+            let runtime = runtime()?;
+            if *watch {
+                runtime.block_on(sync::watch(&handle, out))?;
+            } else {
+                let report = runtime.block_on(handle.sync(&mut |p| out.progress(&p)))?;
+                out.synced(&report);
+            }
+        }
         Command::Status => out.overview(&handle.overview()?),
         Command::Leads { action } => match action {
             LeadsAction::List {

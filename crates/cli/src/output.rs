@@ -4,7 +4,7 @@
 
 use leadline_core::store::model::LeadActivity;
 use leadline_core::store::queries::{CallRow, LeadCard};
-use leadline_core::{CoreError, ErrorPayload, LeadDetail, Overview};
+use leadline_core::{CoreError, ErrorPayload, LeadDetail, Overview, Session, SyncProgress, SyncReport};
 use serde::Serialize;
 use std::io::Write;
 
@@ -58,6 +58,81 @@ impl Output {
         } else {
             eprintln!("leadline: {}", clean(&error.to_string()));
         }
+    }
+
+    /// Signed in.
+    pub fn signed_in(&self, session: &Session) {
+        if self.json {
+            return self.json_line(&serde_json::json!({"event": "signed_in", "user": session.user.email, "tenant": session.tenant.name, "role": session.role}));
+        }
+        self.line(&format!(
+            "Signed in as {} to {} ({}).",
+            clean(&session.user.email),
+            clean(&session.tenant.name),
+            session.role
+        ));
+    }
+
+    /// Signed out.
+    pub fn signed_out(&self) {
+        if self.json {
+            return self.json_line(&serde_json::json!({"event": "signed_out"}));
+        }
+        self.line("Signed out; the token and SIP password were removed from the keychain.");
+    }
+
+    /// Sync progress (JSON only: text shows the summary).
+    pub fn progress(&self, progress: &SyncProgress) {
+        if self.json {
+            #[derive(Serialize)]
+            struct Event<'a> {
+                event: &'static str,
+                #[serde(flatten)]
+                progress: &'a SyncProgress,
+            }
+            self.json_line(&Event {
+                event: "progress",
+                progress,
+            });
+        }
+    }
+
+    /// A sync finished.
+    pub fn synced(&self, report: &SyncReport) {
+        if self.json {
+            #[derive(Serialize)]
+            struct Event<'a> {
+                event: &'static str,
+                #[serde(flatten)]
+                report: &'a SyncReport,
+            }
+            return self.json_line(&Event {
+                event: "synced",
+                report,
+            });
+        }
+        self.line(&format!(
+            "Synced: {} changes sent, {} refused, {} received, {} removed.",
+            report.pushed,
+            report.rejected.len(),
+            report.pulled,
+            report.deleted
+        ));
+        for reason in &report.rejected {
+            self.line(&format!("  refused: {}", clean(reason)));
+        }
+    }
+
+    /// A sync failed for a reason that may pass; the next try is in `wait`.
+    pub fn retrying(&self, error: &CoreError, wait: std::time::Duration) {
+        if self.json {
+            return self.json_line(&serde_json::json!({"event": "retrying", "kind": error.kind(), "message": error.to_string(), "in_ms": wait.as_millis() as u64}));
+        }
+        eprintln!(
+            "leadline: {} — retrying in {} s",
+            clean(&error.to_string()),
+            wait.as_secs().max(1)
+        );
     }
 
     /// `leadline status`.

@@ -37,6 +37,18 @@ pub enum CoreError {
         /// Why it was refused.
         reason: String,
     },
+    /// The OS keychain refused or is unavailable.
+    #[error("the OS keychain is unavailable: {0}")]
+    Keychain(String),
+    /// Talking to the tenant server failed.
+    #[error(transparent)]
+    Sync(#[from] leadline_sync::SyncError),
+    /// The command needs a signed-in profile with a tenant server.
+    #[error("not signed in to a tenant server: run `leadline login` first")]
+    NotSignedIn,
+    /// Signing in would throw away changes not yet synced.
+    #[error("{0} changes of the current profile are not synced yet; sync them (or log out) first")]
+    UnsyncedChanges(i64),
     /// A previous command panicked while holding the store.
     #[error("internal error: the local store is unavailable; restart Leadline")]
     Poisoned,
@@ -57,6 +69,12 @@ impl CoreError {
             CoreError::Store(_) => "storage",
             CoreError::UnknownStatus { .. } | CoreError::InvalidWhen { .. } => "invalid_input",
             CoreError::DataDir { .. } => "data_dir",
+            CoreError::Keychain(_) => "keychain",
+            CoreError::Sync(e) if e.is_transient() => "offline",
+            CoreError::Sync(leadline_sync::SyncError::Refused { .. }) => "refused",
+            CoreError::Sync(_) => "server",
+            CoreError::NotSignedIn => "not_signed_in",
+            CoreError::UnsyncedChanges(_) => "unsynced_changes",
             CoreError::Poisoned => "internal",
         }
     }

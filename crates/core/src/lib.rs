@@ -10,13 +10,16 @@
 
 mod agent;
 mod error;
+pub mod keychain;
 mod session;
+mod sync;
 pub mod when;
 
 pub use agent::{LeadFilter, Overview};
 pub use error::{CoreError, ErrorPayload};
 pub use leadline_store as store;
 pub use session::Session;
+pub use sync::{SyncProgress, SyncReport, stops_sync};
 
 use leadline_store::demo::{self, DemoSize};
 use leadline_store::model::{LeadId, LeadStatusId, Permission};

@@ -15,6 +15,7 @@ mod error;
 pub mod phone;
 pub mod queries;
 pub mod repo;
+pub mod sync_apply;
 
 pub use error::{Result, Rule, StoreError};
 pub use leadline_migrations as migrate;
@@ -58,6 +59,17 @@ impl Store {
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         migrate::apply(&mut conn, &[migrate::SCHEMA, migrate::CLIENT])?;
         Ok(Store { conn })
+    }
+
+    /// Removes every row of every tenant and the client's own state (outbox, cursors,
+    /// profile), keeping the schema: the store is as new, ready for another account.
+    pub fn reset(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(
+            "DELETE FROM client_profile; DELETE FROM outbox; DELETE FROM sync_cursors; DELETE FROM tenants;",
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The connection, for reads.

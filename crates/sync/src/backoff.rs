@@ -11,8 +11,14 @@ pub const CAP: Duration = Duration::from_secs(300);
 
 /// The delay before retry number `attempt` (0 = first retry), scaled by `random` in `[0, 1)`.
 pub fn delay(attempt: u32, random: f64) -> Duration {
-    let ceiling = BASE.saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX)).min(CAP);
-    let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.5 };
+    let ceiling = BASE
+        .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))
+        .min(CAP);
+    let random = if random.is_finite() {
+        random.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
     // Never zero: a burst of retries must not hammer a server that just came back.
     ceiling.mul_f64(random).max(Duration::from_millis(100))
 }

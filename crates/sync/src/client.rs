@@ -4,8 +4,8 @@
 //! error or a log line.
 
 use leadline_api::{
-    ChangesPage, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, Mutation, PREFIX, PushRequest, PushResponse,
-    SipCredentials,
+    ChangesPage, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, Mutation, PREFIX, PushRequest,
+    PushResponse, SipCredentials,
 };
 use reqwest::{RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -69,7 +69,8 @@ impl ApiClient {
     /// A client of the server at `base` (`https://crm.example.com`, or `http://127.0.0.1:8787`).
     pub fn new(base: &str) -> Result<ApiClient, SyncError> {
         let base = base.trim().trim_end_matches('/');
-        let valid = (base.starts_with("https://") || base.starts_with("http://")) && base.len() > "http://".len();
+        let valid =
+            (base.starts_with("https://") || base.starts_with("http://")) && base.len() > "http://".len();
         if !valid || base.contains(char::is_whitespace) {
             return Err(SyncError::BadUrl(base.to_owned()));
         }
@@ -83,7 +84,11 @@ impl ApiClient {
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-        Ok(ApiClient { base: base.to_owned(), http, token: None })
+        Ok(ApiClient {
+            base: base.to_owned(),
+            http,
+            token: None,
+        })
     }
 
     /// The same client with a token.
@@ -109,35 +114,57 @@ impl ApiClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, SyncError> {
-        let response = self.authorized(request).send().await.map_err(|e| SyncError::Unreachable(e.without_url().to_string()))?;
+        let response = self
+            .authorized(request)
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.without_url().to_string()))?;
         let status = response.status();
         if status.is_success() {
-            let bytes = response.bytes().await.map_err(|e| SyncError::Unreachable(e.without_url().to_string()))?;
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| SyncError::Unreachable(e.without_url().to_string()))?;
             return serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()));
         }
         if status.is_server_error() {
-            return Err(SyncError::ServerError { status: status.as_u16() });
+            return Err(SyncError::ServerError {
+                status: status.as_u16(),
+            });
         }
         let body: Option<ErrorBody> = response.json().await.ok();
         Err(match body {
             Some(ErrorBody { error, message })
-                if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) && error != ErrorCode::Forbidden =>
+                if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+                    && error != ErrorCode::Forbidden =>
             {
                 SyncError::Refused { code: error, message }
             }
-            Some(body) => SyncError::Rejected { status: status.as_u16(), message: body.message },
-            None => SyncError::Rejected { status: status.as_u16(), message: "no readable reason given".into() },
+            Some(body) => SyncError::Rejected {
+                status: status.as_u16(),
+                message: body.message,
+            },
+            None => SyncError::Rejected {
+                status: status.as_u16(),
+                message: "no readable reason given".into(),
+            },
         })
     }
 
     /// Signs in; the answer's token is for the keychain.
-    pub async fn login(&self, email: &str, password: &str, device_name: &str) -> Result<LoginResponse, SyncError> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<LoginResponse, SyncError> {
         let body = LoginRequest {
             email: email.to_owned(),
             password: password.to_owned(),
             device_name: Some(device_name.to_owned()),
         };
-        self.send(self.http.post(self.url("/auth/login")).json(&body)).await
+        self.send(self.http.post(self.url("/auth/login")).json(&body))
+            .await
     }
 
     /// Revokes this client's token.
@@ -150,7 +177,10 @@ impl ApiClient {
         match response.status() {
             s if s.is_success() || s == StatusCode::UNAUTHORIZED => Ok(()),
             s if s.is_server_error() => Err(SyncError::ServerError { status: s.as_u16() }),
-            s => Err(SyncError::Rejected { status: s.as_u16(), message: "logout refused".into() }),
+            s => Err(SyncError::Rejected {
+                status: s.as_u16(),
+                message: "logout refused".into(),
+            }),
         }
     }
 
@@ -176,7 +206,12 @@ impl ApiClient {
 
     /// Pushes mutations; one result each, in order.
     pub async fn push(&self, mutations: Vec<Mutation>) -> Result<PushResponse, SyncError> {
-        self.send(self.http.post(self.url("/mutations")).json(&PushRequest { mutations })).await
+        self.send(
+            self.http
+                .post(self.url("/mutations"))
+                .json(&PushRequest { mutations }),
+        )
+        .await
     }
 }
 

@@ -20,6 +20,8 @@ struct World {
 }
 
 async fn world() -> World {
+    // reqwest is built with `rustls-no-provider` in this workspace: name the provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let server = TenantServer::open(
         &dir.path().join("tenants.sqlite3"),

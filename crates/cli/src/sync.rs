@@ -1,0 +1,38 @@
+//! `leadline sync --watch`: sync now, then every 30 s; while the server is unreachable, retry
+//! with backoff and jitter; stop with the reason when the account can no longer sync.
+
+use crate::output::Output;
+use leadline_core::{CoreError, Handle, stops_sync};
+use leadline_sync::backoff;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Between syncs while all is well.
+const INTERVAL: Duration = Duration::from_secs(30);
+
+fn jitter() -> f64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    f64::from(nanos % 1_000) / 1_000.0
+}
+
+/// Syncs until the account is refused (returns that error) or the process is stopped.
+pub async fn watch(handle: &Handle, out: &Output) -> Result<(), CoreError> {
+    let mut failures: u32 = 0;
+    loop {
+        match handle.sync(&mut |p| out.progress(&p)).await {
+            Ok(report) => {
+                out.synced(&report);
+                failures = 0;
+                tokio::time::sleep(INTERVAL).await;
+            }
+            Err(error) if stops_sync(&error) => return Err(error),
+            Err(error) => {
+                let wait = backoff::delay(failures, jitter());
+                out.retrying(&error, wait);
+                failures = failures.saturating_add(1);
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The `leadline` binary against a real tenant server on loopback, with real SQLite files and
+//! the real OS keychain (Secret Service in CI): sign in, pull 10,000 leads, work offline while
+//! the server is down, come back — every change arrives exactly once, with its audit entry —
+//! and no secret is ever written to the profile or printed.
+
+#![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
+
+use leadline_tenant_server::seed::{DEMO_SIP_PASSWORD, SeededTenant};
+use leadline_tenant_server::{RunningServer, ServerKey, TenantServer};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn leadline(dir: &Path, args: &[&str], stdin: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leadline"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn json(run: &Run) -> serde_json::Value {
+    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    serde_json::from_str(run.stdout.lines().last().unwrap()).unwrap()
+}
+
+fn count(server: &TenantServer, sql: &str) -> i64 {
+    server
+        .db()
+        .run_now(|c| c.query_row(sql, [], |r| r.get(0)).unwrap())
+}
+
+async fn start(server: &TenantServer, addr: SocketAddr) -> RunningServer {
+    server.clone().spawn(addr).await.unwrap()
+}
+
+fn agent(tenant: &SeededTenant) -> String {
+    tenant
+        .users
+        .iter()
+        .find(|u| u.role.as_str() == "sales_agent")
+        .unwrap()
+        .email
+        .clone()
+}
+
+/// Every file of the profile, as bytes.
+fn profile_bytes(dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            all.extend(std::fs::read(path).unwrap());
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_edits_reach_the_server_exactly_once_and_no_secret_leaks() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let server = TenantServer::open(
+        &server_dir.path().join("tenants.sqlite3"),
+        ServerKey::generate().unwrap(),
+    )
+    .unwrap();
+    let tenant = server
+        .seed_demo("Northwind Solar", "northwind", 10_000, 7)
+        .unwrap();
+    let running = start(&server, "127.0.0.1:0".parse().unwrap()).await;
+    let addr = running.addr;
+    let url = running.url();
+    let email = agent(&tenant);
+    let mut printed = String::new();
+
+    let login = tokio::task::spawn_blocking({
+        let (dir, url, email) = (profile.path().to_owned(), url.clone(), email.clone());
+        move || {
+            leadline(
+                &dir,
+                &[
+                    "--json",
+                    "login",
+                    "--server",
+                    &url,
+                    "--email",
+                    &email,
+                    "--password-stdin",
+                ],
+                "leadline-demo\n",
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let synced = json(&login);
+    assert_eq!(synced["event"], "synced");
+    printed.push_str(&login.stdout);
+    printed.push_str(&login.stderr);
+    let status = json(&leadline(profile.path(), &["--json", "status"], ""));
+    assert_eq!(status["leads"], 10_000);
+    assert_eq!(status["server_url"], url.as_str());
+
+    // The server goes away; the agent keeps working.
+    running.stop();
+    let leads: Vec<serde_json::Value> = leadline(
+        profile.path(),
+        &["--json", "leads", "list", "--status", "New", "--limit", "3"],
+        "",
+    )
+    .stdout
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    let ids: Vec<String> = leads.iter().map(|l| l["id"].to_string()).collect();
+    assert_eq!(
+        json(&leadline(
+            profile.path(),
+            &["--json", "lead", "note", &ids[0], "Offline note: wants a demo"],
+            ""
+        ))["type"],
+        "note"
+    );
+    assert_eq!(
+        json(&leadline(
+            profile.path(),
+            &[
+                "--json",
+                "lead",
+                "move",
+                &ids[1],
+                "Lost",
+                "--note",
+                "Chose a competitor"
+            ],
+            ""
+        ))["status_name"],
+        "Lost"
+    );
+    json(&leadline(
+        profile.path(),
+        &["--json", "lead", "followup", &ids[2], "+3d"],
+        "",
+    ));
+    let offline = leadline(profile.path(), &["sync"], "");
+    assert_eq!(offline.code, 6, "{}", offline.stderr);
+    assert!(offline.stderr.contains("cannot be reached"), "{}", offline.stderr);
+    assert_eq!(
+        json(&leadline(profile.path(), &["--json", "status"], ""))["pending_changes"],
+        3
+    );
+
+    // It comes back on the same address: every edit arrives once.
+    let running = start(&server, addr).await;
+    let sync = tokio::task::spawn_blocking({
+        let dir = profile.path().to_owned();
+        move || leadline(&dir, &["--json", "sync"], "")
+    })
+    .await
+    .unwrap();
+    let report = json(&sync);
+    assert_eq!(report["pushed"], 3, "{report}");
+    printed.push_str(&sync.stdout);
+    for _ in 0..2 {
+        let again = tokio::task::spawn_blocking({
+            let dir = profile.path().to_owned();
+            move || leadline(&dir, &["--json", "sync"], "")
+        })
+        .await
+        .unwrap();
+        assert_eq!(json(&again)["pushed"], 0);
+    }
+    let note = count(
+        &server,
+        "SELECT count(*) FROM lead_activities WHERE payload_json ->> '$.note' = 'Offline note: wants a demo'",
+    );
+    assert_eq!(note, 1);
+    let lost = count(
+        &server,
+        &format!(
+            "SELECT count(*) FROM leads l JOIN lead_statuses s ON s.id = l.lead_status_id WHERE l.id = {} AND s.name = 'Lost'",
+            ids[1]
+        ),
+    );
+    assert_eq!(lost, 1);
+    assert_eq!(
+        count(
+            &server,
+            &format!(
+                "SELECT count(*) FROM leads WHERE id = {} AND next_followup_at IS NOT NULL",
+                ids[2]
+            )
+        ),
+        1
+    );
+    assert_eq!(count(&server, "SELECT count(*) FROM applied_mutations"), 3);
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count(*) FROM audit_logs WHERE action = 'lead.status_changed' AND ip_address = '127.0.0.1'"
+        ),
+        1
+    );
+    let status = json(&leadline(profile.path(), &["--json", "status"], ""));
+    assert_eq!(status["pending_changes"], 0);
+    // The server's copies replaced the local ones: one note in the timeline, with a server id.
+    let shown = json(&leadline(
+        profile.path(),
+        &["--json", "leads", "show", &ids[0]],
+        "",
+    ));
+    let notes: Vec<&serde_json::Value> = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["payload"]["note"] == "Offline note: wants a demo")
+        .collect();
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0]["id"].as_i64().unwrap() > 0);
+
+    // No secret in the profile's files or in anything printed.
+    let files = profile_bytes(profile.path());
+    for secret in [DEMO_SIP_PASSWORD, "leadline-demo", "llt_"] {
+        assert!(!contains(&files, secret), "{secret} found in the profile's files");
+        assert!(!printed.contains(secret), "{secret} printed");
+    }
+
+    // A revoked token stops sync with a clear reason; nothing pending is lost.
+    server.db().run_now(|c| {
+        c.execute("UPDATE api_tokens SET revoked_at = '2026-01-01 00:00:00'", [])
+            .unwrap()
+    });
+    json(&leadline(
+        profile.path(),
+        &["--json", "lead", "note", &ids[0], "after revocation"],
+        "",
+    ));
+    let refused = tokio::task::spawn_blocking({
+        let dir = profile.path().to_owned();
+        move || leadline(&dir, &["sync"], "")
+    })
+    .await
+    .unwrap();
+    assert_eq!(refused.code, 5, "{}", refused.stderr);
+    assert!(refused.stderr.contains("sign in again"), "{}", refused.stderr);
+    assert_eq!(
+        json(&leadline(profile.path(), &["--json", "status"], ""))["pending_changes"],
+        1
+    );
+    let out = leadline(profile.path(), &["logout"], "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let after = leadline(profile.path(), &["sync"], "");
+    assert_eq!(after.code, 5);
+    assert!(after.stderr.contains("not signed in"), "{}", after.stderr);
+    running.stop();
+}

@@ -1,0 +1,205 @@
+//! Signing in and out of a tenant server, and syncing with it.
+//!
+//! A sync pushes first (the outbox, oldest first, in batches; each answer applied to the
+//! store as it arrives) and then pulls the change feed page by page (each page and its cursor
+//! in one transaction), so an interruption at any point loses nothing and repeats nothing.
+//! The store's lock is held only while applying, never across a network call. The token and
+//! the SIP password go to the OS keychain and nowhere else.
+
+use crate::keychain::{self, Secret};
+use crate::{CoreError, Handle, Session};
+use leadline_api::{ErrorCode, Mutation};
+use leadline_store::Timestamp;
+use leadline_store::model::{OutboxEntry, OutboxState, Permission};
+use leadline_store::phone::Region;
+use leadline_store::repo::{self, outbox, profile};
+use leadline_store::sync_apply::FEED;
+use leadline_sync::{ApiClient, SyncError};
+use serde::Serialize;
+
+/// Mutations sent per push request.
+const PUSH_BATCH: usize = 200;
+/// Changes asked for per pull request.
+const PULL_PAGE: usize = 1_000;
+
+/// How far a sync has come (for a progress bar).
+#[derive(Debug, Clone, Copy, Default, Serialize, ts_rs::TS)]
+pub struct SyncProgress {
+    /// Mutations the server has answered.
+    pub pushed: usize,
+    /// Changes applied from the feed.
+    pub pulled: usize,
+    /// Pages applied.
+    pub pages: usize,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct SyncReport {
+    /// Mutations applied by the server (now or before).
+    pub pushed: usize,
+    /// Reasons of the mutations the server refused.
+    pub rejected: Vec<String>,
+    /// Rows written from the feed.
+    pub pulled: usize,
+    /// Rows removed by the feed.
+    pub deleted: usize,
+}
+
+fn device_name() -> String {
+    let host = std::env::var("HOSTNAME").ok().filter(|h| !h.trim().is_empty());
+    format!("Leadline on {}", host.as_deref().unwrap_or("this computer"))
+}
+
+fn to_mutation(entry: &OutboxEntry) -> Mutation {
+    Mutation {
+        mutation_id: entry.mutation_id.clone(),
+        kind: entry.kind,
+        entity_type: entry.entity_type,
+        entity_id: entry.entity_id,
+        base_version: entry.base_version,
+        payload: entry.payload.0.clone(),
+        created_at: entry.created_at,
+    }
+}
+
+impl Handle {
+    /// The signed-in account's server and email, if signed in to a server.
+    fn account(&self) -> Result<(String, String), CoreError> {
+        let store = self.store()?;
+        let session = Session::load(&store)?;
+        let server = profile::require(store.conn())?
+            .server_url
+            .ok_or(CoreError::NotSignedIn)?;
+        Ok((server, session.user.email))
+    }
+
+    /// A client holding the keychain's token.
+    fn api(&self) -> Result<ApiClient, CoreError> {
+        let (server, email) = self.account()?;
+        let token = keychain::get(Secret::ApiToken, &email, &server)?.ok_or(CoreError::NotSignedIn)?;
+        Ok(ApiClient::new(&server)?.with_token(token))
+    }
+
+    /// Signs in to `server`. A different account's data is replaced (refused while it has
+    /// changes not yet synced; the demo's never count).
+    pub async fn login(&self, server: &str, email: &str, password: &str) -> Result<Session, CoreError> {
+        let client = ApiClient::new(server)?;
+        let answer = client.login(email, password, &device_name()).await?;
+        let server = client.base().to_owned();
+        let me = &answer.me;
+        {
+            let mut store = self.store()?;
+            let current = profile::load(store.conn())?;
+            let same = current.as_ref().is_some_and(|p| {
+                p.server_url.as_deref() == Some(server.as_str())
+                    && p.user_id == me.user.id
+                    && p.tenant_id == me.tenant.id
+            });
+            if !same {
+                let pending = outbox::count(store.conn(), OutboxState::Pending)?;
+                if pending > 0 && current.as_ref().is_some_and(|p| p.server_url.is_some()) {
+                    return Err(CoreError::UnsyncedChanges(pending));
+                }
+                store.reset()?;
+            }
+            keychain::set(Secret::ApiToken, &me.user.email, &server, &answer.token)?;
+            let saved = profile::Profile {
+                tenant_id: me.tenant.id,
+                user_id: me.user.id,
+                server_url: Some(server.clone()),
+                default_region: current.map_or(Region::US, |p| p.default_region),
+            };
+            store.adopt_account(&me.tenant, &me.user, &saved, Timestamp::now())?;
+        }
+        if me.permissions.contains(&Permission::CallsMake) {
+            let api = client.clone().with_token(answer.token.clone());
+            match api.sip_credentials().await {
+                Ok(sip) => keychain::set(Secret::SipPassword, &me.user.email, &server, &sip.sip_password)?,
+                Err(SyncError::Rejected { status: 404, .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(Session {
+            user: me.user.clone(),
+            tenant: me.tenant.clone(),
+            role: me.role,
+            permissions: me.permissions.clone(),
+            demo: false,
+        })
+    }
+
+    /// Signs out: revokes the token (when the server is reachable) and removes both secrets
+    /// from the keychain. Local data stays until the next sign-in of another account.
+    pub async fn logout(&self) -> Result<(), CoreError> {
+        let (server, email) = self.account()?;
+        if let Ok(api) = self.api() {
+            match api.logout().await {
+                Ok(()) | Err(SyncError::Unreachable(_)) => {}
+                Err(error) => tracing::warn!(%error, "logout was not confirmed by the server"),
+            }
+        }
+        keychain::delete(Secret::ApiToken, &email, &server)?;
+        keychain::delete(Secret::SipPassword, &email, &server)?;
+        Ok(())
+    }
+
+    /// Pushes the outbox, then pulls the feed, reporting progress as it goes.
+    pub async fn sync(&self, progress: &mut dyn FnMut(SyncProgress)) -> Result<SyncReport, CoreError> {
+        let api = self.api()?;
+        let region = profile::require(self.store()?.conn())?.default_region;
+        let mut report = SyncReport::default();
+        let mut state = SyncProgress::default();
+        loop {
+            let batch: Vec<Mutation> = {
+                let store = self.store()?;
+                outbox::pending(store.conn(), PUSH_BATCH)?
+                    .iter()
+                    .map(to_mutation)
+                    .collect()
+            };
+            if batch.is_empty() {
+                break;
+            }
+            let sent = batch.len();
+            let answer = api.push(batch).await?;
+            let applied = self.store()?.apply_push_results(&answer.results, region)?;
+            let progressed = applied.applied + applied.rejected.len();
+            report.pushed += applied.applied;
+            report.rejected.extend(applied.rejected);
+            state.pushed += progressed;
+            progress(state);
+            if progressed < sent.min(PUSH_BATCH) && progressed == 0 {
+                break; // only mutations waiting for rows not yet on the server: next sync
+            }
+        }
+        loop {
+            let cursor = repo::get_cursor(self.store()?.conn(), FEED)?;
+            let page = api.changes(cursor.as_deref(), PULL_PAGE).await?;
+            let applied = self.store()?.apply_page(&page, region)?;
+            report.pulled += applied.upserts;
+            report.deleted += applied.deletes;
+            state.pulled += applied.upserts + applied.deletes;
+            state.pages += 1;
+            progress(state);
+            if !page.has_more {
+                break;
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Whether an error means the account can no longer sync (as opposed to "try later").
+pub fn stops_sync(error: &CoreError) -> bool {
+    matches!(
+        error,
+        CoreError::Sync(SyncError::Refused {
+            code: ErrorCode::Unauthenticated
+                | ErrorCode::TenantSuspended
+                | ErrorCode::TenantClosed
+                | ErrorCode::UserInactive,
+            ..
+        })
+    )
+}
