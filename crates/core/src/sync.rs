@@ -20,7 +20,7 @@ use serde::Serialize;
 /// Mutations sent per push request.
 const PUSH_BATCH: usize = 200;
 /// Changes asked for per pull request.
-const PULL_PAGE: usize = 1_000;
+const PULL_PAGE: usize = leadline_api::MAX_PAGE;
 
 /// How far a sync has come (for a progress bar).
 #[derive(Debug, Clone, Copy, Default, Serialize, ts_rs::TS)]

@@ -55,8 +55,8 @@ fn rows<T: DeserializeOwned>(changes: &[&Change], table: SyncTable) -> Result<Ve
         .iter()
         .filter(|c| c.table == table && c.op == ChangeOp::Upsert)
         .map(|c| {
-            let row = c.row.clone().unwrap_or_default();
-            serde_json::from_value(row).map_err(|e| StoreError::InvalidInput {
+            let row = c.row.as_ref().unwrap_or(&serde_json::Value::Null);
+            T::deserialize(row).map_err(|e| StoreError::InvalidInput {
                 field: "pulled row",
                 reason: format!("{table:?} {}: {e}", c.id),
             })
@@ -116,12 +116,13 @@ impl Store {
     pub fn apply_page(&mut self, page: &ChangesPage, region: Region) -> Result<PageReport> {
         let tx = self.conn_mut().transaction()?;
         // Later entries for the same row win: keep the last of each.
-        let mut last: Vec<&Change> = Vec::new();
-        for change in page.changes.iter().rev() {
-            if !last.iter().any(|c| c.table == change.table && c.id == change.id) {
-                last.push(change);
-            }
-        }
+        let mut seen = std::collections::HashSet::new();
+        let last: Vec<&Change> = page
+            .changes
+            .iter()
+            .rev()
+            .filter(|c| seen.insert((c.table, c.id)))
+            .collect();
         let mut report = PageReport::default();
         for table in WRITE_ORDER.iter().rev() {
             for change in last

@@ -513,3 +513,107 @@ fn docs_openapi_json_is_the_generated_document() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_role_gets_exactly_what_the_permission_table_grants() {
+    let w = world().await;
+    let lead = w.count(&format!(
+        "SELECT min(id) FROM leads WHERE tenant_id = {}",
+        w.a.tenant_id.0
+    ));
+    let recorded = w.count(&format!(
+        "SELECT min(id) FROM calls WHERE tenant_id = {} AND recording_url IS NOT NULL",
+        w.a.tenant_id.0
+    ));
+    let b_call = w.count(&format!(
+        "SELECT min(id) FROM calls WHERE tenant_id = {}",
+        w.b.tenant_id.0
+    ));
+    // (role, leads.manage, calls.make, calls.recordings.view, has a SIP account)
+    let matrix = [
+        ("tenant_admin", true, true, true, false),
+        ("supervisor", true, true, true, false),
+        ("sales_agent", true, true, false, true),
+        ("support_agent", false, true, false, false),
+        ("read_only", false, false, false, false),
+    ];
+    for (role, manage, make, recordings, has_sip) in matrix {
+        let login = w.login(&email(&w.a, role)).await;
+        let note = mutation(
+            "activity.create",
+            "lead_activity",
+            -1,
+            json!({"id": -1, "lead_id": lead, "type": "note", "payload": {"note": role}}),
+        );
+        let call = mutation(
+            "call.create",
+            "call",
+            -2,
+            json!({
+                "id": -2, "tenant_id": 0, "user_id": 0, "related_type": null, "related_id": null, "direction": "outbound",
+                "from_number": "1001", "to_number": "+15550100", "started_at": "2026-03-10T15:00:00Z", "ended_at": null,
+                "duration_seconds": null, "pbx_call_id": null, "recording_url": null, "disposition_id": null,
+                "wrapup_notes": null, "created_at": null, "updated_at": null,
+            }),
+        );
+        let foreign = mutation(
+            "call.update",
+            "call",
+            b_call,
+            json!({"call_id": b_call, "ended_at": "2026-03-10T15:05:00Z"}),
+        );
+        let (_, res) = w
+            .post(
+                &login.token,
+                "/mutations",
+                &json!({"mutations": [note, call, foreign]}),
+            )
+            .await;
+        let status = |i: usize| res["results"][i]["status"].as_str().unwrap().to_owned();
+        assert_eq!(status(0) == "applied", manage, "{role} note: {res}");
+        assert_eq!(status(1) == "applied", make, "{role} call: {res}");
+        assert_eq!(
+            res["results"][2]["code"], "not_found",
+            "{role} reached another tenant's call"
+        );
+        let (sip, _) = w.get(&login.token, "/me/sip-credentials").await;
+        let expected = if !make {
+            StatusCode::FORBIDDEN
+        } else if has_sip {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(sip, expected, "{role} SIP credentials");
+        let (link, _) = w.get(&login.token, &format!("/calls/{recorded}/recording")).await;
+        assert_eq!(
+            link == StatusCode::OK,
+            recordings,
+            "{role} recording link: {link}"
+        );
+        let feed = w.pull_all(&login.token, 2_000).await;
+        let urls = feed
+            .iter()
+            .any(|c| c.table == SyncTable::Calls && c.row.as_ref().unwrap()["recording_url"].is_string());
+        assert_eq!(urls, recordings, "{role} recording URLs in the feed");
+        assert!(
+            feed.iter().any(|c| c.table == SyncTable::Leads),
+            "{role} sees leads"
+        );
+    }
+    // The tenant's own table decides: without leads.view, no lead crosses.
+    w.server.db().run_now(|c| {
+        c.execute("DELETE FROM permissions WHERE tenant_id = ?1 AND role = 'read_only' AND permission = 'leads.view'", [w.a.tenant_id.0]).unwrap()
+    });
+    let reader = w.login(&email(&w.a, "read_only")).await;
+    let feed = w.pull_all(&reader.token, 2_000).await;
+    assert!(
+        !feed
+            .iter()
+            .any(|c| matches!(c.table, SyncTable::Leads | SyncTable::LeadActivities))
+    );
+    assert!(
+        feed.iter().any(|c| c.table == SyncTable::Calls),
+        "calls.view still holds"
+    );
+}

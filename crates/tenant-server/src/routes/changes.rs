@@ -13,13 +13,14 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use leadline_api::{Change, ChangeOp, ChangesPage, ErrorBody, MAX_PAGE, SyncTable};
-use leadline_model::table::{Table, find};
+use leadline_model::table::Table;
 use leadline_model::{
     Call, CallDisposition, Lead, LeadActivity, LeadStatus, Permission, PermissionGrant, SipAccount, Tenant,
     User,
 };
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 
 /// The query string.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -64,41 +65,60 @@ fn may_see(caller: &Caller, table: SyncTable) -> bool {
     }
 }
 
-fn json_of<T: Serialize>(row: Option<T>) -> Result<Option<serde_json::Value>, ApiError> {
-    row.map(|r| serde_json::to_value(r).map_err(ApiError::internal))
-        .transpose()
+/// The rows of `T` with these ids, by id: one query per table and page.
+fn read_many<T: Table + Serialize>(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, T>, ApiError> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {} IN (SELECT value FROM json_each(?1))",
+        T::COLUMNS.join(", "),
+        T::NAME,
+        T::KEY
+    );
+    let ids = serde_json::to_string(ids).map_err(ApiError::internal)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([ids], |row| Ok((row.get::<_, i64>(0)?, T::from_row(row)?)))?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (id, value) = row?;
+        out.insert(id, value);
+    }
+    Ok(out)
 }
 
-fn read<T: Table + Serialize>(conn: &Connection, id: i64) -> Result<Option<serde_json::Value>, ApiError> {
-    json_of(find::<T>(conn, id)?)
+fn as_json<T: Serialize>(rows: HashMap<i64, T>) -> Result<HashMap<i64, serde_json::Value>, ApiError> {
+    rows.into_iter()
+        .map(|(id, row)| Ok((id, serde_json::to_value(row).map_err(ApiError::internal)?)))
+        .collect()
 }
 
-/// The row as this caller may see it, or `None` when it is gone or not theirs to see.
-fn visible_row(
+/// The rows of `table` with these ids as this caller may see them; missing ones are gone or
+/// not theirs to see.
+fn visible_rows(
     conn: &Connection,
     caller: &Caller,
     table: SyncTable,
-    id: i64,
-) -> Result<Option<serde_json::Value>, ApiError> {
+    ids: &[i64],
+) -> Result<HashMap<i64, serde_json::Value>, ApiError> {
     match table {
-        SyncTable::Tenants => read::<Tenant>(conn, id),
-        SyncTable::Users => read::<User>(conn, id),
-        SyncTable::Permissions => read::<PermissionGrant>(conn, id),
-        SyncTable::LeadStatuses => read::<LeadStatus>(conn, id),
-        SyncTable::Leads => read::<Lead>(conn, id),
-        SyncTable::LeadActivities => read::<LeadActivity>(conn, id),
-        SyncTable::CallDispositions => read::<CallDisposition>(conn, id),
+        SyncTable::Tenants => as_json(read_many::<Tenant>(conn, ids)?),
+        SyncTable::Users => as_json(read_many::<User>(conn, ids)?),
+        SyncTable::Permissions => as_json(read_many::<PermissionGrant>(conn, ids)?),
+        SyncTable::LeadStatuses => as_json(read_many::<LeadStatus>(conn, ids)?),
+        SyncTable::Leads => as_json(read_many::<Lead>(conn, ids)?),
+        SyncTable::LeadActivities => as_json(read_many::<LeadActivity>(conn, ids)?),
+        SyncTable::CallDispositions => as_json(read_many::<CallDisposition>(conn, ids)?),
         SyncTable::AgentSipCredentials => {
-            json_of(find::<SipAccount>(conn, id)?.filter(|s| s.user_id == caller.user_id()))
+            let mut rows = read_many::<SipAccount>(conn, ids)?;
+            rows.retain(|_, s| s.user_id == caller.user_id());
+            as_json(rows)
         }
         SyncTable::Calls => {
-            let mut call: Option<Call> = find(conn, id)?;
-            if !caller.may(Permission::CallsRecordingsView)
-                && let Some(c) = call.as_mut()
-            {
-                c.recording_url = None;
+            let mut rows = read_many::<Call>(conn, ids)?;
+            if !caller.may(Permission::CallsRecordingsView) {
+                for call in rows.values_mut() {
+                    call.recording_url = None;
+                }
             }
-            json_of(call)
+            as_json(rows)
         }
     }
 }
@@ -123,32 +143,46 @@ pub fn page(conn: &Connection, caller: &Caller, after: i64, limit: usize) -> Res
     let entries = &entries[..entries.len().min(limit)];
     let last_seq = entries.last().map_or(after, |e| e.0);
     // Only the last entry of a row in this page counts: walk backwards, keep first sightings.
-    let mut seen = std::collections::HashSet::new();
-    let mut changes: Vec<Change> = Vec::with_capacity(entries.len());
+    let mut seen = HashSet::new();
+    let mut kept: Vec<(i64, SyncTable, i64, bool)> = Vec::with_capacity(entries.len());
     for (seq, name, id, op) in entries.iter().rev() {
         let Some(table) = table_of(name) else { continue };
-        if !seen.insert((table, *id)) || !may_see(caller, table) {
-            continue;
+        if seen.insert((table, *id)) && may_see(caller, table) {
+            kept.push((*seq, table, *id, op == "delete"));
         }
-        let row = if op == "delete" {
-            None
-        } else {
-            visible_row(conn, caller, table, *id)?
-        };
-        let op = if row.is_some() {
-            ChangeOp::Upsert
-        } else {
-            ChangeOp::Delete
-        };
-        changes.push(Change {
-            seq: *seq,
-            table,
-            op,
-            id: *id,
-            row,
-        });
     }
-    changes.reverse();
+    kept.reverse();
+    let mut rows: HashMap<SyncTable, HashMap<i64, serde_json::Value>> = HashMap::new();
+    for table in kept.iter().map(|k| k.1).collect::<HashSet<_>>() {
+        let ids: Vec<i64> = kept
+            .iter()
+            .filter(|k| k.1 == table && !k.3)
+            .map(|k| k.2)
+            .collect();
+        rows.insert(table, visible_rows(conn, caller, table, &ids)?);
+    }
+    let changes = kept
+        .into_iter()
+        .map(|(seq, table, id, deleted)| {
+            let row = if deleted {
+                None
+            } else {
+                rows.get_mut(&table).and_then(|r| r.remove(&id))
+            };
+            let op = if row.is_some() {
+                ChangeOp::Upsert
+            } else {
+                ChangeOp::Delete
+            };
+            Change {
+                seq,
+                table,
+                op,
+                id,
+                row,
+            }
+        })
+        .collect();
     Ok(ChangesPage {
         changes,
         next_cursor: format!("v1:{last_seq}"),
