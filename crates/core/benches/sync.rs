@@ -48,6 +48,25 @@ async fn main() {
         .unwrap()
         .email
         .clone();
+    // The server's share: every page fetched and decoded, nothing applied.
+    let api = leadline_sync::ApiClient::new(&running.url()).unwrap();
+    let token = api.login(&email, "leadline-demo", "bench").await.unwrap().token;
+    let api = api.with_token(token);
+    let start = Instant::now();
+    let mut cursor: Option<String> = None;
+    let mut fetched = 0usize;
+    loop {
+        let page = api
+            .changes(cursor.as_deref(), leadline_api::MAX_PAGE)
+            .await
+            .unwrap();
+        fetched += page.changes.len();
+        cursor = Some(page.next_cursor);
+        if !page.has_more {
+            break;
+        }
+    }
+    let fetch_only = start.elapsed();
     let handle = Handle::open(profile.path()).unwrap();
 
     let start = Instant::now();
@@ -103,6 +122,10 @@ async fn main() {
     println!(
         "| push of 10,000 offline notes (then pulling them back) | {:.2} s | < 5 s |",
         push.as_secs_f64()
+    );
+    println!(
+        "| of which fetching and decoding the {fetched} changes (server and HTTP, nothing applied) | {:.2} s | |",
+        fetch_only.as_secs_f64()
     );
     println!(
         "| no-op sync (median / worst of 20) | {:.1} ms / {:.1} ms | < 50 ms |",

@@ -173,18 +173,27 @@ impl Handle {
                 break; // only mutations waiting for rows not yet on the server: next sync
             }
         }
-        loop {
-            let cursor = repo::get_cursor(self.store()?.conn(), FEED)?;
-            let page = api.changes(cursor.as_deref(), PULL_PAGE).await?;
+        // The next page is fetched while this one is applied; the saved cursor moves only with
+        // an applied page, so stopping anywhere resumes at the first page not applied.
+        let cursor = repo::get_cursor(self.store()?.conn(), FEED)?;
+        let fetch = |cursor: Option<String>| {
+            let api = api.clone();
+            tokio::spawn(async move { api.changes(cursor.as_deref(), PULL_PAGE).await })
+        };
+        let mut next = Some(fetch(cursor));
+        while let Some(pending) = next.take() {
+            let page = pending
+                .await
+                .map_err(|e| CoreError::Sync(SyncError::Unreachable(e.to_string())))??;
+            if page.has_more {
+                next = Some(fetch(Some(page.next_cursor.clone())));
+            }
             let applied = self.store()?.apply_page(&page, region)?;
             report.pulled += applied.upserts;
             report.deleted += applied.deletes;
             state.pulled += applied.upserts + applied.deletes;
             state.pages += 1;
             progress(state);
-            if !page.has_more {
-                break;
-            }
         }
         Ok(report)
     }
