@@ -240,6 +240,30 @@ impl Default for FirstIds {
     }
 }
 
+impl FirstIds {
+    /// One past the highest id of each table in the database behind `conn`.
+    pub fn after_existing(conn: &rusqlite::Connection) -> rusqlite::Result<FirstIds> {
+        fn next<T: crate::table::Table>(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
+            conn.query_row(
+                &format!("SELECT coalesce(max({}), 0) + 1 FROM {}", T::KEY, T::NAME),
+                [],
+                |row| row.get(0),
+            )
+        }
+        Ok(FirstIds {
+            tenant: next::<Tenant>(conn)?,
+            user: next::<User>(conn)?,
+            permission: next::<PermissionGrant>(conn)?,
+            status: next::<LeadStatus>(conn)?,
+            disposition: next::<CallDisposition>(conn)?,
+            sip: next::<SipAccount>(conn)?,
+            lead: next::<Lead>(conn)?,
+            activity: next::<LeadActivity>(conn)?,
+            call: next::<Call>(conn)?,
+        })
+    }
+}
+
 /// The tenant's reference data: everything but the leads and their history.
 #[derive(Debug, Clone)]
 pub struct DemoReference {

@@ -4,12 +4,9 @@
 use crate::Timestamp;
 use crate::error::Result;
 use crate::model::demo::{FirstIds, Generator};
-use crate::model::{
-    Call, CallDisposition, Lead, LeadActivity, LeadStatus, PermissionGrant, Role, SipAccount, Tenant,
-    TenantId, User, UserId,
-};
+use crate::model::{Role, TenantId, UserId};
 use crate::phone::Region;
-use crate::repo::{self, Table};
+use crate::repo;
 use rusqlite::Connection;
 
 pub use crate::model::demo::{DEFAULT_DISPOSITIONS, DEFAULT_PERMISSIONS, DemoSize};
@@ -38,30 +35,6 @@ pub struct DemoTenant {
     pub users: Vec<DemoUser>,
 }
 
-fn next_id<T: Table>(conn: &Connection) -> Result<i64> {
-    let sql = format!(
-        "SELECT max(coalesce(max({k}), 0), 0) + 1 FROM {}",
-        T::NAME,
-        k = T::KEY
-    );
-    Ok(conn.query_row(&sql, [], |row| row.get(0))?)
-}
-
-/// One past the highest id of each table.
-pub fn first_ids(conn: &Connection) -> Result<FirstIds> {
-    Ok(FirstIds {
-        tenant: next_id::<Tenant>(conn)?,
-        user: next_id::<User>(conn)?,
-        permission: next_id::<PermissionGrant>(conn)?,
-        status: next_id::<LeadStatus>(conn)?,
-        disposition: next_id::<CallDisposition>(conn)?,
-        sip: next_id::<SipAccount>(conn)?,
-        lead: next_id::<Lead>(conn)?,
-        activity: next_id::<LeadActivity>(conn)?,
-        call: next_id::<Call>(conn)?,
-    })
-}
-
 /// Seeds one demo tenant named `name` (its slug goes into emails) in one transaction.
 pub fn seed(
     conn: &mut Connection,
@@ -72,7 +45,7 @@ pub fn seed(
     now: Timestamp,
 ) -> Result<DemoTenant> {
     let tx = conn.transaction()?;
-    let mut generator = Generator::new(name, slug, size, seed, now, first_ids(&tx)?);
+    let mut generator = Generator::new(name, slug, size, seed, now, FirstIds::after_existing(&tx)?);
     let reference = generator.reference().clone();
     repo::upsert(&tx, &reference.tenant)?;
     repo::upsert_all(&tx, &reference.users)?;

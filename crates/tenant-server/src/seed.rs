@@ -6,12 +6,9 @@ use crate::TenantServer;
 use crate::auth::hash_password;
 use crate::error::ServerError;
 use leadline_model::demo::{DEMO_PASSWORD, DemoSize, FirstIds, Generator};
-use leadline_model::table::{Table, upsert, upsert_all};
-use leadline_model::{
-    Call, CallDisposition, Lead, LeadActivity, LeadStatus, PermissionGrant, Role, SipAccount, Tenant,
-    TenantId, Timestamp, User,
-};
-use rusqlite::{Connection, params};
+use leadline_model::table::{upsert, upsert_all};
+use leadline_model::{Role, TenantId, Timestamp};
+use rusqlite::params;
 use serde::Serialize;
 
 /// The SIP password of the demo agent (there is no demo PBX; it exists to be kept secret).
@@ -43,28 +40,6 @@ pub struct SeededTenant {
     pub leads: usize,
 }
 
-fn next_id<T: Table>(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row(
-        &format!("SELECT coalesce(max(id), 0) + 1 FROM {}", T::NAME),
-        [],
-        |row| row.get(0),
-    )
-}
-
-fn first_ids(conn: &Connection) -> rusqlite::Result<FirstIds> {
-    Ok(FirstIds {
-        tenant: next_id::<Tenant>(conn)?,
-        user: next_id::<User>(conn)?,
-        permission: next_id::<PermissionGrant>(conn)?,
-        status: next_id::<LeadStatus>(conn)?,
-        disposition: next_id::<CallDisposition>(conn)?,
-        sip: next_id::<SipAccount>(conn)?,
-        lead: next_id::<Lead>(conn)?,
-        activity: next_id::<LeadActivity>(conn)?,
-        call: next_id::<Call>(conn)?,
-    })
-}
-
 impl TenantServer {
     /// Seeds a demo tenant named `name` with `leads` leads.
     pub fn seed_demo(
@@ -81,7 +56,14 @@ impl TenantServer {
         };
         self.db().run_now(|conn| {
             let tx = conn.transaction()?;
-            let mut generator = Generator::new(name, slug, size, seed, Timestamp::now(), first_ids(&tx)?);
+            let mut generator = Generator::new(
+                name,
+                slug,
+                size,
+                seed,
+                Timestamp::now(),
+                FirstIds::after_existing(&tx)?,
+            );
             let reference = generator.reference().clone();
             upsert(&tx, &reference.tenant)?;
             upsert_all(&tx, &reference.users)?;
