@@ -132,6 +132,10 @@ pub struct ChangesPage {
     pub next_cursor: String,
     /// Whether more changes are waiting beyond this page.
     pub has_more: bool,
+    /// At most this many changes remain after this page (for a progress bar: rows superseded
+    /// later or not visible to the caller make the true number smaller).
+    #[serde(default)]
+    pub remaining: u64,
 }
 
 /// One change the agent made offline.

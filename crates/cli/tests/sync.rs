@@ -118,6 +118,22 @@ async fn offline_edits_reach_the_server_exactly_once_and_no_secret_leaks() {
     .unwrap();
     let synced = json(&login);
     assert_eq!(synced["event"], "synced");
+    // Progress for a progress bar: pages counted up, the estimate of what remains down to 0.
+    let progress: Vec<serde_json::Value> = login
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"] == "progress" && e["pages"].as_u64() > Some(0))
+        .collect();
+    assert!(progress.len() > 1, "a 10,000-lead pull takes several pages");
+    let remaining: Vec<u64> = progress
+        .iter()
+        .map(|p| p["remaining"].as_u64().unwrap())
+        .collect();
+    assert!(
+        remaining.windows(2).all(|w| w[0] >= w[1]) && remaining.last() == Some(&0),
+        "{remaining:?}"
+    );
     printed.push_str(&login.stdout);
     printed.push_str(&login.stderr);
     let status = json(&leadline(profile.path(), &["--json", "status"], ""));

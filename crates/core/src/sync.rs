@@ -31,6 +31,8 @@ pub struct SyncProgress {
     pub pulled: usize,
     /// Pages applied.
     pub pages: usize,
+    /// At most this many changes are still to pull (for the bar's end).
+    pub remaining: u64,
 }
 
 /// What a sync did.
@@ -193,6 +195,7 @@ impl Handle {
             report.deleted += applied.deletes;
             state.pulled += applied.upserts + applied.deletes;
             state.pages += 1;
+            state.remaining = page.remaining;
             progress(state);
         }
         Ok(report)

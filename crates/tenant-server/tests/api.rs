@@ -109,6 +109,13 @@ impl World {
                 .await;
             assert_eq!(status, StatusCode::OK, "{body}");
             let page: ChangesPage = serde_json::from_value(body).unwrap();
+            assert_eq!(
+                page.remaining == 0,
+                !page.has_more,
+                "remaining {} with has_more {}",
+                page.remaining,
+                page.has_more
+            );
             all.extend(page.changes);
             cursor = page.next_cursor;
             if !page.has_more {

@@ -183,10 +183,15 @@ pub fn page(conn: &Connection, caller: &Caller, after: i64, limit: usize) -> Res
             }
         })
         .collect();
+    let latest: i64 = conn
+        .prepare_cached("SELECT coalesce(max(seq), 0) FROM change_log WHERE tenant_id = ?1")?
+        .query_row([caller.tenant_id()], |row| row.get(0))?;
+    let remaining = u64::try_from(latest - last_seq).unwrap_or(0);
     Ok(ChangesPage {
         changes,
         next_cursor: format!("v1:{last_seq}"),
         has_more,
+        remaining,
     })
 }
 
