@@ -1,5 +1,6 @@
 //! `leadline sync --watch`: sync now, then every 30 s; while the server is unreachable, retry
-//! with backoff and jitter; stop with the reason when the account can no longer sync.
+//! with backoff and jitter, probing every few seconds so a server that comes back is synced
+//! with at once; stop with the reason when the account can no longer sync.
 
 use crate::output::Output;
 use leadline_core::{CoreError, Handle, stops_sync};
@@ -8,6 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Between syncs while all is well.
 const INTERVAL: Duration = Duration::from_secs(30);
+/// How often a backing-off client asks whether the server is back.
+const PROBE: Duration = Duration::from_secs(2);
 
 fn jitter() -> f64 {
     let nanos = SystemTime::now()
@@ -31,7 +34,13 @@ pub async fn watch(handle: &Handle, out: &Output) -> Result<(), CoreError> {
                 let wait = backoff::delay(failures, jitter());
                 out.retrying(&error, wait);
                 failures = failures.saturating_add(1);
-                tokio::time::sleep(wait).await;
+                let deadline = tokio::time::Instant::now() + wait;
+                while tokio::time::Instant::now() < deadline {
+                    tokio::time::sleep(PROBE.min(deadline - tokio::time::Instant::now())).await;
+                    if handle.server_answers().await {
+                        break;
+                    }
+                }
             }
         }
     }

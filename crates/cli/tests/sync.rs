@@ -293,3 +293,101 @@ async fn offline_edits_reach_the_server_exactly_once_and_no_secret_leaks() {
     assert!(after.stderr.contains("not signed in"), "{}", after.stderr);
     running.stop();
 }
+
+/// The next event of a kind (20 s at most).
+fn next_event(lines: &std::sync::mpsc::Receiver<serde_json::Value>, wanted: &str) -> serde_json::Value {
+    loop {
+        let event = lines.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+        if event["event"] == wanted {
+            return event;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_backs_off_while_the_server_is_down_and_syncs_as_soon_as_it_returns() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let server = TenantServer::open(
+        &server_dir.path().join("tenants.sqlite3"),
+        ServerKey::generate().unwrap(),
+    )
+    .unwrap();
+    let tenant = server.seed_demo("Watch Co", "watch", 50, 9).unwrap();
+    let running = start(&server, "127.0.0.1:0".parse().unwrap()).await;
+    let addr = running.addr;
+    let login = tokio::task::spawn_blocking({
+        let (dir, url, email) = (profile.path().to_owned(), running.url(), agent(&tenant));
+        move || {
+            leadline(
+                &dir,
+                &["login", "--server", &url, "--email", &email, "--password-stdin"],
+                "leadline-demo\n",
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    running.stop();
+    let lead = json(&leadline(
+        profile.path(),
+        &["--json", "leads", "list", "--limit", "1"],
+        "",
+    ))["id"]
+        .to_string();
+    json(&leadline(
+        profile.path(),
+        &[
+            "--json",
+            "lead",
+            "note",
+            &lead,
+            "written while the server was down",
+        ],
+        "",
+    ));
+
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_leadline"))
+        .arg("--data-dir")
+        .arg(profile.path())
+        .args(["--json", "sync", "--watch"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = watch.stdout.take().unwrap();
+    let (events, lines) = std::sync::mpsc::channel::<serde_json::Value>();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(event) = serde_json::from_str(&line) {
+                let _ = events.send(event);
+            }
+        }
+    });
+    let retrying = next_event(&lines, "retrying");
+    assert_eq!(retrying["kind"], "offline");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let back = start(&server, addr).await;
+    let came_back = std::time::Instant::now();
+    let synced = tokio::task::spawn_blocking(move || next_event(&lines, "synced"))
+        .await
+        .unwrap();
+    assert_eq!(synced["pushed"], 1);
+    assert!(
+        came_back.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?} after the server returned",
+        came_back.elapsed()
+    );
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count(*) FROM lead_activities WHERE payload_json ->> '$.note' = 'written while the server was down'"
+        ),
+        1
+    );
+    back.stop();
+}

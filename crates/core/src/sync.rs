@@ -146,6 +146,15 @@ impl Handle {
         Ok(())
     }
 
+    /// Whether the tenant server answers now (any answer but "unreachable" or a server error),
+    /// cheaply: one `GET /me`.
+    pub async fn server_answers(&self) -> bool {
+        match self.api() {
+            Ok(api) => !matches!(api.me().await, Err(error) if error.is_transient()),
+            Err(_) => true,
+        }
+    }
+
     /// Pushes the outbox, then pulls the feed, reporting progress as it goes.
     pub async fn sync(&self, progress: &mut dyn FnMut(SyncProgress)) -> Result<SyncReport, CoreError> {
         let api = self.api()?;
