@@ -170,6 +170,7 @@ impl Store {
                     {
                         repo::upsert_leads(&tx, std::slice::from_ref(&lead), region)?;
                     }
+                    drop_optimistic_activity(&tx, &result.mutation_id)?;
                     outbox::rejected(&tx, &result.mutation_id, &reason)?;
                     report.rejected.push(reason);
                 }
@@ -178,6 +179,26 @@ impl Store {
         tx.commit()?;
         Ok(report)
     }
+}
+
+/// Removes the activity a refused mutation had shown on the timeline ahead of the server (its
+/// local copy); the outbox entry keeps the change and the reason.
+fn drop_optimistic_activity(tx: &Connection, mutation_id: &str) -> Result<()> {
+    let Some(entry) = outbox::find(tx, mutation_id)? else {
+        return Ok(());
+    };
+    let local = match entry.entity_type {
+        EntityType::LeadActivity => Some(entry.entity_id),
+        _ => entry
+            .payload
+            .0
+            .get("activity_id")
+            .and_then(serde_json::Value::as_i64),
+    };
+    if let Some(id) = local.filter(|id| *id < 0) {
+        tx.execute("DELETE FROM lead_activities WHERE id = ?1", [id])?;
+    }
+    Ok(())
 }
 
 /// Gives a row created offline (negative id) the id the server assigned, with everything that

@@ -464,3 +464,53 @@ fn lead_lists_filter_by_status_and_assignee() {
         5
     );
 }
+
+#[test]
+fn a_refused_change_restores_the_servers_lead_and_drops_the_optimistic_activity() {
+    use leadline_api::{MutationResult, MutationStatus};
+    let (mut store, actor) = demo_store(20);
+    let card = queries::board(store.conn(), actor.tenant_id, 1).unwrap().columns[0].leads[0].clone();
+    let before = card.lead.clone();
+    let won = repo::statuses_in_order(store.conn(), actor.tenant_id)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.is_won)
+        .unwrap();
+    store
+        .move_lead(&actor, before.id, won.id, None, None, now())
+        .unwrap();
+    let entry = outbox::pending(store.conn(), 10).unwrap().pop().unwrap();
+    let local_activity = entry.payload.0["activity_id"].as_i64().unwrap();
+    assert!(local_activity < 0);
+    let refused = MutationResult {
+        mutation_id: entry.mutation_id.clone(),
+        status: MutationStatus::Rejected,
+        reason: Some("the lead was closed by your supervisor".into()),
+        code: Some("conflict".into()),
+        assigned: Vec::new(),
+        current: Some(serde_json::to_value(&before).unwrap()),
+    };
+    let report = store.apply_push_results(&[refused], Region::US).unwrap();
+    assert_eq!(
+        report.rejected,
+        vec!["the lead was closed by your supervisor".to_owned()]
+    );
+    let lead = queries::lead_card(store.conn(), actor.tenant_id, before.id)
+        .unwrap()
+        .lead;
+    assert_eq!(
+        lead.lead_status_id, before.lead_status_id,
+        "the server's state is back"
+    );
+    let timeline = queries::timeline(store.conn(), actor.tenant_id, before.id, 100).unwrap();
+    assert!(
+        timeline.iter().all(|e| e.activity.id.0 != local_activity),
+        "the optimistic activity is gone"
+    );
+    let kept = outbox::find(store.conn(), &entry.mutation_id).unwrap().unwrap();
+    assert_eq!(kept.state, OutboxState::Rejected);
+    assert_eq!(
+        kept.last_error.as_deref(),
+        Some("the lead was closed by your supervisor")
+    );
+}

@@ -349,6 +349,11 @@ async fn pushed_mutations_apply_exactly_once_with_rules_and_conflicts() {
     assert_eq!(statuses, vec![Applied, Rejected, Applied, Rejected, Rejected]);
     assert_eq!(res.results[0].assigned[0].local_id, -1);
     assert_eq!(res.results[1].code.as_deref(), Some("rule"));
+    assert_eq!(
+        res.results[1].current.as_ref().unwrap()["id"],
+        json!(lead),
+        "a refused lead change returns the lead"
+    );
     assert!(
         res.results[1]
             .reason

@@ -358,9 +358,16 @@ fn apply_once(
             assigned,
             current: None,
         },
-        Err(refusal) => {
+        Err(mut refusal) => {
             // Nothing of a refused mutation is kept but the answer.
             drop(tx);
+            // A refused lead change comes back with the lead as it is, so the client can drop
+            // what it showed optimistically.
+            if refusal.current.is_none() && m.entity_type == EntityType::Lead && m.entity_id > 0 {
+                refusal.current = find::<Lead>(conn, m.entity_id)?
+                    .filter(|lead| lead.tenant_id == caller.tenant_id())
+                    .and_then(|lead| serde_json::to_value(lead).ok());
+            }
             let result = rejected(m, refusal);
             record(conn, caller, m, &result)?;
             return Ok(result);
