@@ -97,6 +97,22 @@ pub enum Command {
     },
     /// My upcoming follow-ups in open statuses, soonest first.
     Followups,
+    /// Changes not yet accepted by the server: waiting, or refused with the server's reason.
+    Changes {
+        /// What to do (list them when absent).
+        #[command(subcommand)]
+        action: Option<ChangesAction>,
+    },
+}
+
+/// `leadline changes …`
+#[derive(Debug, Subcommand)]
+pub enum ChangesAction {
+    /// Drops a refused change after reading why it was refused.
+    Dismiss {
+        /// The change's id (as listed).
+        id: String,
+    },
 }
 
 /// `leadline leads …`

@@ -9,7 +9,7 @@ mod args;
 mod output;
 mod sync;
 
-use args::{Cli, Command, LeadAction, LeadsAction};
+use args::{ChangesAction, Cli, Command, LeadAction, LeadsAction};
 use clap::Parser;
 use leadline_core::store::model::LeadId;
 use leadline_core::{CoreError, Handle, LeadFilter};
@@ -116,6 +116,13 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
         },
         Command::Calls { .. } => out.calls(&handle.calls_today()?),
         Command::Followups => out.leads(&handle.followups()?),
+        Command::Changes { action: None } => out.changes(&handle.changes()?),
+        Command::Changes {
+            action: Some(ChangesAction::Dismiss { id }),
+        } => {
+            handle.dismiss_change(id)?;
+            out.changes(&handle.changes()?);
+        }
     }
     Ok(())
 }

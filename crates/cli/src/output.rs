@@ -2,7 +2,7 @@
 //! Text never passes a control character through: a lead named with terminal escape
 //! sequences prints as visible replacement characters, not as commands to the terminal.
 
-use leadline_core::store::model::LeadActivity;
+use leadline_core::store::model::{LeadActivity, OutboxEntry, OutboxState};
 use leadline_core::store::queries::{CallRow, LeadCard};
 use leadline_core::{CoreError, ErrorPayload, LeadDetail, Overview, Session, SyncProgress, SyncReport};
 use serde::Serialize;
@@ -252,6 +252,32 @@ impl Output {
             "Added {} to lead {} (waiting to sync).",
             activity.kind, activity.lead_id
         ));
+    }
+
+    /// The outbox.
+    pub fn changes(&self, entries: &[OutboxEntry]) {
+        for entry in entries {
+            if self.json {
+                self.json_line(entry);
+                continue;
+            }
+            let state = match entry.state {
+                OutboxState::Pending => "waiting".to_owned(),
+                OutboxState::Rejected => format!("refused: {}", opt(&entry.last_error)),
+            };
+            self.line(&format!(
+                "{}  {}  {:<15} {} {}  {}",
+                entry.mutation_id,
+                entry.created_at,
+                entry.kind.to_string(),
+                entry.entity_type,
+                entry.entity_id,
+                state
+            ));
+        }
+        if !self.json && entries.is_empty() {
+            self.line("Everything is synced.");
+        }
     }
 
     /// Calls.

@@ -144,7 +144,7 @@ async fn offline_edits_reach_the_server_exactly_once_and_no_secret_leaks() {
     running.stop();
     let leads: Vec<serde_json::Value> = leadline(
         profile.path(),
-        &["--json", "leads", "list", "--status", "New", "--limit", "3"],
+        &["--json", "leads", "list", "--status", "New", "--limit", "4"],
         "",
     )
     .stdout
@@ -181,12 +181,40 @@ async fn offline_edits_reach_the_server_exactly_once_and_no_secret_leaks() {
         &["--json", "lead", "followup", &ids[2], "+3d"],
         "",
     ));
+    // Meanwhile a colleague changes another lead on the server: the agent's move of it conflicts.
+    json(&leadline(
+        profile.path(),
+        &["--json", "lead", "move", &ids[3], "Qualified"],
+        "",
+    ));
+    let colleague = ids[3].parse::<i64>().unwrap();
+    server.db().run_now(|c| {
+        c.execute(
+            "UPDATE leads SET updated_at = '2099-01-01 00:00:00', score = 'cold' WHERE id = ?1",
+            [colleague],
+        )
+        .unwrap()
+    });
     let offline = leadline(profile.path(), &["sync"], "");
     assert_eq!(offline.code, 6, "{}", offline.stderr);
     assert!(offline.stderr.contains("cannot be reached"), "{}", offline.stderr);
     assert_eq!(
         json(&leadline(profile.path(), &["--json", "status"], ""))["pending_changes"],
-        3
+        4
+    );
+    let waiting = leadline(profile.path(), &["changes"], "");
+    assert_eq!(
+        waiting.stdout.lines().filter(|l| l.contains("waiting")).count(),
+        4,
+        "{}",
+        waiting.stdout
+    );
+    let first = waiting.stdout.split_whitespace().next().unwrap().to_owned();
+    let refused = leadline(profile.path(), &["changes", "dismiss", &first], "");
+    assert_eq!(
+        refused.code, 3,
+        "a waiting change cannot be dismissed: {}",
+        refused.stderr
     );
 
     // It comes back on the same address: every edit arrives once.
@@ -199,6 +227,31 @@ async fn offline_edits_reach_the_server_exactly_once_and_no_secret_leaks() {
     .unwrap();
     let report = json(&sync);
     assert_eq!(report["pushed"], 3, "{report}");
+    assert_eq!(report["rejected"].as_array().unwrap().len(), 1, "{report}");
+    // The refused move shows with its reason, the server's lead is back, and it can be dismissed.
+    let changes = leadline(profile.path(), &["changes"], "");
+    assert!(
+        changes.stdout.contains("refused:") && changes.stdout.contains("changed by someone else"),
+        "{}",
+        changes.stdout
+    );
+    let shown = json(&leadline(
+        profile.path(),
+        &["--json", "leads", "show", &ids[3]],
+        "",
+    ));
+    assert_eq!(shown["card"]["status_name"], "New");
+    assert_eq!(shown["card"]["score"], "cold");
+    let refused_id = changes.stdout.split_whitespace().next().unwrap().to_owned();
+    assert_eq!(
+        leadline(profile.path(), &["changes", "dismiss", &refused_id], "").code,
+        0
+    );
+    assert!(
+        leadline(profile.path(), &["changes"], "")
+            .stdout
+            .contains("Everything is synced.")
+    );
     printed.push_str(&sync.stdout);
     for _ in 0..2 {
         let again = tokio::task::spawn_blocking({
@@ -232,7 +285,11 @@ async fn offline_edits_reach_the_server_exactly_once_and_no_secret_leaks() {
         ),
         1
     );
-    assert_eq!(count(&server, "SELECT count(*) FROM applied_mutations"), 3);
+    assert_eq!(
+        count(&server, "SELECT count(*) FROM applied_mutations"),
+        4,
+        "the refusal is recorded too"
+    );
     assert_eq!(
         count(
             &server,

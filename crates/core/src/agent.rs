@@ -5,7 +5,7 @@
 use crate::when::parse_when;
 use crate::{CoreError, Handle, Session};
 use leadline_store::Timestamp;
-use leadline_store::model::{LeadActivity, LeadId, LeadStatus, OutboxState, Permission};
+use leadline_store::model::{LeadActivity, LeadId, LeadStatus, OutboxEntry, OutboxState, Permission};
 use leadline_store::queries::{self, CallRow, LeadCard};
 use leadline_store::repo::{self, outbox, profile};
 use serde::Serialize;
@@ -145,6 +145,23 @@ impl Handle {
             now,
             200,
         )?)
+    }
+
+    /// Changes not yet accepted by the server: pending ones, and refused ones with the reason.
+    pub fn changes(&self) -> Result<Vec<OutboxEntry>, CoreError> {
+        Ok(outbox::all(self.store()?.conn())?)
+    }
+
+    /// Drops a refused change after the agent has seen why.
+    pub fn dismiss_change(&self, mutation_id: &str) -> Result<(), CoreError> {
+        if outbox::dismiss(self.store()?.conn(), mutation_id)? {
+            Ok(())
+        } else {
+            Err(CoreError::Store(leadline_store::StoreError::InvalidInput {
+                field: "change",
+                reason: format!("no refused change {mutation_id:?} (pending changes cannot be dismissed)"),
+            }))
+        }
     }
 
     /// The profile at a glance.

@@ -121,3 +121,12 @@ pub fn attempt_failed(conn: &Connection, mutation_id: &str, error: &str) -> Resu
         .execute(params![mutation_id, error])?
         > 0)
 }
+
+/// Drops a refused mutation the agent has seen; pending ones cannot be dropped. Returns
+/// whether one was.
+pub fn dismiss(conn: &Connection, mutation_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("DELETE FROM outbox WHERE mutation_id = ?1 AND state = 'rejected'")?
+        .execute([mutation_id])?
+        > 0)
+}
