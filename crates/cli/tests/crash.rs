@@ -104,6 +104,18 @@ async fn killing_the_client_anywhere_loses_and_doubles_nothing() {
             .map(Result::unwrap)
             .collect()
     };
+    // How long one sync with a page to pull takes here: kills land within that span.
+    server.db().run_now(|c| {
+        c.execute(
+            "UPDATE leads SET score = 'hot' WHERE tenant_id = ?1 AND id % 3 = 0",
+            [tenant.tenant_id.0],
+        )
+        .unwrap()
+    });
+    let timed = std::time::Instant::now();
+    let (code, err) = finish(leadline(&dir, &["sync"]));
+    assert_eq!(code, 0, "{err}");
+    let span_ms = u64::try_from(timed.elapsed().as_millis()).unwrap_or(200).max(20);
     let mut rng = Lcg(20_261_124);
     let mut notes = 0usize;
     let mut killed = 0usize;
@@ -117,7 +129,7 @@ async fn killing_the_client_anywhere_loses_and_doubles_nothing() {
             notes += 1;
         }
         // Server-side changes, so the next pull has pages to apply.
-        if round % 5 == 0 {
+        {
             server.db().run_now(|c| {
                 c.execute(
                     "UPDATE leads SET updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now'), score = CASE score WHEN 'hot' THEN 'warm' ELSE 'hot' END \
@@ -129,7 +141,7 @@ async fn killing_the_client_anywhere_loses_and_doubles_nothing() {
         }
         // Sync, killed at a random instant.
         let mut child = leadline(&dir, &["sync"]);
-        tokio::time::sleep(Duration::from_millis(rng.next(250))).await;
+        tokio::time::sleep(Duration::from_millis(rng.next(span_ms))).await;
         if child.try_wait().unwrap().is_none() {
             killed += 1;
         }
