@@ -40,6 +40,9 @@ impl Timestamp {
     /// Parses the canonical form or RFC 3339.
     pub fn parse(text: &str) -> Option<Timestamp> {
         let text = text.trim();
+        if let Some(fast) = parse_fixed(text) {
+            return Some(fast);
+        }
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, FORMAT) {
             return Some(Timestamp(naive.and_utc()));
         }
@@ -61,8 +64,61 @@ impl From<DateTime<Utc>> for Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format(FORMAT))
+        self.write(f, ' ', "")
     }
+}
+
+impl Timestamp {
+    /// Writes `YYYY-MM-DD<sep>HH:MM:SS<suffix>` field by field: this runs for every timestamp
+    /// written to SQLite or the wire, and a format string would be parsed each time.
+    fn write(self, f: &mut fmt::Formatter<'_>, separator: char, suffix: &str) -> fmt::Result {
+        use chrono::{Datelike, Timelike};
+        let t = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}{separator}{:02}:{:02}:{:02}{suffix}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+}
+
+/// The wire form: RFC 3339 with `Z`.
+struct Rfc3339(Timestamp);
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, 'T', "Z")
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DDTHH:MM:SSZ` read by position (the forms this project
+/// writes); anything else goes to the general parsers.
+fn parse_fixed(text: &str) -> Option<Timestamp> {
+    let b = text.as_bytes();
+    let exact = match b.len() {
+        19 => b[10] == b' ',
+        20 => b[10] == b'T' && b[19] == b'Z',
+        _ => false,
+    };
+    let digits = [0..4, 5..7, 8..10, 11..13, 14..16, 17..19];
+    if !exact
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[13] != b':'
+        || b[16] != b':'
+        || !digits.iter().all(|r| b[r.clone()].iter().all(u8::is_ascii_digit))
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> { text.get(from..to)?.parse().ok() };
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 7)?, num(8, 10)?)?;
+    let time = chrono::NaiveTime::from_hms_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?)?;
+    Some(Timestamp(NaiveDateTime::new(date, time).and_utc()))
 }
 
 impl ToSql for Timestamp {
@@ -81,7 +137,7 @@ impl FromSql for Timestamp {
 impl Serialize for Timestamp {
     /// RFC 3339 with `Z`, which every JSON consumer parses.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0.format("%Y-%m-%dT%H:%M:%SZ"))
+        serializer.collect_str(&Rfc3339(*self))
     }
 }
 
@@ -106,5 +162,16 @@ mod tests {
         assert_eq!(a, c);
         assert_eq!(a.map(|t| t.to_string()).as_deref(), Some("2026-03-01 14:05:09"));
         assert!(Timestamp::parse("yesterday").is_none());
+        for bad in [
+            "2026-13-01 00:00:00",
+            "2026-02-30 10:00:00",
+            "2026-03-01 24:00:00",
+            "2026-03-01 1a:00:00",
+        ] {
+            assert!(Timestamp::parse(bad).is_none(), "{bad}");
+        }
+        let t = Timestamp::parse("2026-03-01T14:05:09Z").unwrap();
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"2026-03-01T14:05:09Z\"");
+        assert_eq!(Timestamp::from_unix(0).to_string(), "1970-01-01 00:00:00");
     }
 }
