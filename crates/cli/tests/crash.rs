@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
 #![cfg(unix)]
 
-use leadline_tenant_server::{ServerKey, TenantServer};
+mod common;
+
 use rusqlite::Connection;
 use std::io::Write;
 use std::path::Path;
@@ -57,26 +58,14 @@ fn rows(conn: &Connection, sql: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killing_the_client_anywhere_loses_and_doubles_nothing() {
-    let server_dir = tempfile::tempdir().unwrap();
+    let common::Seeded { _dir, server, tenant } = common::seeded("Crash Co", "crash", 2_500, 11);
     let profile = tempfile::tempdir().unwrap();
-    let server = TenantServer::open(
-        &server_dir.path().join("tenants.sqlite3"),
-        ServerKey::generate().unwrap(),
-    )
-    .unwrap();
-    let tenant = server.seed_demo("Crash Co", "crash", 2_500, 11).unwrap();
     let running = server
         .clone()
         .spawn("127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let email = tenant
-        .users
-        .iter()
-        .find(|u| u.role.as_str() == "sales_agent")
-        .unwrap()
-        .email
-        .clone();
+    let email = common::agent(&tenant);
     let dir = profile.path().to_owned();
 
     let mut login = leadline(

@@ -5,8 +5,10 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
 
-use leadline_tenant_server::seed::{DEMO_SIP_PASSWORD, SeededTenant};
-use leadline_tenant_server::{RunningServer, ServerKey, TenantServer};
+mod common;
+
+use leadline_tenant_server::seed::DEMO_SIP_PASSWORD;
+use leadline_tenant_server::{RunningServer, TenantServer};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -52,16 +54,6 @@ async fn start(server: &TenantServer, addr: SocketAddr) -> RunningServer {
     server.clone().spawn(addr).await.unwrap()
 }
 
-fn agent(tenant: &SeededTenant) -> String {
-    tenant
-        .users
-        .iter()
-        .find(|u| u.role.as_str() == "sales_agent")
-        .unwrap()
-        .email
-        .clone()
-}
-
 /// Every file of the profile, as bytes.
 fn profile_bytes(dir: &Path) -> Vec<u8> {
     let mut all = Vec::new();
@@ -80,20 +72,12 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn offline_edits_reach_the_server_exactly_once_and_no_secret_leaks() {
-    let server_dir = tempfile::tempdir().unwrap();
+    let common::Seeded { _dir, server, tenant } = common::seeded("Northwind Solar", "northwind", 10_000, 7);
     let profile = tempfile::tempdir().unwrap();
-    let server = TenantServer::open(
-        &server_dir.path().join("tenants.sqlite3"),
-        ServerKey::generate().unwrap(),
-    )
-    .unwrap();
-    let tenant = server
-        .seed_demo("Northwind Solar", "northwind", 10_000, 7)
-        .unwrap();
     let running = start(&server, "127.0.0.1:0".parse().unwrap()).await;
     let addr = running.addr;
     let url = running.url();
-    let email = agent(&tenant);
+    let email = common::agent(&tenant);
     let mut printed = String::new();
 
     let login = tokio::task::spawn_blocking({
@@ -363,18 +347,12 @@ fn next_event(lines: &std::sync::mpsc::Receiver<serde_json::Value>, wanted: &str
 
 #[tokio::test(flavor = "multi_thread")]
 async fn watch_backs_off_while_the_server_is_down_and_syncs_as_soon_as_it_returns() {
-    let server_dir = tempfile::tempdir().unwrap();
+    let common::Seeded { _dir, server, tenant } = common::seeded("Watch Co", "watch", 50, 9);
     let profile = tempfile::tempdir().unwrap();
-    let server = TenantServer::open(
-        &server_dir.path().join("tenants.sqlite3"),
-        ServerKey::generate().unwrap(),
-    )
-    .unwrap();
-    let tenant = server.seed_demo("Watch Co", "watch", 50, 9).unwrap();
     let running = start(&server, "127.0.0.1:0".parse().unwrap()).await;
     let addr = running.addr;
     let login = tokio::task::spawn_blocking({
-        let (dir, url, email) = (profile.path().to_owned(), running.url(), agent(&tenant));
+        let (dir, url, email) = (profile.path().to_owned(), running.url(), common::agent(&tenant));
         move || {
             leadline(
                 &dir,

@@ -172,7 +172,6 @@ impl Handle {
             if batch.is_empty() {
                 break;
             }
-            let sent = batch.len();
             let answer = api.push(batch).await?;
             let applied = self.store()?.apply_push_results(&answer.results, region)?;
             let progressed = applied.applied + applied.rejected.len();
@@ -180,7 +179,7 @@ impl Handle {
             report.rejected.extend(applied.rejected);
             state.pushed += progressed;
             progress(state);
-            if progressed < sent.min(PUSH_BATCH) && progressed == 0 {
+            if progressed == 0 {
                 break; // only mutations waiting for rows not yet on the server: next sync
             }
         }
