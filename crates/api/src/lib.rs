@@ -10,7 +10,9 @@
 //! - Errors: a status code and an [`ErrorBody`].
 
 use leadline_model::{EntityType, MutationKind, Permission, Role, Tenant, Timestamp, User};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 /// Every path starts with this.
@@ -108,7 +110,7 @@ pub enum ChangeOp {
 }
 
 /// One entry of the change feed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Change {
     /// Position in the tenant's change sequence.
     pub seq: i64,
@@ -119,12 +121,22 @@ pub struct Change {
     /// The row's id.
     pub id: i64,
     /// For upserts, the whole row, shaped as the table's schema (`Lead`, `Call`, …).
+    // Kept as the JSON text it arrived as, so each table's rows are read straight into their
+    // own type with no generic JSON tree in between.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub row: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub row: Option<Box<RawValue>>,
+}
+
+impl Change {
+    /// The row read as `T`; `None` for a deletion.
+    pub fn row_as<T: DeserializeOwned>(&self) -> Option<serde_json::Result<T>> {
+        self.row.as_ref().map(|raw| serde_json::from_str(raw.get()))
+    }
 }
 
 /// `GET /changes`: a page of the feed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ChangesPage {
     /// Changes in order.
     pub changes: Vec<Change>,

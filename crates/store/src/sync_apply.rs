@@ -55,11 +55,13 @@ fn rows<T: DeserializeOwned>(changes: &[&Change], table: SyncTable) -> Result<Ve
         .iter()
         .filter(|c| c.table == table && c.op == ChangeOp::Upsert)
         .map(|c| {
-            let row = c.row.as_ref().unwrap_or(&serde_json::Value::Null);
-            T::deserialize(row).map_err(|e| StoreError::InvalidInput {
+            let invalid = |reason: String| StoreError::InvalidInput {
                 field: "pulled row",
-                reason: format!("{table:?} {}: {e}", c.id),
-            })
+                reason: format!("{table:?} {}: {reason}", c.id),
+            };
+            c.row_as::<T>()
+                .ok_or_else(|| invalid("an upsert without its row".into()))?
+                .map_err(|e| invalid(e.to_string()))
         })
         .collect()
 }

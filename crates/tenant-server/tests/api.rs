@@ -108,7 +108,7 @@ impl World {
                 .get(token, &format!("/changes?cursor={cursor}&limit={limit}"))
                 .await;
             assert_eq!(status, StatusCode::OK, "{body}");
-            let page: ChangesPage = serde_json::from_value(body).unwrap();
+            let page: ChangesPage = serde_json::from_str(&body.to_string()).unwrap();
             assert_eq!(
                 page.remaining == 0,
                 !page.has_more,
@@ -232,7 +232,7 @@ async fn the_feed_holds_only_the_callers_tenant_and_what_the_role_may_see() {
     assert_eq!(leads.len(), 60);
     for change in &changes {
         assert_eq!(change.op, ChangeOp::Upsert);
-        let row = change.row.as_ref().unwrap();
+        let row = change.row_as::<Value>().unwrap().unwrap();
         let tenant = if change.table == SyncTable::Tenants {
             &row["id"]
         } else {
@@ -252,21 +252,21 @@ async fn the_feed_holds_only_the_callers_tenant_and_what_the_role_may_see() {
         .filter(|c| c.table == SyncTable::AgentSipCredentials)
         .collect();
     assert_eq!(sip.len(), 1);
-    assert_eq!(sip[0].row.as_ref().unwrap()["user_id"], json!(agent.me.user.id.0));
+    assert_eq!(sip[0].row_as::<Value>().unwrap().unwrap()["user_id"], json!(agent.me.user.id.0));
     // A sales agent lacks calls.recordings.view: no recording URL crosses.
     let calls: Vec<_> = changes.iter().filter(|c| c.table == SyncTable::Calls).collect();
     assert!(!calls.is_empty());
     assert!(
         calls
             .iter()
-            .all(|c| c.row.as_ref().unwrap()["recording_url"].is_null())
+            .all(|c| c.row_as::<Value>().unwrap().unwrap()["recording_url"].is_null())
     );
     let supervisor = w.login(&email(&w.a, "supervisor")).await;
     let with_urls = w.pull_all(&supervisor.token, 2_000).await;
     assert!(
         with_urls
             .iter()
-            .any(|c| c.table == SyncTable::Calls && c.row.as_ref().unwrap()["recording_url"].is_string())
+            .any(|c| c.table == SyncTable::Calls && c.row_as::<Value>().unwrap().unwrap()["recording_url"].is_string())
     );
     // Recording links follow the same permission.
     let call_id = calls[0].id;
@@ -382,7 +382,7 @@ async fn pushed_mutations_apply_exactly_once_with_rules_and_conflicts() {
     let changes = w.pull_all(&agent.token, 2_000).await;
     assert!(changes.iter().any(|c| c.table == SyncTable::Leads
         && c.id == lead
-        && c.row.as_ref().unwrap()["lead_status_id"] == json!(lost)));
+        && c.row_as::<Value>().unwrap().unwrap()["lead_status_id"] == json!(lost)));
     // A read-only user's changes are refused, one by one.
     let reader = w.login(&email(&w.a, "read_only")).await;
     let (_, res) = w.post(&reader.token, "/mutations", &json!({"mutations": [mutation("activity.create", "lead_activity", -1, json!({"id": -1, "lead_id": lead, "type": "note", "payload": {"note": "x"}}))]})).await;
@@ -606,7 +606,7 @@ async fn every_role_gets_exactly_what_the_permission_table_grants() {
         let feed = w.pull_all(&login.token, 2_000).await;
         let urls = feed
             .iter()
-            .any(|c| c.table == SyncTable::Calls && c.row.as_ref().unwrap()["recording_url"].is_string());
+            .any(|c| c.table == SyncTable::Calls && c.row_as::<Value>().unwrap().unwrap()["recording_url"].is_string());
         assert_eq!(urls, recordings, "{role} recording URLs in the feed");
         assert!(
             feed.iter().any(|c| c.table == SyncTable::Leads),

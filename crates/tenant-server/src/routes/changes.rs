@@ -20,6 +20,7 @@ use leadline_model::{
 };
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
+use serde_json::value::{RawValue, to_raw_value};
 use std::collections::{HashMap, HashSet};
 
 /// The query string.
@@ -84,9 +85,9 @@ fn read_many<T: Table + Serialize>(conn: &Connection, ids: &[i64]) -> Result<Has
     Ok(out)
 }
 
-fn as_json<T: Serialize>(rows: HashMap<i64, T>) -> Result<HashMap<i64, serde_json::Value>, ApiError> {
+fn as_json<T: Serialize>(rows: HashMap<i64, T>) -> Result<HashMap<i64, Box<RawValue>>, ApiError> {
     rows.into_iter()
-        .map(|(id, row)| Ok((id, serde_json::to_value(row).map_err(ApiError::internal)?)))
+        .map(|(id, row)| Ok((id, to_raw_value(&row).map_err(ApiError::internal)?)))
         .collect()
 }
 
@@ -97,7 +98,7 @@ fn visible_rows(
     caller: &Caller,
     table: SyncTable,
     ids: &[i64],
-) -> Result<HashMap<i64, serde_json::Value>, ApiError> {
+) -> Result<HashMap<i64, Box<RawValue>>, ApiError> {
     match table {
         SyncTable::Tenants => as_json(read_many::<Tenant>(conn, ids)?),
         SyncTable::Users => as_json(read_many::<User>(conn, ids)?),
@@ -152,7 +153,7 @@ pub fn page(conn: &Connection, caller: &Caller, after: i64, limit: usize) -> Res
         }
     }
     kept.reverse();
-    let mut rows: HashMap<SyncTable, HashMap<i64, serde_json::Value>> = HashMap::new();
+    let mut rows: HashMap<SyncTable, HashMap<i64, Box<RawValue>>> = HashMap::new();
     for table in kept.iter().map(|k| k.1).collect::<HashSet<_>>() {
         let ids: Vec<i64> = kept
             .iter()
