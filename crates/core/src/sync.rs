@@ -8,7 +8,7 @@
 
 use crate::keychain::{self, Secret};
 use crate::{CoreError, Handle, Session};
-use leadline_api::{ErrorCode, Mutation};
+use leadline_api::{ChangesPage, ErrorCode, Mutation};
 use leadline_store::Timestamp;
 use leadline_store::model::{OutboxEntry, OutboxState, Permission};
 use leadline_store::phone::Region;
@@ -16,11 +16,16 @@ use leadline_store::repo::{self, outbox, profile};
 use leadline_store::sync_apply::FEED;
 use leadline_sync::{ApiClient, SyncError};
 use serde::Serialize;
+use tokio::sync::mpsc;
 
 /// Mutations sent per push request.
 const PUSH_BATCH: usize = 200;
 /// Changes asked for per pull request.
 const PULL_PAGE: usize = leadline_api::MAX_PAGE;
+/// Pages fetched before the store has applied them.
+const PAGES_AHEAD: usize = 16;
+/// Most changes applied in one transaction.
+const APPLY_BATCH: usize = 20 * PULL_PAGE;
 
 /// How far a sync has come (for a progress bar).
 #[derive(Debug, Clone, Copy, Default, Serialize, ts_rs::TS)]
@@ -183,31 +188,63 @@ impl Handle {
                 break; // only mutations waiting for rows not yet on the server: next sync
             }
         }
-        // The next page is fetched while this one is applied; the saved cursor moves only with
-        // an applied page, so stopping anywhere resumes at the first page not applied.
+        // Pages are fetched ahead while earlier ones are applied; whatever has arrived is
+        // applied together (up to APPLY_BATCH changes) in one transaction with its last
+        // cursor, so stopping anywhere resumes at the first page not applied.
         let cursor = repo::get_cursor(self.store()?.conn(), FEED)?;
-        let fetch = |cursor: Option<String>| {
-            let api = api.clone();
-            tokio::spawn(async move { api.changes(cursor.as_deref(), PULL_PAGE).await })
-        };
-        let mut next = Some(fetch(cursor));
-        while let Some(pending) = next.take() {
-            let page = pending
-                .await
-                .map_err(|e| CoreError::Sync(SyncError::Unreachable(e.to_string())))??;
-            if page.has_more {
-                next = Some(fetch(Some(page.next_cursor.clone())));
+        let mut pages = fetch_ahead(api, cursor);
+        while let Some(first) = pages.recv().await {
+            let mut batch = vec![first?];
+            let mut size = batch[0].changes.len();
+            let mut failed = None;
+            while size < APPLY_BATCH {
+                match pages.try_recv() {
+                    Ok(Ok(page)) => {
+                        size += page.changes.len();
+                        batch.push(page);
+                    }
+                    Ok(Err(error)) => {
+                        failed = Some(error);
+                        break;
+                    }
+                    Err(_) => break,
+                }
             }
-            let applied = self.store()?.apply_page(&page, region)?;
+            let applied = self.store()?.apply_pages(&batch, region)?;
             report.pulled += applied.upserts;
             report.deleted += applied.deletes;
             state.pulled += applied.upserts + applied.deletes;
-            state.pages += 1;
-            state.remaining = page.remaining;
+            state.pages += batch.len();
+            state.remaining = batch.last().map_or(0, |p| p.remaining);
             progress(state);
+            if let Some(error) = failed {
+                return Err(error.into());
+            }
         }
         Ok(report)
     }
+}
+
+/// Fetches the feed from `cursor` on, page after page, up to [`PAGES_AHEAD`] ahead of the
+/// reader; ends after the last page or the first error (which it passes on). Dropping the
+/// receiver stops it.
+fn fetch_ahead(api: ApiClient, cursor: Option<String>) -> mpsc::Receiver<Result<ChangesPage, SyncError>> {
+    let (sender, receiver) = mpsc::channel(PAGES_AHEAD);
+    tokio::spawn(async move {
+        let mut cursor = cursor;
+        loop {
+            let page = api.changes(cursor.as_deref(), PULL_PAGE).await;
+            let next = match &page {
+                Ok(page) if page.has_more => Some(page.next_cursor.clone()),
+                _ => None,
+            };
+            if sender.send(page).await.is_err() || next.is_none() {
+                return;
+            }
+            cursor = next;
+        }
+    });
+    receiver
 }
 
 /// Whether an error means the account can no longer sync (as opposed to "try later").

@@ -116,15 +116,27 @@ impl Store {
     /// Applies a pulled page and saves its cursor, all or nothing. A row that does not read as
     /// its table's schema fails the page with a clear error and changes nothing.
     pub fn apply_page(&mut self, page: &ChangesPage, region: Region) -> Result<PageReport> {
+        self.apply_pages(std::slice::from_ref(page), region)
+    }
+
+    /// Applies consecutive pulled pages and saves the last one's cursor, all in one
+    /// transaction (fewer, larger commits: the initial pull's pages go in by the score).
+    /// All or nothing, as for one page.
+    pub fn apply_pages(&mut self, pages: &[ChangesPage], region: Region) -> Result<PageReport> {
+        let Some(last_page) = pages.last() else {
+            return Ok(PageReport::default());
+        };
         let tx = self.conn_mut().transaction()?;
-        // Later entries for the same row win: keep the last of each.
+        // Later entries for the same row win: keep the last of each, then write in feed
+        // order (ascending ids append to the tables' B-trees instead of splitting them).
         let mut seen = std::collections::HashSet::new();
-        let last: Vec<&Change> = page
-            .changes
+        let mut last: Vec<&Change> = pages
             .iter()
             .rev()
+            .flat_map(|page| page.changes.iter().rev())
             .filter(|c| seen.insert((c.table, c.id)))
             .collect();
+        last.reverse();
         let mut report = PageReport::default();
         for table in WRITE_ORDER.iter().rev() {
             for change in last
@@ -139,7 +151,7 @@ impl Store {
             upsert_table(&tx, &last, table, region)?;
         }
         report.upserts = last.iter().filter(|c| c.op == ChangeOp::Upsert).count();
-        repo::set_cursor(&tx, FEED, &page.next_cursor, Timestamp::now())?;
+        repo::set_cursor(&tx, FEED, &last_page.next_cursor, Timestamp::now())?;
         tx.commit()?;
         Ok(report)
     }

@@ -252,7 +252,10 @@ async fn the_feed_holds_only_the_callers_tenant_and_what_the_role_may_see() {
         .filter(|c| c.table == SyncTable::AgentSipCredentials)
         .collect();
     assert_eq!(sip.len(), 1);
-    assert_eq!(sip[0].row_as::<Value>().unwrap().unwrap()["user_id"], json!(agent.me.user.id.0));
+    assert_eq!(
+        sip[0].row_as::<Value>().unwrap().unwrap()["user_id"],
+        json!(agent.me.user.id.0)
+    );
     // A sales agent lacks calls.recordings.view: no recording URL crosses.
     let calls: Vec<_> = changes.iter().filter(|c| c.table == SyncTable::Calls).collect();
     assert!(!calls.is_empty());
@@ -264,9 +267,8 @@ async fn the_feed_holds_only_the_callers_tenant_and_what_the_role_may_see() {
     let supervisor = w.login(&email(&w.a, "supervisor")).await;
     let with_urls = w.pull_all(&supervisor.token, 2_000).await;
     assert!(
-        with_urls
-            .iter()
-            .any(|c| c.table == SyncTable::Calls && c.row_as::<Value>().unwrap().unwrap()["recording_url"].is_string())
+        with_urls.iter().any(|c| c.table == SyncTable::Calls
+            && c.row_as::<Value>().unwrap().unwrap()["recording_url"].is_string())
     );
     // Recording links follow the same permission.
     let call_id = calls[0].id;
@@ -604,9 +606,9 @@ async fn every_role_gets_exactly_what_the_permission_table_grants() {
             "{role} recording link: {link}"
         );
         let feed = w.pull_all(&login.token, 2_000).await;
-        let urls = feed
-            .iter()
-            .any(|c| c.table == SyncTable::Calls && c.row_as::<Value>().unwrap().unwrap()["recording_url"].is_string());
+        let urls = feed.iter().any(|c| {
+            c.table == SyncTable::Calls && c.row_as::<Value>().unwrap().unwrap()["recording_url"].is_string()
+        });
         assert_eq!(urls, recordings, "{role} recording URLs in the feed");
         assert!(
             feed.iter().any(|c| c.table == SyncTable::Leads),
