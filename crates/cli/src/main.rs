@@ -62,6 +62,7 @@ fn read_password() -> Result<String, CoreError> {
 }
 
 fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
+    leadline_core::logging::init(&cli.data_dir(), Some("warn"))?;
     let handle = Handle::open(&cli.data_dir())?;
     match &cli.command {
         Command::Login { server, email, .. } => {

@@ -25,6 +25,7 @@ fn leadline(dir: &Path, args: &[&str], stdin: &str) -> Run {
         .arg("--data-dir")
         .arg(dir)
         .args(args)
+        .env("LEADLINE_LOG", "debug") // the most detailed logs must be as clean as the rest
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -54,16 +55,24 @@ async fn start(server: &TenantServer, addr: SocketAddr) -> RunningServer {
     server.clone().spawn(addr).await.unwrap()
 }
 
-/// Every file of the profile, as bytes.
+/// Every file of the profile (its log files included), as bytes.
 fn profile_bytes(dir: &Path) -> Vec<u8> {
     let mut all = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.is_file() {
+        if path.is_dir() {
+            all.extend(profile_bytes(&path));
+        } else {
             all.extend(std::fs::read(path).unwrap());
         }
     }
     all
+}
+
+/// The text of the profile's log files.
+fn logs(dir: &Path) -> String {
+    let logs = leadline_core::logging::log_dir(dir);
+    String::from_utf8(profile_bytes(&logs)).unwrap()
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -298,7 +307,12 @@ async fn offline_edits_reach_the_server_exactly_once_and_no_secret_leaks() {
     assert_eq!(notes.len(), 1);
     assert!(notes[0]["id"].as_i64().unwrap() > 0);
 
-    // No secret in the profile's files or in anything printed.
+    // No secret in the profile's files (log files included) or in anything printed.
+    let logged = logs(profile.path());
+    assert!(
+        logged.contains("signed in") && logged.contains("sync finished") && logged.contains("DEBUG"),
+        "the session is in the logs: {logged}"
+    );
     let files = profile_bytes(profile.path());
     for secret in [DEMO_SIP_PASSWORD, "leadline-demo", "llt_"] {
         assert!(!contains(&files, secret), "{secret} found in the profile's files");

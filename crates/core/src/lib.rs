@@ -11,6 +11,7 @@
 mod agent;
 mod error;
 pub mod keychain;
+pub mod logging;
 mod session;
 mod sync;
 pub mod when;

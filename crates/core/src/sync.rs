@@ -127,6 +127,7 @@ impl Handle {
                 Err(error) => return Err(error.into()),
             }
         }
+        tracing::info!(server = %server, user = me.user.id.0, tenant = me.tenant.id.0, "signed in");
         Ok(Session {
             user: me.user.clone(),
             tenant: me.tenant.clone(),
@@ -162,6 +163,24 @@ impl Handle {
 
     /// Pushes the outbox, then pulls the feed, reporting progress as it goes.
     pub async fn sync(&self, progress: &mut dyn FnMut(SyncProgress)) -> Result<SyncReport, CoreError> {
+        let started = std::time::Instant::now();
+        let result = self.push_then_pull(progress).await;
+        let ms = started.elapsed().as_millis();
+        match &result {
+            Ok(r) => tracing::info!(
+                pushed = r.pushed,
+                rejected = r.rejected.len(),
+                pulled = r.pulled,
+                deleted = r.deleted,
+                ms,
+                "sync finished"
+            ),
+            Err(error) => tracing::warn!(kind = error.kind(), %error, ms, "sync failed"),
+        }
+        result
+    }
+
+    async fn push_then_pull(&self, progress: &mut dyn FnMut(SyncProgress)) -> Result<SyncReport, CoreError> {
         let api = self.api()?;
         let region = profile::require(self.store()?.conn())?.default_region;
         let mut report = SyncReport::default();

@@ -1,0 +1,56 @@
+//! Log files: one a day in `<profile>/logs` (`leadline.YYYY-MM-DD.log`), the newest
+//! [`KEPT_LOG_FILES`] kept, written as events happen (nothing buffered to lose in a crash).
+//! `LEADLINE_LOG` sets the level (an `EnvFilter` directive, `info` by default); a copy can go
+//! to stderr at its own level. Nothing logged ever carries a password or token: the core
+//! logs ids, counts and error kinds, and every error message is already free of secrets.
+
+use crate::CoreError;
+use std::path::{Path, PathBuf};
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::fmt::writer::MakeWriterExt;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+/// The environment variable holding the log filter.
+pub const LOG_ENV: &str = "LEADLINE_LOG";
+/// Daily log files kept.
+pub const KEPT_LOG_FILES: usize = 14;
+
+/// Where the profile in `data_dir` keeps its logs.
+pub fn log_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("logs")
+}
+
+/// Sends this process's logs to the profile's log files and, when `stderr_level` is given
+/// (e.g. `"warn"`), a copy at that level to stderr. Call once, early.
+pub fn init(data_dir: &Path, stderr_level: Option<&str>) -> Result<(), CoreError> {
+    let dir = log_dir(data_dir);
+    let io_error = |source| CoreError::DataDir {
+        path: dir.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&dir).map_err(io_error)?;
+    let files = RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix("leadline")
+        .filename_suffix("log")
+        .max_log_files(KEPT_LOG_FILES)
+        .build(&dir)
+        .map_err(|e| io_error(std::io::Error::other(e)))?;
+    let filter = EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("info"));
+    let file_layer = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_writer(files)
+        .with_filter(filter);
+    let stderr_layer = stderr_level.map(|level| {
+        let level = level.parse().unwrap_or(tracing::Level::WARN);
+        tracing_subscriber::fmt::layer().with_writer(std::io::stderr.with_max_level(level))
+    });
+    // A second init in one process (tests) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(file_layer)
+        .with(stderr_layer)
+        .try_init();
+    Ok(())
+}
