@@ -16,15 +16,11 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests: every headless crate (includes the check that ui/src/lib/bindings.ts is current)"
-# The keychain tests use the real Secret Service: a private D-Bus session with an unlocked
-# gnome-keyring in a throwaway data directory.
-dbus-run-session -- bash -c '
-  export XDG_DATA_HOME=$(mktemp -d)
-  eval "$(printf leadline | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
-  cargo test --locked --workspace --exclude leadline-app
-' 2> >(grep -v "Failed to set fd limit" >&2)
+# The keychain tests use the real Secret Service (scripts/with-keyring.sh).
+scripts/with-keyring.sh cargo test --locked --workspace --exclude leadline-app
 
 step "desktop app: build and end-to-end"
 cargo build --locked -p leadline-app --features tauri/custom-protocol
 target_dir=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-LEADLINE_APP="$target_dir/debug/leadline-app" node --test --test-concurrency=1 tests/desktop/
+# The app signs in to its demo tenant server with the token in the keychain.
+LEADLINE_APP="$target_dir/debug/leadline-app" scripts/with-keyring.sh node --test --test-concurrency=1 tests/desktop/

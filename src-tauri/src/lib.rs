@@ -14,20 +14,24 @@ pub const DATA_DIR_ENV: &str = "LEADLINE_DATA_DIR";
 
 /// Runs the app until its window closes.
 pub fn run() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let app = tauri::Builder::default()
         .setup(|app| {
             let data_dir = match std::env::var_os(DATA_DIR_ENV) {
                 Some(dir) => PathBuf::from(dir),
                 None => app.path().app_data_dir()?,
             };
+            leadline_core::logging::init(&data_dir, Some("info"))?;
             tracing::info!(data_dir = %data_dir.display(), "opening profile");
             let handle = Handle::open(&data_dir)?;
+            // No tenant server configured: serve the demo tenant from this process and sync
+            // with it like any tenant. Without a keychain it stays the local demo.
+            match tauri::async_runtime::block_on(handle.start_demo()) {
+                Ok(Some(demo)) => {
+                    app.manage(demo);
+                }
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "the demo runs without its tenant server"),
+            }
             app.manage(handle);
             Ok(())
         })

@@ -6,7 +6,7 @@
 // Xvfb, tauri-driver and WebKitWebDriver.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Session, startDriver, startXvfb, stop } from "./webdriver.mjs";
@@ -57,6 +57,18 @@ test("opens on the demo tenant and shows its leads by status", async () => {
   assert.equal(state.totals.reduce((a, b) => a + b, 0), 400);
   assert.ok(state.cards >= 8 && state.cards <= 400, `cards: ${state.cards}`);
   writeFileSync(join(out, "kanban.png"), await session.screenshot());
+});
+
+test("the demo tenant is served by the app's own tenant server, and the log says so", () => {
+  assert.ok(existsSync(join(dataDir, "demo-server", "tenants.sqlite3")), "demo server database");
+  const port = Number(readFileSync(join(dataDir, "demo-server", "port"), "utf8"));
+  assert.ok(port > 0, `port ${port}`);
+  const logs = readdirSync(join(dataDir, "logs"))
+    .map((name) => readFileSync(join(dataDir, "logs", name), "utf8"))
+    .join("");
+  assert.match(logs, new RegExp(`demo tenant server running url=http://127\\.0\\.0\\.1:${port}`));
+  assert.match(logs, /sync finished pushed=0 rejected=0 pulled=\d+/);
+  assert.doesNotMatch(logs, /leadline-demo|llt_/, "no password or token in the logs");
 });
 
 test("opens a lead with its timeline", async () => {

@@ -49,6 +49,9 @@ pub enum CoreError {
     /// Signing in would throw away changes not yet synced.
     #[error("{0} changes of the current profile are not synced yet; sync them (or log out) first")]
     UnsyncedChanges(i64),
+    /// The built-in demo tenant server could not start.
+    #[error("the demo tenant is unavailable: {0}")]
+    Demo(String),
     /// A previous command panicked while holding the store.
     #[error("internal error: the local store is unavailable; restart Leadline")]
     Poisoned,
@@ -75,6 +78,7 @@ impl CoreError {
             CoreError::Sync(_) => "server",
             CoreError::NotSignedIn => "not_signed_in",
             CoreError::UnsyncedChanges(_) => "unsynced_changes",
+            CoreError::Demo(_) => "demo",
             CoreError::Poisoned => "internal",
         }
     }

@@ -5,10 +5,12 @@
 //! reaching a UI is a [`CoreError`] that serializes as `{kind, message}` and never carries a
 //! secret. The handle is cheap to clone and safe to share between threads.
 //!
-//! With no tenant server configured the profile is the built-in demo tenant, seeded into the
-//! local store on first open.
+//! With no tenant server configured the profile is the built-in demo tenant: seeded into the
+//! local store on first open, and served by an in-process tenant server once the app calls
+//! [`Handle::start_demo`].
 
 mod agent;
+pub mod demo;
 mod error;
 pub mod keychain;
 pub mod logging;
@@ -22,7 +24,7 @@ pub use leadline_store as store;
 pub use session::Session;
 pub use sync::{SyncProgress, SyncReport, stops_sync};
 
-use leadline_store::demo::{self, DemoSize};
+use leadline_store::demo::DemoSize;
 use leadline_store::model::{LeadId, LeadStatusId, Permission};
 use leadline_store::phone::Region;
 use leadline_store::queries::{self, Board, BoardCursor, LeadCard, TimelineEntry};
@@ -35,8 +37,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub const DATABASE_FILE: &str = "leadline.sqlite3";
 /// Cards per Kanban column page.
 pub const BOARD_PAGE: usize = 50;
-/// Seed of the demo tenant's generator: every install shows the same demo.
-const DEMO_SEED: u64 = 2026;
 
 /// The shared runtime of one profile.
 #[derive(Debug, Clone)]
@@ -81,8 +81,9 @@ impl Handle {
 
     /// Who is signed in, to which tenant, and what they may do.
     pub fn session(&self) -> Result<Session, CoreError> {
-        let store = self.store()?;
-        Session::load(&store)
+        let mut session = Session::load(&*self.store()?)?;
+        session.demo = self.is_demo()?;
+        Ok(session)
     }
 
     /// The Kanban board, first page of every column.
@@ -146,12 +147,12 @@ pub struct LeadDetail {
 
 fn load_demo(store: &mut Store) -> Result<(), CoreError> {
     let now = Timestamp::now();
-    let tenant = demo::seed(
+    let tenant = leadline_store::demo::seed(
         store.conn_mut(),
-        "Northwind Solar (demo)",
+        demo::DEMO_TENANT,
         "demo",
         DemoSize::default(),
-        DEMO_SEED,
+        demo::DEMO_SEED,
         now,
     )?;
     let demo_profile = Profile {

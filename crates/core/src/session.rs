@@ -17,7 +17,7 @@ pub struct Session {
     pub role: Role,
     /// What the role may do in this tenant.
     pub permissions: Vec<Permission>,
-    /// True on the built-in demo tenant (no server).
+    /// True on the built-in demo tenant (local, or its in-process server).
     pub demo: bool,
 }
 

@@ -119,7 +119,7 @@ role: Role,
  */
 permissions: Array<Permission>, 
 /**
- * True on the built-in demo tenant (no server).
+ * True on the built-in demo tenant (local, or its in-process server).
  */
 demo: boolean, };
 
