@@ -10,7 +10,9 @@ use std::path::PathBuf;
     version,
     about,
     after_help = "Exit codes: 0 done, 1 failure, 2 bad arguments, \
-3 refused (rule, permission, unreadable value), 4 not found."
+3 refused (rule, permission, unreadable value), 4 not found, 5 signed out or refused by the \
+server, 6 server or PBX unreachable (network, TLS, timeout), 7 PBX refused the SIP credentials, \
+8 call failed."
 )]
 pub struct Cli {
     /// The profile directory (default: the OS's app-data directory for Leadline).
@@ -103,6 +105,45 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<ChangesAction>,
     },
+    /// Registers to the PBX and stays registered (refreshing, reconnecting) until Ctrl-C.
+    /// Prints one JSON line per state change.
+    Register {
+        /// Exit 0 after registering (and unregistering), or non-zero with the reason.
+        #[arg(long)]
+        once: bool,
+        /// The SIP account (the signed-in agent's when absent).
+        #[command(flatten)]
+        account: SipAccountArgs,
+    },
+}
+
+/// A SIP account given on the command line instead of the signed-in agent's.
+#[derive(Debug, clap::Args)]
+pub struct SipAccountArgs {
+    /// The PBX's WebSocket URL (ws:// or wss://).
+    #[arg(long, requires_all = ["username", "domain", "password_stdin"])]
+    pub ws_url: Option<String>,
+    /// The SIP user name.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// The SIP domain (and digest realm).
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// A digest user name that differs from the SIP user name.
+    #[arg(long)]
+    pub auth_username: Option<String>,
+    /// Shown to the people called.
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// A PEM file of CA certificates to trust for this PBX (besides the system's).
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
+    /// Registration lifetime to ask for, in seconds.
+    #[arg(long, default_value_t = 600)]
+    pub expires: u32,
+    /// Read the SIP password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 /// `leadline changes …`

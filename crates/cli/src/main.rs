@@ -7,6 +7,7 @@
 
 mod args;
 mod output;
+mod phone;
 mod sync;
 
 use args::{ChangesAction, Cli, Command, LeadAction, LeadsAction};
@@ -34,6 +35,8 @@ fn exit_code(error: &CoreError) -> u8 {
         "not_found" => 4,
         "refused" | "not_signed_in" | "unsynced_changes" => 5,
         "offline" | "server" => 6,
+        "sip_auth" => 7,
+        "call" => 8,
         _ => 1,
     }
 }
@@ -117,6 +120,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
         },
         Command::Calls { .. } => out.calls(&handle.calls_today()?),
         Command::Followups => out.leads(&handle.followups()?),
+        Command::Register { once, account } => phone::register(&handle, account, *once)?,
         Command::Changes { action: None } => out.changes(&handle.changes()?),
         Command::Changes {
             action: Some(ChangesAction::Dismiss { id }),

@@ -49,6 +49,12 @@ pub enum CoreError {
     /// Signing in would throw away changes not yet synced.
     #[error("{0} changes of the current profile are not synced yet; sync them (or log out) first")]
     UnsyncedChanges(i64),
+    /// The agent has no SIP account (or its password is not in the keychain).
+    #[error("no SIP account: ask an administrator to set one up, then sign in again")]
+    NoSipAccount,
+    /// The PBX or the SIP account failed.
+    #[error(transparent)]
+    Sip(#[from] leadline_sip::SipError),
     /// The built-in demo tenant server could not start.
     #[error("the demo tenant is unavailable: {0}")]
     Demo(String),
@@ -79,6 +85,14 @@ impl CoreError {
             CoreError::NotSignedIn => "not_signed_in",
             CoreError::UnsyncedChanges(_) => "unsynced_changes",
             CoreError::Demo(_) => "demo",
+            CoreError::NoSipAccount => "no_sip_account",
+            CoreError::Sip(leadline_sip::SipError::InvalidAccount(_)) => "invalid_input",
+            CoreError::Sip(leadline_sip::SipError::Registration(f)) if f.is_auth() => "sip_auth",
+            CoreError::Sip(leadline_sip::SipError::Registration(f)) if f.is_network() => "offline",
+            CoreError::Sip(
+                leadline_sip::SipError::Unreachable { .. } | leadline_sip::SipError::Tls { .. },
+            ) => "offline",
+            CoreError::Sip(_) => "sip",
             CoreError::Poisoned => "internal",
         }
     }

@@ -10,6 +10,7 @@
 //! [`Handle::start_demo`].
 
 mod agent;
+mod calling;
 pub mod demo;
 mod error;
 pub mod keychain;
@@ -20,6 +21,7 @@ pub mod when;
 
 pub use agent::{LeadFilter, Overview};
 pub use error::{CoreError, ErrorPayload};
+pub use leadline_sip as sip;
 pub use leadline_store as store;
 pub use session::Session;
 pub use sync::{SyncProgress, SyncReport, stops_sync};

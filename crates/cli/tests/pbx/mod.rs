@@ -1,0 +1,349 @@
+//! Real SIP peers for the calling tests, on loopback inside a private network namespace.
+//!
+//! Each test re-runs itself under `unshare -n` (see [`rerun_isolated`]) so that only `lo`
+//! exists: every packet stays on loopback, fixed ports never clash with anything, and nothing
+//! reaches another machine. Kamailio is started by the test from `kamailio.cfg` (WS and WSS,
+//! digest authentication against an htable of users) with a private CA and a CA:FALSE leaf
+//! certificate for 127.0.0.1, and is ended by its process group when the test is done.
+
+#![allow(dead_code)] // each test file uses part of the harness
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The PBX's SIP domain (and digest realm).
+pub const DOMAIN: &str = "pbx.leadline.test";
+/// Ports inside the private namespace.
+pub const WS_PORT: u16 = 8080;
+/// WSS port.
+pub const WSS_PORT: u16 = 8443;
+const UDP_PORT: u16 = 5060;
+
+/// Whether this process runs in a network namespace whose only interface is `lo`.
+pub fn isolated() -> bool {
+    // /proc/self/net is this process's namespace (/sys/class/net is the mount's).
+    let Ok(devices) = std::fs::read_to_string("/proc/self/net/dev") else {
+        return false;
+    };
+    let names: Vec<&str> = devices
+        .lines()
+        .skip(2)
+        .filter_map(|line| line.split(':').next().map(str::trim))
+        .collect();
+    names == ["lo"]
+}
+
+/// Set in the re-run test's environment.
+const INSIDE: &str = "LEADLINE_TEST_NETNS";
+
+/// Runs the test `name` of this test binary again inside a new network namespace (only `lo`,
+/// brought up) and checks it passed. Returns `true` when it did that (the caller returns), and
+/// `false` when already isolated (the caller runs the test).
+pub fn rerun_isolated(name: &str) -> bool {
+    if isolated() {
+        return false;
+    }
+    assert!(
+        std::env::var_os(INSIDE).is_none(),
+        "still not isolated after unshare -n"
+    );
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let status = Command::new("unshare")
+        .args(["-n", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
+        .arg(exe)
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(INSIDE, "1")
+        .status()
+        .expect("unshare (util-linux) runs; the calling tests need root for a network namespace");
+    assert!(status.success(), "{name} failed inside its network namespace");
+    true
+}
+
+/// A SIP user of the test PBX.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// The AOR's user part.
+    pub name: &'static str,
+    /// The digest user name (often the same).
+    pub auth_name: &'static str,
+    /// The password.
+    pub password: &'static str,
+}
+
+impl User {
+    /// A user whose digest name is its SIP name.
+    pub const fn plain(name: &'static str, password: &'static str) -> User {
+        User {
+            name,
+            auth_name: name,
+            password,
+        }
+    }
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().expect("the command starts");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A private CA and a CA:FALSE leaf for 127.0.0.1 (rustls refuses a CA as the server's own).
+fn make_certificates(dir: &Path) {
+    let at = |f: &str| dir.join(f);
+    run(Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+        .args([
+            "-subj",
+            "/CN=Leadline Test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+        ])
+        .arg("-keyout")
+        .arg(at("ca.key"))
+        .arg("-out")
+        .arg(at("ca.pem")));
+    run(Command::new("openssl")
+        .args(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1"])
+        .arg("-keyout")
+        .arg(at("pbx.key"))
+        .arg("-out")
+        .arg(at("pbx.csr")));
+    std::fs::write(
+        at("leaf.ext"),
+        "basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("write the extension file");
+    run(Command::new("openssl")
+        .args(["x509", "-req", "-days", "2"])
+        .arg("-in")
+        .arg(at("pbx.csr"))
+        .arg("-CA")
+        .arg(at("ca.pem"))
+        .arg("-CAkey")
+        .arg(at("ca.key"))
+        .arg("-CAcreateserial")
+        .arg("-extfile")
+        .arg(at("leaf.ext"))
+        .arg("-out")
+        .arg(at("pbx.pem")));
+}
+
+/// Kamailio as the tenant's PBX.
+pub struct Kamailio {
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl Kamailio {
+    /// Starts it with these users; returns once its WebSocket port accepts connections.
+    pub fn start(users: &[User], min_expires: u32) -> Kamailio {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        make_certificates(dir.path());
+        let tls_cfg = dir.path().join("tls.cfg");
+        std::fs::write(
+            &tls_cfg,
+            format!(
+                "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\nprivate_key = {}\ncertificate = {}\n",
+                dir.path().join("pbx.key").display(),
+                dir.path().join("pbx.pem").display()
+            ),
+        )
+        .expect("write tls.cfg");
+        let users: String = users
+            .iter()
+            .map(|u| {
+                format!(
+                    "    $sht(passwords=>{a}) = \"{p}\";\n    $sht(aors=>{a}) = \"{n}\";\n",
+                    a = u.auth_name,
+                    p = u.password,
+                    n = u.name
+                )
+            })
+            .collect();
+        let config = include_str!("kamailio.cfg")
+            .replace("{domain}", DOMAIN)
+            .replace("{udp_port}", &UDP_PORT.to_string())
+            .replace("{ws_port}", &WS_PORT.to_string())
+            .replace("{wss_port}", &WSS_PORT.to_string())
+            .replace("{tls_cfg}", &tls_cfg.display().to_string())
+            .replace("{min_expires}", &min_expires.to_string())
+            .replace("{users}", &users);
+        std::fs::write(dir.path().join("kamailio.cfg"), config).expect("write kamailio.cfg");
+        let mut kamailio = Kamailio { dir, child: None };
+        kamailio.launch();
+        kamailio
+    }
+
+    fn launch(&mut self) {
+        use std::os::unix::process::CommandExt;
+        let run_dir = self.dir.path().join("run");
+        std::fs::create_dir_all(&run_dir).expect("create the run directory");
+        let log = std::fs::File::create(self.dir.path().join("kamailio.log")).expect("create the log");
+        let mut child = Command::new("kamailio")
+            .arg("-f")
+            .arg(self.dir.path().join("kamailio.cfg"))
+            .args(["-DD", "-E", "-m", "64", "-M", "8", "-Y"])
+            .arg(&run_dir)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .expect("kamailio is installed (scripts/setup.sh installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", WS_PORT)).is_err() {
+            let exited = child.try_wait().ok().flatten().is_some();
+            assert!(
+                !exited && Instant::now() < deadline,
+                "kamailio did not start:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.child = Some(child);
+    }
+
+    /// Its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("kamailio.log")).unwrap_or_default()
+    }
+
+    /// `ws://127.0.0.1:PORT`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{WS_PORT}")
+    }
+
+    /// `wss://127.0.0.1:PORT`.
+    pub fn wss_url(&self) -> String {
+        format!("wss://127.0.0.1:{WSS_PORT}")
+    }
+
+    /// The private CA that signed its certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// Kills it (its whole process group) with SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while TcpStream::connect(("127.0.0.1", WS_PORT)).is_ok() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// Starts it again with the same configuration.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+}
+
+impl Drop for Kamailio {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A running `leadline` command whose JSON lines are read as they come.
+pub struct Leadline {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    /// Every line read so far.
+    pub seen: Vec<serde_json::Value>,
+}
+
+fn read_lines(stdout: ChildStdout) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+impl Leadline {
+    /// Starts `leadline ARGS` on a fresh profile in `data_dir`, with `stdin` written to it.
+    pub fn start(data_dir: &Path, args: &[&str], stdin: &str) -> Leadline {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leadline"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(args)
+            .env("LEADLINE_LOG", "debug")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("leadline starts");
+        let mut input = child.stdin.take().expect("stdin");
+        input.write_all(stdin.as_bytes()).expect("write stdin");
+        drop(input);
+        let lines = read_lines(child.stdout.take().expect("stdout"));
+        Leadline {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits up to `within` for an event named `event`; returns it.
+    pub fn expect_event(&mut self, event: &str, within: Duration) -> serde_json::Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let value: serde_json::Value = serde_json::from_str(&line)
+                        .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+                    self.seen.push(value.clone());
+                    if value["event"] == event {
+                        return value;
+                    }
+                }
+                Err(_) => panic!("no {event:?} event within {within:?}; seen: {:#?}", self.seen),
+            }
+        }
+    }
+
+    /// Sends SIGINT (as Ctrl-C would).
+    pub fn interrupt(&self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+    }
+
+    /// Waits for it to end; returns its exit code, the remaining JSON lines and stderr.
+    pub fn finish(mut self) -> (i32, Vec<serde_json::Value>, String) {
+        let status = self.child.wait().expect("leadline ends");
+        let mut stderr = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut err, &mut stderr);
+        }
+        let mut seen = std::mem::take(&mut self.seen);
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
+            if let Ok(value) = serde_json::from_str(&line) {
+                seen.push(value);
+            }
+        }
+        (status.code().unwrap_or(-1), seen, stderr)
+    }
+}
+
+/// Runs `leadline ARGS` to the end.
+pub fn leadline(data_dir: &Path, args: &[&str], stdin: &str) -> (i32, Vec<serde_json::Value>, String) {
+    Leadline::start(data_dir, args, stdin).finish()
+}

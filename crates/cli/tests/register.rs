@@ -1,0 +1,153 @@
+//! `leadline register` against a real Kamailio (WS and WSS, digest authentication) on
+//! loopback in a private network namespace: success both ways, a private CA, a separate auth
+//! username, `423 Min-Expires`, a wrong password, an untrusted certificate, an unreachable PBX,
+//! and Kamailio killed and restarted under a running registration.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
+mod pbx;
+
+use pbx::{Kamailio, Leadline, User, leadline};
+use std::time::Duration;
+
+const ANA: User = User::plain("1001", "ana-sip-secret");
+const BEN: User = User {
+    name: "2002",
+    auth_name: "ben-auth",
+    password: "ben-sip-secret",
+};
+
+fn account<'a>(url: &'a str, user: &'a User) -> Vec<&'a str> {
+    let mut args = vec![
+        "--ws-url",
+        url,
+        "--username",
+        user.name,
+        "--domain",
+        pbx::DOMAIN,
+        "--password-stdin",
+    ];
+    if user.auth_name != user.name {
+        args.extend(["--auth-username", user.auth_name]);
+    }
+    args
+}
+
+fn register_once(
+    profile: &std::path::Path,
+    extra: &[&str],
+    password: &str,
+) -> (i32, Vec<serde_json::Value>, String) {
+    let mut args = vec!["register", "--once"];
+    args.extend_from_slice(extra);
+    leadline(profile, &args, &format!("{password}\n"))
+}
+
+fn events(lines: &[serde_json::Value]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| l["event"].as_str().unwrap_or("?").to_owned())
+        .collect()
+}
+
+#[test]
+fn registers_over_ws_and_wss_and_reports_each_failure_as_such() {
+    if pbx::rerun_isolated("registers_over_ws_and_wss_and_reports_each_failure_as_such") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, BEN], 60);
+    let profile = tempfile::tempdir().unwrap();
+    let ws = kamailio.ws_url();
+    let wss = kamailio.wss_url();
+    let ca = kamailio.ca_file().display().to_string();
+
+    // WS.
+    let (code, lines, stderr) = register_once(profile.path(), &account(&ws, &ANA), ANA.password);
+    assert_eq!(code, 0, "{lines:?}\n{stderr}\n{}", kamailio.log());
+    assert_eq!(events(&lines), ["connecting", "registered", "unregistered"]);
+    assert_eq!(lines[1]["expires"], 600);
+
+    // WSS, trusting the PBX's private CA.
+    let mut args = account(&wss, &ANA);
+    args.extend(["--ca-cert", &ca]);
+    let (code, lines, stderr) = register_once(profile.path(), &args, ANA.password);
+    assert_eq!(code, 0, "{lines:?}\n{stderr}");
+    assert_eq!(events(&lines), ["connecting", "registered", "unregistered"]);
+
+    // A separate digest username.
+    let (code, lines, stderr) = register_once(profile.path(), &account(&ws, &BEN), BEN.password);
+    assert_eq!(code, 0, "{lines:?}\n{stderr}");
+
+    // Asking for less than the PBX's minimum: 423, then the minimum.
+    let mut args = account(&ws, &ANA);
+    args.extend(["--expires", "20"]);
+    let (code, lines, stderr) = register_once(profile.path(), &args, ANA.password);
+    assert_eq!(code, 0, "{lines:?}\n{stderr}");
+    assert_eq!(lines[1]["expires"], 60, "{lines:?}");
+
+    // A wrong password: reported as such, final, exit 7, and never printed.
+    let (code, lines, stderr) = register_once(profile.path(), &account(&ws, &ANA), "not-the-password");
+    assert_eq!(code, 7, "{lines:?}\n{stderr}");
+    let failed = lines
+        .iter()
+        .find(|l| l["event"] == "registration_failed")
+        .unwrap();
+    assert_eq!(failed["reason"], "bad_credentials");
+    assert_eq!(failed["final"], true);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["event"] == "error" && l["kind"] == "sip_auth")
+            || stderr.contains("username or password")
+    );
+    let printed = format!("{lines:?}{stderr}");
+    assert!(!printed.contains("not-the-password") && !printed.contains(ANA.password));
+
+    // WSS without trusting the private CA: a TLS failure, exit 6.
+    let (code, lines, stderr) = register_once(profile.path(), &account(&wss, &ANA), ANA.password);
+    assert_eq!(code, 6, "{lines:?}\n{stderr}");
+    let failed = lines
+        .iter()
+        .find(|l| l["event"] == "registration_failed")
+        .unwrap();
+    assert_eq!(failed["reason"], "tls", "{failed}");
+
+    // Nobody listening: unreachable, exit 6.
+    let (code, lines, _) = register_once(profile.path(), &account("ws://127.0.0.1:9", &ANA), ANA.password);
+    assert_eq!(code, 6);
+    let failed = lines
+        .iter()
+        .find(|l| l["event"] == "registration_failed")
+        .unwrap();
+    assert_eq!(failed["reason"], "unreachable");
+
+    // Bad arguments: a clear error, exit 3 (an unusable account) or 2 (clap).
+    let (code, _, stderr) = register_once(profile.path(), &account("https://127.0.0.1", &ANA), ANA.password);
+    assert_eq!(code, 3, "{stderr}");
+}
+
+#[test]
+fn registers_again_by_itself_after_kamailio_is_killed_and_restarted() {
+    if pbx::rerun_isolated("registers_again_by_itself_after_kamailio_is_killed_and_restarted") {
+        return;
+    }
+    let mut kamailio = Kamailio::start(&[ANA], 60);
+    let profile = tempfile::tempdir().unwrap();
+    let ws = kamailio.ws_url();
+    let mut args = vec!["register"];
+    args.extend(account(&ws, &ANA));
+    let mut running = Leadline::start(profile.path(), &args, &format!("{}\n", ANA.password));
+    running.expect_event("registered", Duration::from_secs(10));
+
+    kamailio.kill();
+    let lost = running.expect_event("registration_failed", Duration::from_secs(30));
+    assert_eq!(lost["reason"], "connection_lost", "{lost}");
+    std::thread::sleep(Duration::from_secs(2)); // a retry or two meets a dead PBX
+    kamailio.restart();
+    running.expect_event("registered", Duration::from_secs(30));
+
+    running.interrupt();
+    let (code, lines, stderr) = running.finish();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(lines.last().unwrap()["event"], "unregistered", "{lines:?}");
+}

@@ -1,0 +1,40 @@
+//! Calling's link to the profile: the agent's SIP account as the synced
+//! `agent_sip_credentials` row describes it, with its password from the OS keychain. The SIP
+//! user agent itself lives in `leadline-sip`; the password goes from the keychain straight
+//! into it and nowhere else.
+
+use crate::keychain::{self, Secret};
+use crate::{CoreError, Handle, Session};
+use leadline_sip::{Account, DEFAULT_EXPIRES, Password};
+use leadline_store::model::SipAccount;
+use leadline_store::repo::{self, profile};
+
+impl Handle {
+    /// The signed-in agent's SIP account, password included (from the keychain), and whether
+    /// it registers on start.
+    pub fn sip_account(&self) -> Result<(Account, bool), CoreError> {
+        let store = self.store()?;
+        let session = Session::load(&store)?;
+        let server = profile::require(store.conn())?
+            .server_url
+            .ok_or(CoreError::NotSignedIn)?;
+        let row: SipAccount = repo::list_for_tenant::<SipAccount>(store.conn(), session.tenant.id)
+            .map_err(leadline_store::StoreError::from)?
+            .into_iter()
+            .find(|s| s.user_id == session.user.id)
+            .ok_or(CoreError::NoSipAccount)?;
+        let password = keychain::get(Secret::SipPassword, &session.user.email, &server)?
+            .ok_or(CoreError::NoSipAccount)?;
+        let account = Account {
+            ws_url: row.sip_ws_url,
+            username: row.sip_username,
+            auth_username: None,
+            domain: row.sip_domain,
+            display_name: row.display_name.or(Some(session.user.name)),
+            password: Password::new(password),
+            ca_cert: None,
+            expires: DEFAULT_EXPIRES,
+        };
+        Ok((account, row.auto_register))
+    }
+}

@@ -1,0 +1,131 @@
+//! A SIP account as the agent's `agent_sip_credentials` row describes it, with the password
+//! from the OS keychain. [`Password`] never prints itself.
+
+use crate::SipError;
+use std::path::PathBuf;
+
+/// A secret that shows as `***` in `Debug` and has no `Display`.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    /// Wraps a password.
+    pub fn new(text: impl Into<String>) -> Password {
+        Password(text.into())
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// One SIP account on a PBX reached over WebSocket.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// `ws://host:port/path` or `wss://host:port/path`.
+    pub ws_url: String,
+    /// The user part of the address of record (`sip:username@domain`).
+    pub username: String,
+    /// The digest username when the PBX gives a separate one.
+    pub auth_username: Option<String>,
+    /// The SIP domain (and digest realm, as most PBXs use it).
+    pub domain: String,
+    /// Shown to the people the agent calls.
+    pub display_name: Option<String>,
+    /// The password.
+    pub password: Password,
+    /// A PEM file of extra CA certificates trusted for this PBX (private PBXs).
+    pub ca_cert: Option<PathBuf>,
+    /// Registration lifetime asked for, in seconds.
+    pub expires: u32,
+}
+
+/// The registration lifetime asked for unless the account says otherwise.
+pub const DEFAULT_EXPIRES: u32 = 600;
+
+impl Account {
+    /// Checks what can be checked without the network.
+    pub fn validate(&self) -> Result<(), SipError> {
+        let url = self.ws_url.trim();
+        if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+            return Err(SipError::InvalidAccount(format!(
+                "the PBX address {url:?} must start with ws:// or wss://"
+            )));
+        }
+        if crate::transport::host_and_port(url).is_none() {
+            return Err(SipError::InvalidAccount(format!(
+                "the PBX address {url:?} has no host"
+            )));
+        }
+        let name_ok =
+            |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || "<>\"@:;".contains(c));
+        if !name_ok(&self.username) {
+            return Err(SipError::InvalidAccount(format!(
+                "{:?} is not a SIP user name",
+                self.username
+            )));
+        }
+        if !name_ok(&self.domain) && !self.domain.contains(':') {
+            return Err(SipError::InvalidAccount(format!(
+                "{:?} is not a SIP domain",
+                self.domain
+            )));
+        }
+        if self.expires == 0 {
+            return Err(SipError::InvalidAccount(
+                "the registration lifetime must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `sip:username@domain`.
+    pub fn aor(&self) -> String {
+        format!("sip:{}@{}", self.username, self.domain)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account() -> Account {
+        Account {
+            ws_url: "wss://pbx.example.com:8443/ws".into(),
+            username: "1001".into(),
+            auth_username: None,
+            domain: "pbx.example.com".into(),
+            display_name: Some("Ana".into()),
+            password: Password::new("s3cret-pw"),
+            ca_cert: None,
+            expires: DEFAULT_EXPIRES,
+        }
+    }
+
+    #[test]
+    fn the_password_never_prints() {
+        let text = format!("{:?}", account());
+        assert!(!text.contains("s3cret-pw"), "{text}");
+        assert!(text.contains("***"));
+    }
+
+    #[test]
+    fn bad_settings_are_clear_errors() {
+        assert!(account().validate().is_ok());
+        let mut bad = account();
+        bad.ws_url = "https://pbx.example.com".into();
+        assert!(bad.validate().unwrap_err().to_string().contains("ws://"));
+        let mut bad = account();
+        bad.username = "a b".into();
+        assert!(bad.validate().is_err());
+        let mut bad = account();
+        bad.ws_url = "ws://".into();
+        assert!(bad.validate().unwrap_err().to_string().contains("no host"));
+    }
+}

@@ -1,0 +1,23 @@
+//! Leadline's SIP user agent: SIP over WebSocket (WS and WSS) to the tenant's PBX, built on
+//! rsipstack.
+//!
+//! - [`Account`]: what the agent's `agent_sip_credentials` row and the keychain give (the
+//!   password never leaves this crate in a message, a log line or an event).
+//! - [`transport`]: dials the PBX's WebSocket, verifying its certificate against the system's
+//!   roots plus an optional private CA; never "accept anything".
+//! - [`policy`]: the registration policy as a pure state machine on explicit time: when to
+//!   refresh, how to back off with jitter, what a response means for the agent.
+//! - [`Registrar`]: drives registration over a live connection: digest authentication (401
+//!   and 407, MD5 and SHA-256, `qop=auth`, `stale=true`, a separate auth username),
+//!   `423 Min-Expires`, refresh, keepalive, reconnect, unregister; reports [`RegEvent`]s.
+
+mod account;
+mod error;
+pub mod policy;
+mod registrar;
+pub mod transport;
+
+pub use account::{Account, DEFAULT_EXPIRES, Password};
+pub use error::SipError;
+pub use policy::{Failure, RegState};
+pub use registrar::{RegEvent, Registrar};

@@ -1,0 +1,314 @@
+//! Drives one account's registration: connects the WebSocket, registers with digest
+//! authentication, refreshes as [`Policy`] says, pings the connection so a dead PBX is noticed
+//! within [`DEAD_AFTER`], reconnects with backoff and registers again, and unregisters on stop.
+//! Every change of state is a [`RegEvent`].
+
+use crate::policy::{Decision, Failure, Outcome, Policy, RegState};
+use crate::transport::{self, Dialed};
+use crate::{Account, SipError};
+use rsipstack::EndpointBuilder;
+use rsipstack::dialog::authenticate::Credential;
+use rsipstack::dialog::registration::Registration;
+use rsipstack::sip::{Header, Method, StatusCode};
+use rsipstack::transaction::Endpoint;
+use rsipstack::transport::TransportLayer;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// How long to wait for the WebSocket to open.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait for a final answer to a REGISTER.
+pub const REGISTER_TIMEOUT: Duration = Duration::from_secs(16);
+/// A WebSocket ping goes out this often.
+pub const PING_EVERY: Duration = Duration::from_secs(10);
+/// A connection silent for this long (no pong, no message) is closed as dead.
+pub const DEAD_AFTER: Duration = Duration::from_secs(25);
+
+/// What the agent sees of registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum RegEvent {
+    /// Opening the connection to the PBX.
+    Connecting {
+        /// The PBX's WebSocket URL.
+        url: String,
+    },
+    /// Registered.
+    Registered {
+        /// Seconds granted.
+        expires: u32,
+        /// This REGISTER's round trip (challenge included), in milliseconds.
+        ms: u64,
+    },
+    /// Not registered, and why; retried in `retry_in_ms` unless final.
+    RegistrationFailed {
+        /// Why.
+        #[serde(flatten)]
+        failure: Failure,
+        /// The agent must fix something first.
+        #[serde(rename = "final")]
+        final_: bool,
+        /// When the next attempt goes out.
+        retry_in_ms: Option<u64>,
+    },
+    /// Unregistered (on stop).
+    Unregistered,
+}
+
+/// One account's registration.
+pub struct Registrar {
+    account: Account,
+    policy: Policy,
+    link: Option<Link>,
+}
+
+/// A connection and the SIP endpoint running over it.
+struct Link {
+    dialed: Dialed,
+    endpoint: Endpoint,
+    registration: Registration,
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        self.endpoint.shutdown();
+        self.dialed.closed.cancel();
+    }
+}
+
+impl std::fmt::Debug for Registrar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registrar")
+            .field("account", &self.account)
+            .field("connected", &self.link.is_some())
+            .finish()
+    }
+}
+
+fn outcome_of(error: &SipError) -> Outcome {
+    match error {
+        SipError::Tls { reason, .. } => Outcome::Tls(reason.clone()),
+        other => Outcome::Unreachable(other.to_string()),
+    }
+}
+
+fn min_expires(response: &rsipstack::sip::Response) -> Option<u32> {
+    response.headers.iter().find_map(|h| match h {
+        Header::MinExpires(v) => v.value().trim().parse().ok(),
+        _ => None,
+    })
+}
+
+impl Registrar {
+    /// A registrar for `account`; `seed` drives the retry jitter.
+    pub fn new(account: Account, seed: u64) -> Result<Registrar, SipError> {
+        account.validate()?;
+        let policy = Policy::new(account.expires, seed);
+        Ok(Registrar {
+            account,
+            policy,
+            link: None,
+        })
+    }
+
+    fn credential(&self) -> Credential {
+        Credential {
+            username: self.account.username.clone(),
+            password: self.account.password.expose().to_owned(),
+            realm: None,
+            auth_username: self.account.auth_username.clone(),
+        }
+    }
+
+    fn registrar_uri(&self) -> Result<rsipstack::sip::Uri, SipError> {
+        rsipstack::sip::Uri::try_from(format!("sip:{}", self.account.domain).as_str()).map_err(|e| {
+            SipError::InvalidAccount(format!("{:?} is not a SIP domain: {e}", self.account.domain))
+        })
+    }
+
+    async fn connect(&mut self) -> Result<(), SipError> {
+        self.link = None;
+        let dialed = transport::dial(&self.account, CONNECT_TIMEOUT).await?;
+        let cancel = CancellationToken::new();
+        let mut layer = TransportLayer::new(cancel.clone());
+        layer.outbound = Some(dialed.remote.clone());
+        layer.set_stream_idle_timeout(DEAD_AFTER);
+        layer.add_connection(dialed.connection.clone());
+        let endpoint = EndpointBuilder::new()
+            .with_transport_layer(layer)
+            .with_cancel_token(cancel)
+            .with_user_agent(concat!("Leadline/", env!("CARGO_PKG_VERSION")))
+            .build();
+        let serving = endpoint.inner.clone();
+        tokio::spawn(async move {
+            if let Err(error) = serving.serve().await {
+                tracing::debug!(%error, "SIP endpoint stopped");
+            }
+        });
+        answer_incoming(&endpoint)?;
+        let registration = Registration::new(endpoint.inner.clone(), Some(self.credential()));
+        self.link = Some(Link {
+            dialed,
+            endpoint,
+            registration,
+        });
+        Ok(())
+    }
+
+    /// One REGISTER for `expires` seconds (0 unregisters) and what it ended with.
+    async fn send_register(&mut self, expires: u32) -> Outcome {
+        let uri = match self.registrar_uri() {
+            Ok(uri) => uri,
+            Err(e) => {
+                return Outcome::Rejected {
+                    code: 0,
+                    reason: e.to_string(),
+                };
+            }
+        };
+        if self.link.as_ref().is_none_or(|l| l.dialed.closed.is_cancelled())
+            && let Err(error) = self.connect().await
+        {
+            return outcome_of(&error);
+        }
+        let Some(link) = self.link.as_mut() else {
+            return Outcome::Unreachable("not connected".into());
+        };
+        let answer =
+            tokio::time::timeout(REGISTER_TIMEOUT, link.registration.register(uri, Some(expires))).await;
+        match answer {
+            Err(_) => Outcome::Timeout,
+            Ok(Err(error)) => Outcome::Unreachable(error.to_string()),
+            Ok(Ok(response)) => match response.status_code.code() {
+                200..=299 => Outcome::Registered {
+                    granted: link.registration.expires(),
+                },
+                401 | 407 => Outcome::Unauthorized,
+                423 => Outcome::TooBrief {
+                    min_expires: min_expires(&response),
+                },
+                code => Outcome::Rejected {
+                    code,
+                    reason: response.status_code.to_string(),
+                },
+            },
+        }
+    }
+
+    /// Registers once (following `423` at once), reporting the outcome.
+    pub async fn register(&mut self) -> (RegEvent, Decision) {
+        loop {
+            let started = Instant::now();
+            let outcome = self.send_register(self.policy.expires()).await;
+            let now = Instant::now();
+            let decision = self.policy.on_outcome(now, &outcome);
+            let event = match &decision.state {
+                RegState::Registered { expires } => RegEvent::Registered {
+                    expires: *expires,
+                    ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                },
+                RegState::Registering => continue,
+                RegState::Failed { failure, final_ } => RegEvent::RegistrationFailed {
+                    failure: failure.clone(),
+                    final_: *final_,
+                    retry_in_ms: decision.next.map(|at| {
+                        u64::try_from(at.saturating_duration_since(now).as_millis()).unwrap_or(u64::MAX)
+                    }),
+                },
+                RegState::Unregistered => RegEvent::Unregistered,
+            };
+            return (event, decision);
+        }
+    }
+
+    /// Removes the registration (best effort: a PBX that is gone lets it expire).
+    pub async fn unregister(&mut self) -> RegEvent {
+        if self
+            .link
+            .as_ref()
+            .is_some_and(|l| !l.dialed.closed.is_cancelled())
+        {
+            let outcome = self.send_register(0).await;
+            if !matches!(outcome, Outcome::Registered { .. }) {
+                tracing::warn!(?outcome, "the PBX did not confirm unregistering");
+            }
+        }
+        self.link = None;
+        RegEvent::Unregistered
+    }
+
+    /// Keeps the account registered until `stop` is cancelled (then unregisters), or until a
+    /// final failure. Sends each [`RegEvent`] to `events`.
+    pub async fn run(mut self, events: mpsc::UnboundedSender<RegEvent>, stop: CancellationToken) {
+        let url = self.account.ws_url.clone();
+        loop {
+            if self.link.is_none() {
+                let _ = events.send(RegEvent::Connecting { url: url.clone() });
+            }
+            let (event, decision) = self.register().await;
+            let _ = events.send(event);
+            let Some(next) = decision.next else {
+                return; // final: the agent must act
+            };
+            let closed = self
+                .link
+                .as_ref()
+                .map_or_else(CancellationToken::new, |l| l.dialed.closed.clone());
+            let mut ping = tokio::time::interval(PING_EVERY);
+            ping.tick().await;
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => {
+                        let _ = events.send(self.unregister().await);
+                        return;
+                    }
+                    () = tokio::time::sleep_until(next.into()) => break,
+                    () = closed.cancelled(), if self.link.is_some() => {
+                        tracing::info!("the connection to the PBX closed");
+                        self.link = None;
+                        let decision = self.policy.on_connection_lost(Instant::now());
+                        let wait = decision.next.map(|at| at.saturating_duration_since(Instant::now()));
+                        let _ = events.send(RegEvent::RegistrationFailed {
+                            failure: Failure::ConnectionLost,
+                            final_: false,
+                            retry_in_ms: wait.map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
+                        });
+                        tokio::select! {
+                            () = stop.cancelled() => return,
+                            () = tokio::time::sleep(wait.unwrap_or_default()) => {}
+                        }
+                        break;
+                    }
+                    _ = ping.tick() => {
+                        if let Some(link) = &self.link
+                            && transport::ping(&link.dialed).await.is_err()
+                        {
+                            link.dialed.closed.cancel();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Answers what the PBX sends outside calls: `OPTIONS` keepalives with 200, anything else
+/// with 480 until calling is wired to this endpoint.
+fn answer_incoming(endpoint: &Endpoint) -> Result<(), SipError> {
+    let mut incoming = endpoint.incoming_transactions()?;
+    tokio::spawn(async move {
+        while let Some(mut tx) = incoming.recv().await {
+            let status = match tx.original.method {
+                Method::Options => StatusCode::OK,
+                Method::Ack => continue,
+                _ => StatusCode::TemporarilyUnavailable,
+            };
+            if let Err(error) = tx.reply(status).await {
+                tracing::debug!(%error, "could not answer an incoming request");
+            }
+        }
+    });
+    Ok(())
+}
