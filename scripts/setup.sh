@@ -13,6 +13,9 @@ packages=(build-essential pkg-config file cmake libasound2-dev libssl-dev
   libxdo-dev libayatana-appindicator3-dev librsvg2-dev)
 if [ "$mode" = test ]; then
   packages+=(xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-bin)
+  # The calling tests' real peers, in a private network namespace (iproute2, util-linux).
+  packages+=(kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules
+    kamailio-utils-modules openssl iproute2 util-linux)
 fi
 missing=()
 for p in "${packages[@]}"; do

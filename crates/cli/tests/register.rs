@@ -102,6 +102,15 @@ fn registers_over_ws_and_wss_and_reports_each_failure_as_such() {
     );
     let printed = format!("{lines:?}{stderr}");
     assert!(!printed.contains("not-the-password") && !printed.contains(ANA.password));
+    let logs = std::fs::read_dir(profile.path().join("logs"))
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect::<String>();
+    assert!(logs.contains("REGISTER"), "debug logs hold the SIP exchange");
+    assert!(
+        !logs.contains("not-the-password") && !logs.contains(ANA.password),
+        "no password in the logs"
+    );
 
     // WSS without trusting the private CA: a TLS failure, exit 6.
     let (code, lines, stderr) = register_once(profile.path(), &account(&wss, &ANA), ANA.password);

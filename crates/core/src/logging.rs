@@ -1,6 +1,7 @@
 //! Log files: one a day in `<profile>/logs` (`leadline.YYYY-MM-DD.log`), the newest
 //! [`KEPT_LOG_FILES`] kept, written as events happen (nothing buffered to lose in a crash).
-//! `LEADLINE_LOG` sets the level (an `EnvFilter` directive, `info` by default); a copy can go
+//! `LEADLINE_LOG` sets the level (an `EnvFilter` directive; `info` by default, the SIP stack's
+//! message dumps only at `debug`); a copy can go
 //! to stderr at its own level. Nothing logged ever carries a password or token: the core
 //! logs ids, counts and error kinds, and every error message is already free of secrets.
 
@@ -38,7 +39,8 @@ pub fn init(data_dir: &Path, stderr_level: Option<&str>) -> Result<(), CoreError
         .max_log_files(KEPT_LOG_FILES)
         .build(&dir)
         .map_err(|e| io_error(std::io::Error::other(e)))?;
-    let filter = EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("info"));
+    // The SIP stack logs every message at info; that detail is for `LEADLINE_LOG=debug`.
+    let filter = EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("info,rsipstack=warn"));
     let file_layer = tracing_subscriber::fmt::layer()
         .with_ansi(false)
         .with_writer(files)

@@ -1,6 +1,7 @@
 //! Real SIP peers for the calling tests, on loopback inside a private network namespace.
 //!
-//! Each test re-runs itself under `unshare -n` (see [`rerun_isolated`]) so that only `lo`
+//! Each test re-runs itself under `unshare --map-root-user --net` (no root needed where user
+//! namespaces are allowed) (see [`rerun_isolated`]) so that only `lo`
 //! exists: every packet stays on loopback, fixed ports never clash with anything, and nothing
 //! reaches another machine. Kamailio is started by the test from `kamailio.cfg` (WS and WSS,
 //! digest authentication against an htable of users) with a private CA and a CA:FALSE leaf
@@ -53,12 +54,18 @@ pub fn rerun_isolated(name: &str) -> bool {
     );
     let exe = std::env::current_exe().expect("the test binary's path");
     let status = Command::new("unshare")
-        .args(["-n", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
+        .args([
+            "--map-root-user",
+            "--net",
+            "sh",
+            "-c",
+            "ip link set lo up && exec \"$0\" \"$@\"",
+        ])
         .arg(exe)
         .args(["--exact", name, "--nocapture", "--test-threads=1"])
         .env(INSIDE, "1")
         .status()
-        .expect("unshare (util-linux) runs; the calling tests need root for a network namespace");
+        .expect("unshare (util-linux) runs");
     assert!(status.success(), "{name} failed inside its network namespace");
     true
 }
