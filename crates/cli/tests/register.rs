@@ -160,3 +160,35 @@ fn registers_again_by_itself_after_kamailio_is_killed_and_restarted() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(lines.last().unwrap()["event"], "unregistered", "{lines:?}");
 }
+
+#[test]
+fn a_pbx_that_stops_answering_is_noticed_within_30_seconds() {
+    if pbx::rerun_isolated("a_pbx_that_stops_answering_is_noticed_within_30_seconds") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA], 60);
+    let profile = tempfile::tempdir().unwrap();
+    let ws = kamailio.ws_url();
+    let mut args = vec!["register"];
+    args.extend(account(&ws, &ANA));
+    let mut running = Leadline::start(profile.path(), &args, &format!("{}\n", ANA.password));
+    running.expect_event("registered", Duration::from_secs(10));
+
+    // The connection stays open but nothing comes back: only the keepalive can tell.
+    kamailio.freeze();
+    let frozen = std::time::Instant::now();
+    let lost = running.expect_event("registration_failed", Duration::from_secs(35));
+    let noticed = frozen.elapsed();
+    assert_eq!(lost["reason"], "connection_lost", "{lost}");
+    assert!(
+        noticed >= Duration::from_secs(10),
+        "noticed after {noticed:?}: too soon to be the keepalive"
+    );
+    eprintln!("a silent PBX was noticed after {:.1} s", noticed.as_secs_f64());
+
+    kamailio.thaw();
+    running.expect_event("registered", Duration::from_secs(30));
+    running.interrupt();
+    let (code, _, stderr) = running.finish();
+    assert_eq!(code, 0, "{stderr}");
+}

@@ -238,6 +238,7 @@ impl Kamailio {
 
     /// Kills it (its whole process group) with SIGKILL, as a crash would.
     pub fn kill(&mut self) {
+        self.thaw();
         if let Some(mut child) = self.child.take() {
             let _ = Command::new("kill")
                 .args(["-KILL", "--", &format!("-{}", child.id())])
@@ -247,6 +248,25 @@ impl Kamailio {
             while TcpStream::connect(("127.0.0.1", WS_PORT)).is_ok() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
+        }
+    }
+
+    /// Freezes it (SIGSTOP): connections stay open but nothing answers, like a hung PBX or a
+    /// network that silently drops packets.
+    pub fn freeze(&self) {
+        self.signal_group("-STOP");
+    }
+
+    /// Lets a frozen PBX run again.
+    pub fn thaw(&self) {
+        self.signal_group("-CONT");
+    }
+
+    fn signal_group(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill")
+                .args([signal, "--", &format!("-{}", child.id())])
+                .status();
         }
     }
 
