@@ -1,8 +1,15 @@
 //! Leadline's call audio: WebRTC media (ICE, DTLS-SRTP) negotiated inside SIP offer/answer,
 //! with codecs and audio sources and sinks.
 //!
+//! - [`audio`]: sources and sinks of call audio (WAV files here; devices later).
 //! - [`g711`]: PCMU and PCMA.
+//! - [`sdp`]: the SDP adjustments between webrtc-rs and SIP peers, one per quirk.
 //! - [`tone`]: a Goertzel detector that says whether a frequency dominates a recording.
 
+pub mod audio;
+mod error;
 pub mod g711;
+pub mod sdp;
 pub mod tone;
+
+pub use error::MediaError;

@@ -16,7 +16,11 @@ pub struct ToneReport {
 impl ToneReport {
     /// The share of blocks carrying the tone.
     pub fn tone_share(&self) -> f64 {
-        if self.blocks == 0 { 0.0 } else { self.tone_blocks as f64 / self.blocks as f64 }
+        if self.blocks == 0 {
+            0.0
+        } else {
+            self.tone_blocks as f64 / self.blocks as f64
+        }
     }
 }
 
@@ -39,7 +43,11 @@ fn goertzel_power(block: &[f32], rate: u32, frequency: f64) -> f64 {
 /// Looks for `frequency` in mono `samples` at `rate`.
 pub fn detect(samples: &[i16], rate: u32, frequency: f64) -> ToneReport {
     let block_len = (rate / 10).max(1) as usize;
-    let mut report = ToneReport { blocks: 0, tone_blocks: 0, silent_blocks: 0 };
+    let mut report = ToneReport {
+        blocks: 0,
+        tone_blocks: 0,
+        silent_blocks: 0,
+    };
     for block in samples.chunks_exact(block_len) {
         let block: Vec<f32> = block.iter().map(|&s| f32::from(s) / 32_768.0).collect();
         let energy: f64 = block.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>();

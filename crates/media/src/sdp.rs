@@ -1,0 +1,249 @@
+//! Every adjustment Leadline makes to SDP between webrtc-rs and a SIP peer, one function per
+//! quirk, each with a test. SIP has no trickle ICE here: offers and answers go out with ICE
+//! gathering complete.
+//!
+//! - [`fill_connection_address`]: webrtc-rs writes `c=IN IP4 0.0.0.0` and `m=audio 9` even
+//!   after gathering; gateways such as rtpengine read 0.0.0.0 as old-style hold and the far
+//!   end answers `recvonly`. Browsers put the chosen candidate there; so do we.
+//! - [`add_bundle_group`]: gateways may offer without `a=group:BUNDLE`; webrtc-rs then rejects
+//!   the media line. The group (with the offer's mid) is added before it is applied.
+//! - [`prefer_dtls_client`]: in our own offers, `a=setup:active` instead of `actpass`, so we
+//!   are the DTLS client and the handshake starts as soon as ICE connects (as the DTLS server,
+//!   a gateway's first ClientHello can arrive before ICE is marked connected and be dropped,
+//!   costing a retransmission second).
+//! - [`negotiated_codec`]: what the answer chose.
+
+/// A codec Leadline speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Codec {
+    /// Opus, 48 kHz.
+    Opus,
+    /// G.711 μ-law.
+    Pcmu,
+    /// G.711 A-law.
+    Pcma,
+}
+
+impl Codec {
+    /// The codec named in an `a=rtpmap` encoding name.
+    pub fn from_encoding(name: &str) -> Option<Codec> {
+        match name.to_ascii_lowercase().as_str() {
+            "opus" => Some(Codec::Opus),
+            "pcmu" => Some(Codec::Pcmu),
+            "pcma" => Some(Codec::Pcma),
+            _ => None,
+        }
+    }
+
+    /// RTP clock rate.
+    pub fn clock_rate(self) -> u32 {
+        match self {
+            Codec::Opus => 48_000,
+            Codec::Pcmu | Codec::Pcma => 8_000,
+        }
+    }
+}
+
+fn lines(sdp: &str) -> impl Iterator<Item = &str> {
+    sdp.split('\n')
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.is_empty())
+}
+
+fn join(lines: Vec<String>) -> String {
+    let mut out = lines.join("\r\n");
+    out.push_str("\r\n");
+    out
+}
+
+/// The address and port of the best local host candidate: UDP, component 1, IPv4 first.
+fn chosen_candidate(sdp: &str) -> Option<(String, u16)> {
+    let mut best: Option<(String, u16)> = None;
+    for line in lines(sdp) {
+        let Some(rest) = line.strip_prefix("a=candidate:") else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // foundation component transport priority address port "typ" type
+        if fields.len() < 8 || fields[1] != "1" || !fields[2].eq_ignore_ascii_case("udp") {
+            continue;
+        }
+        let Ok(port) = fields[5].parse::<u16>() else {
+            continue;
+        };
+        let address = fields[4].to_owned();
+        let ipv4 = !address.contains(':');
+        match &best {
+            Some((current, _)) if !current.contains(':') || !ipv4 => {}
+            _ => best = Some((address, port)),
+        }
+    }
+    best
+}
+
+/// Puts the chosen candidate's address and port into `c=` and `m=audio` (see the module's
+/// notes). Leaves an SDP without candidates as it is.
+pub fn fill_connection_address(sdp: &str) -> String {
+    let Some((address, port)) = chosen_candidate(sdp) else {
+        return sdp.to_owned();
+    };
+    let family = if address.contains(':') { "IP6" } else { "IP4" };
+    let out = lines(sdp)
+        .map(|line| {
+            if line.starts_with("c=IN ") {
+                format!("c=IN {family} {address}")
+            } else if let Some(rest) = line.strip_prefix("m=audio ") {
+                let after_port = rest.split_once(' ').map_or("", |(_, after)| after);
+                format!("m=audio {port} {after_port}")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    join(out)
+}
+
+/// Adds `a=group:BUNDLE <mid>` (and an `a=mid` when the audio section has none) to an offer
+/// that lacks it.
+pub fn add_bundle_group(sdp: &str) -> String {
+    if lines(sdp).any(|l| l.starts_with("a=group:BUNDLE")) {
+        return sdp.to_owned();
+    }
+    let mid = lines(sdp)
+        .find_map(|l| l.strip_prefix("a=mid:").map(str::to_owned))
+        .unwrap_or_else(|| "0".to_owned());
+    let has_mid = lines(sdp).any(|l| l.starts_with("a=mid:"));
+    let mut out = Vec::new();
+    let mut in_media = false;
+    for line in lines(sdp) {
+        if line.starts_with("m=") {
+            if !in_media {
+                out.push(format!("a=group:BUNDLE {mid}"));
+            }
+            in_media = true;
+            out.push(line.to_owned());
+            if !has_mid {
+                out.push(format!("a=mid:{mid}"));
+            }
+            continue;
+        }
+        out.push(line.to_owned());
+    }
+    join(out)
+}
+
+/// `a=setup:actpass` becomes `a=setup:active` (see the module's notes).
+pub fn prefer_dtls_client(sdp: &str) -> String {
+    join(
+        lines(sdp)
+            .map(|l| {
+                if l == "a=setup:actpass" {
+                    "a=setup:active".to_owned()
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The audio codec an SDP answer chose (its first payload type we know) and its payload type.
+pub fn negotiated_codec(sdp: &str) -> Option<(Codec, u8)> {
+    let media = lines(sdp).find_map(|l| l.strip_prefix("m=audio "))?;
+    let payloads: Vec<u8> = media
+        .split_whitespace()
+        .skip(2)
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    for pt in payloads {
+        let mapped = lines(sdp).find_map(|l| {
+            let rest = l.strip_prefix(&format!("a=rtpmap:{pt} "))?;
+            Codec::from_encoding(rest.split('/').next()?)
+        });
+        let codec = mapped.or(match pt {
+            0 => Some(Codec::Pcmu),
+            8 => Some(Codec::Pcma),
+            _ => None,
+        });
+        if let Some(codec) = codec {
+            return Some((codec, pt));
+        }
+    }
+    None
+}
+
+/// The payload type of `telephone-event` at `rate` in an SDP, if offered.
+pub fn telephone_event(sdp: &str, rate: u32) -> Option<u8> {
+    lines(sdp).find_map(|l| {
+        let rest = l.strip_prefix("a=rtpmap:")?;
+        let (pt, encoding) = rest.split_once(' ')?;
+        encoding
+            .eq_ignore_ascii_case(&format!("telephone-event/{rate}"))
+            .then(|| pt.parse().ok())
+            .flatten()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WEBRTC_RS: &str = "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n\
+m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 101\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=setup:actpass\r\n\
+a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n\
+a=rtpmap:101 telephone-event/8000\r\n\
+a=candidate:1 1 udp 2130706431 ::1 40001 typ host\r\n\
+a=candidate:2 1 udp 2130706431 127.0.0.1 40000 typ host\r\n\
+a=candidate:2 2 udp 2130706430 127.0.0.1 40002 typ host\r\na=end-of-candidates\r\n";
+
+    #[test]
+    fn the_chosen_candidate_goes_into_c_and_m() {
+        let filled = fill_connection_address(WEBRTC_RS);
+        assert!(filled.contains("c=IN IP4 127.0.0.1\r\n"), "{filled}");
+        assert!(
+            filled.contains("m=audio 40000 UDP/TLS/RTP/SAVPF 111 0 8 101\r\n"),
+            "{filled}"
+        );
+        assert!(
+            filled.contains("o=- 1 2 IN IP4 0.0.0.0"),
+            "the origin line is not a connection line"
+        );
+        let no_candidates = "v=0\r\nm=audio 9 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r\n";
+        assert_eq!(fill_connection_address(no_candidates), no_candidates);
+    }
+
+    #[test]
+    fn an_offer_without_bundle_gets_the_group_with_its_mid() {
+        let rtpengine = "v=0\r\ns=-\r\nt=0 0\r\nm=audio 30000 UDP/TLS/RTP/SAVPF 0 101\r\na=mid:audio\r\na=rtpmap:0 PCMU/8000\r\n";
+        let fixed = add_bundle_group(rtpengine);
+        assert!(
+            fixed.contains("t=0 0\r\na=group:BUNDLE audio\r\nm=audio"),
+            "{fixed}"
+        );
+        let no_mid = "v=0\r\nt=0 0\r\nm=audio 30000 UDP/TLS/RTP/SAVPF 0\r\n";
+        let fixed = add_bundle_group(no_mid);
+        assert!(
+            fixed.contains("a=group:BUNDLE 0\r\nm=audio 30000 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n"),
+            "{fixed}"
+        );
+        assert_eq!(add_bundle_group(WEBRTC_RS), WEBRTC_RS, "already bundled");
+    }
+
+    #[test]
+    fn our_offer_asks_to_be_the_dtls_client() {
+        let offer = prefer_dtls_client(WEBRTC_RS);
+        assert!(offer.contains("a=setup:active\r\n") && !offer.contains("actpass"));
+    }
+
+    #[test]
+    fn the_answer_says_which_codec_and_dtmf_payload() {
+        let answer = "v=0\r\nm=audio 30000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+        assert_eq!(negotiated_codec(answer), Some((Codec::Pcmu, 0)));
+        assert_eq!(telephone_event(answer, 8000), Some(101));
+        assert_eq!(negotiated_codec(WEBRTC_RS), Some((Codec::Opus, 111)));
+        assert_eq!(telephone_event(WEBRTC_RS, 48_000), None);
+        assert_eq!(negotiated_codec("v=0\r\nm=audio 0 RTP/AVP 18\r\n"), None);
+        assert_eq!(negotiated_codec("garbage"), None);
+    }
+}
