@@ -10,6 +10,8 @@ pub mod audio;
 mod error;
 pub mod g711;
 pub mod sdp;
+mod session;
 pub mod tone;
 
 pub use error::MediaError;
+pub use session::{Counters, IceServer, MediaConfig, MediaSession, SinkHandle};

@@ -1,0 +1,518 @@
+//! One call's audio as a WebRTC session (ICE, DTLS-SRTP) negotiated inside SIP offer/answer.
+//!
+//! [`MediaSession::offer`] and [`MediaSession::answer`] return complete SDP (ICE gathering
+//! finished, the adjustments of [`crate::sdp`] applied); [`MediaSession::start`] then sends
+//! 20 ms frames from an [`AudioSource`] and writes what arrives to an [`AudioSink`], encoding
+//! and decoding the negotiated codec. Counters say how many packets went each way.
+
+use crate::audio::{AudioSink, AudioSource, frame_len};
+use crate::sdp::{self, Codec};
+use crate::{MediaError, g711};
+use bytes::Bytes;
+use rtc::interceptor::Registry;
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::RTCConfigurationBuilder;
+use rtc::peer_connection::configuration::media_engine::{
+    MIME_TYPE_OPUS, MIME_TYPE_PCMA, MIME_TYPE_PCMU, MediaEngine,
+};
+use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
+use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::peer_connection::transport::{RTCDtlsRole, RTCIceServer};
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{Mutex, Notify, mpsc};
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::peer_connection::{
+    PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCIceGatheringState,
+    RTCPeerConnectionState,
+};
+
+/// How long ICE gathering may take before the SDP goes out with what was found.
+const GATHER_TIMEOUT: Duration = Duration::from_secs(3);
+/// The `telephone-event` payload type we offer at 8 kHz and 48 kHz.
+pub const DTMF_PT_8K: u8 = 101;
+/// At 48 kHz.
+pub const DTMF_PT_48K: u8 = 110;
+
+/// Network settings of the media.
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    /// Local UDP addresses to gather host candidates on (`0.0.0.0:0` for every interface).
+    pub bind: Vec<SocketAddr>,
+    /// STUN/TURN servers (`stun:host:port`, `turn:host:port` with username and credential).
+    pub ice_servers: Vec<IceServer>,
+    /// Codecs offered, best first.
+    pub codecs: Vec<Codec>,
+}
+
+/// A STUN or TURN server.
+#[derive(Debug, Clone)]
+pub struct IceServer {
+    /// `stun:…` or `turn:…` URLs.
+    pub urls: Vec<String>,
+    /// TURN user name.
+    pub username: String,
+    /// TURN credential.
+    pub credential: String,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            bind: vec![SocketAddr::from(([0, 0, 0, 0], 0))],
+            ice_servers: Vec::new(),
+            codecs: vec![Codec::Opus, Codec::Pcmu, Codec::Pcma],
+        }
+    }
+}
+
+/// Packet counters of a session.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// RTP packets sent.
+    pub sent: AtomicU64,
+    /// RTP packets received.
+    pub received: AtomicU64,
+    /// Microseconds from `start` to the first packet received (0 until then).
+    pub first_received_us: AtomicU64,
+}
+
+struct Handler {
+    gathered: Arc<Notify>,
+    connected: Arc<Notify>,
+    tracks: mpsc::UnboundedSender<Arc<dyn TrackRemote>>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Handler {
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            self.gathered.notify_one();
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        tracing::debug!(%state, "media connection state");
+        if state == RTCPeerConnectionState::Connected {
+            self.connected.notify_waiters();
+            self.connected.notify_one();
+        }
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        let _ = self.tracks.send(track);
+    }
+}
+
+fn codec_parameters(codec: Codec) -> RTCRtpCodecParameters {
+    let (mime, rate, channels, pt, fmtp) = match codec {
+        Codec::Opus => (MIME_TYPE_OPUS, 48_000, 2, 111, "minptime=10;useinbandfec=1"),
+        Codec::Pcmu => (MIME_TYPE_PCMU, 8_000, 1, 0, ""),
+        Codec::Pcma => (MIME_TYPE_PCMA, 8_000, 1, 8, ""),
+    };
+    RTCRtpCodecParameters {
+        rtp_codec: RTCRtpCodec {
+            mime_type: mime.to_owned(),
+            clock_rate: rate,
+            channels,
+            sdp_fmtp_line: fmtp.to_owned(),
+            rtcp_feedback: vec![],
+        },
+        payload_type: pt,
+    }
+}
+
+fn telephone_event(rate: u32, pt: u8) -> RTCRtpCodecParameters {
+    RTCRtpCodecParameters {
+        rtp_codec: RTCRtpCodec {
+            mime_type: "audio/telephone-event".to_owned(),
+            clock_rate: rate,
+            channels: 1,
+            sdp_fmtp_line: "0-16".to_owned(),
+            rtcp_feedback: vec![],
+        },
+        payload_type: pt,
+    }
+}
+
+fn webrtc_error(error: impl std::fmt::Display) -> MediaError {
+    MediaError::WebRtc(error.to_string())
+}
+
+/// One call's media.
+pub struct MediaSession {
+    pc: Box<dyn PeerConnection>,
+    track: Arc<TrackLocalStaticRTP>,
+    ssrc: u32,
+    gathered: Arc<Notify>,
+    connected: Arc<Notify>,
+    tracks: Mutex<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>,
+    /// Packet counters.
+    pub counters: Arc<Counters>,
+    negotiated: std::sync::Mutex<Option<(Codec, u8)>>,
+    tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for MediaSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaSession").field("ssrc", &self.ssrc).finish()
+    }
+}
+
+impl MediaSession {
+    /// A session that calls: its complete offer goes into the INVITE.
+    pub async fn offering(config: &MediaConfig) -> Result<(MediaSession, String), MediaError> {
+        let session = MediaSession::build(config, RTCDtlsRole::Client).await?;
+        let offer = session.pc.create_offer(None).await.map_err(webrtc_error)?;
+        session
+            .pc
+            .set_local_description(offer)
+            .await
+            .map_err(webrtc_error)?;
+        let sdp = sdp::prefer_dtls_client(&session.local_sdp().await?);
+        Ok((session, sdp))
+    }
+
+    /// A session that answers `offer`, and its complete answer. The DTLS role follows the
+    /// offer: an offerer that will be the client (`setup:active`) gets `passive`, any other
+    /// gets `active` (we start the handshake).
+    pub async fn answering(config: &MediaConfig, offer: &str) -> Result<(MediaSession, String), MediaError> {
+        let role = if offer.lines().any(|l| l.trim_end() == "a=setup:active") {
+            RTCDtlsRole::Server
+        } else {
+            RTCDtlsRole::Client
+        };
+        let session = MediaSession::build(config, role).await?;
+        let answer = session.answer(offer).await?;
+        Ok((session, answer))
+    }
+
+    async fn build(config: &MediaConfig, answering_role: RTCDtlsRole) -> Result<MediaSession, MediaError> {
+        let mut engine = MediaEngine::default();
+        for codec in &config.codecs {
+            engine
+                .register_codec(codec_parameters(*codec), RtpCodecKind::Audio)
+                .map_err(webrtc_error)?;
+        }
+        engine
+            .register_codec(telephone_event(8_000, DTMF_PT_8K), RtpCodecKind::Audio)
+            .map_err(webrtc_error)?;
+        engine
+            .register_codec(telephone_event(48_000, DTMF_PT_48K), RtpCodecKind::Audio)
+            .map_err(webrtc_error)?;
+        // No mDNS: it needs a multicast interface (absent offline or on loopback) and SIP
+        // peers cannot resolve .local names anyway. Loopback candidates are allowed.
+        let settings = SettingEngineBuilder::new()
+            .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
+            .with_include_loopback_candidate(true)
+            .with_answering_dtls_role(answering_role)
+            .build();
+        let ice_servers = config
+            .ice_servers
+            .iter()
+            .map(|s| RTCIceServer {
+                urls: s.urls.clone(),
+                username: s.username.clone(),
+                credential: s.credential.clone(),
+            })
+            .collect();
+        let rtc_config = RTCConfigurationBuilder::new()
+            .with_ice_servers(ice_servers)
+            .build();
+        let gathered = Arc::new(Notify::new());
+        let connected = Arc::new(Notify::new());
+        let (tracks_tx, tracks_rx) = mpsc::unbounded_channel();
+        let handler = Arc::new(Handler {
+            gathered: gathered.clone(),
+            connected: connected.clone(),
+            tracks: tracks_tx,
+        });
+        let pc = PeerConnectionBuilder::new()
+            .with_configuration(rtc_config)
+            .with_media_engine(engine)
+            .with_setting_engine(settings)
+            .with_interceptor_registry(Registry::new())
+            .with_handler(handler)
+            .with_udp_addrs(config.bind.clone())
+            .build()
+            .await
+            .map_err(webrtc_error)?;
+        let ssrc = rand::random::<u32>();
+        let first = config.codecs.first().copied().unwrap_or(Codec::Pcmu);
+        let track = Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
+            "leadline".to_owned(),
+            "leadline-audio".to_owned(),
+            "call audio".to_owned(),
+            RtpCodecKind::Audio,
+            vec![RTCRtpEncodingParameters {
+                rtp_coding_parameters: RTCRtpCodingParameters {
+                    ssrc: Some(ssrc),
+                    ..Default::default()
+                },
+                codec: codec_parameters(first).rtp_codec,
+                ..Default::default()
+            }],
+        )));
+        pc.add_track(track.clone() as Arc<dyn TrackLocal>)
+            .await
+            .map_err(webrtc_error)?;
+        // add_track narrows the offer to the track's codec: offer them all again.
+        let mut preferences: Vec<RTCRtpCodecParameters> =
+            config.codecs.iter().map(|c| codec_parameters(*c)).collect();
+        preferences.push(telephone_event(8_000, DTMF_PT_8K));
+        preferences.push(telephone_event(48_000, DTMF_PT_48K));
+        for transceiver in pc.get_transceivers().await {
+            transceiver
+                .set_codec_preferences(preferences.clone())
+                .await
+                .map_err(webrtc_error)?;
+        }
+        Ok(MediaSession {
+            pc: Box::new(pc),
+            track,
+            ssrc,
+            gathered,
+            connected,
+            tracks: Mutex::new(tracks_rx),
+            counters: Arc::new(Counters::default()),
+            negotiated: std::sync::Mutex::new(None),
+            tasks: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    async fn local_sdp(&self) -> Result<String, MediaError> {
+        let _ = tokio::time::timeout(GATHER_TIMEOUT, self.gathered.notified()).await;
+        let local = self
+            .pc
+            .local_description()
+            .await
+            .ok_or_else(|| MediaError::WebRtc("no local description".into()))?;
+        Ok(sdp::fill_connection_address(&local.sdp))
+    }
+
+    /// Applies the far side's answer to our offer.
+    pub async fn accept_answer(&self, answer: &str) -> Result<(), MediaError> {
+        let chosen = sdp::negotiated_codec(answer)
+            .ok_or_else(|| MediaError::BadSdp("the answer has no audio codec we speak".into()))?;
+        let description = RTCSessionDescription::answer(answer.to_owned())
+            .map_err(|e| MediaError::BadSdp(e.to_string()))?;
+        self.pc
+            .set_remote_description(description)
+            .await
+            .map_err(|e| MediaError::BadSdp(e.to_string()))?;
+        self.set_negotiated(chosen);
+        Ok(())
+    }
+
+    async fn answer(&self, offer: &str) -> Result<String, MediaError> {
+        let offer = sdp::add_bundle_group(offer);
+        let description =
+            RTCSessionDescription::offer(offer).map_err(|e| MediaError::BadSdp(e.to_string()))?;
+        self.pc
+            .set_remote_description(description)
+            .await
+            .map_err(|e| MediaError::BadSdp(e.to_string()))?;
+        let answer = self.pc.create_answer(None).await.map_err(webrtc_error)?;
+        self.pc
+            .set_local_description(answer)
+            .await
+            .map_err(webrtc_error)?;
+        let local = self.local_sdp().await?;
+        let chosen = sdp::negotiated_codec(&local)
+            .ok_or_else(|| MediaError::BadSdp("the offer has no audio codec we speak".into()))?;
+        self.set_negotiated(chosen);
+        Ok(local)
+    }
+
+    fn set_negotiated(&self, chosen: (Codec, u8)) {
+        if let Ok(mut negotiated) = self.negotiated.lock() {
+            *negotiated = Some(chosen);
+        }
+    }
+
+    /// The codec and payload type in use, once negotiated.
+    pub fn codec(&self) -> Option<(Codec, u8)> {
+        self.negotiated.lock().ok().and_then(|n| *n)
+    }
+
+    /// Waits until ICE and DTLS are up (or `within` passes); returns whether they are.
+    pub async fn connected(&self, within: Duration) -> bool {
+        tokio::time::timeout(within, self.connected.notified())
+            .await
+            .is_ok()
+    }
+
+    /// Starts sending `source` and writing what arrives to `sink`.
+    pub fn start(
+        &self,
+        mut source: Box<dyn AudioSource>,
+        sink: Box<dyn AudioSink>,
+    ) -> Result<SinkHandle, MediaError> {
+        let (codec, pt) = self
+            .codec()
+            .ok_or_else(|| MediaError::WebRtc("media started before negotiation".into()))?;
+        let started = Instant::now();
+        let track = self.track.clone();
+        let ssrc = self.ssrc;
+        let counters = self.counters.clone();
+        let sender = tokio::spawn(async move {
+            let rate = codec.clock_rate();
+            let mut encoder = Encoder::new(codec);
+            let mut sequence: u16 = rand::random();
+            let mut timestamp: u32 = rand::random();
+            let mut tick = tokio::time::interval(Duration::from_millis(20));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let mut first = true;
+            loop {
+                tick.tick().await;
+                let frame = source.next_frame(encoder.input_rate());
+                let Some(payload) = encoder.encode(&frame) else {
+                    continue;
+                };
+                let packet = rtc::rtp::Packet {
+                    header: rtc::rtp::header::Header {
+                        version: 2,
+                        marker: first,
+                        payload_type: pt,
+                        sequence_number: sequence,
+                        timestamp,
+                        ssrc,
+                        ..Default::default()
+                    },
+                    payload: Bytes::from(payload),
+                };
+                first = false;
+                sequence = sequence.wrapping_add(1);
+                timestamp = timestamp.wrapping_add(frame_len(rate) as u32);
+                if track.write_rtp(packet).await.is_err() {
+                    return;
+                }
+                counters.sent.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let sink = Arc::new(std::sync::Mutex::new(sink));
+        let receiving = {
+            let sink = sink.clone();
+            let counters = self.counters.clone();
+            let receiver_tracks = self.take_tracks();
+            tokio::spawn(async move {
+                let Some(mut tracks) = receiver_tracks else { return };
+                while let Some(track) = tracks.recv().await {
+                    let sink = sink.clone();
+                    let counters = counters.clone();
+                    tokio::spawn(async move {
+                        let mut decoder = Decoder::new(codec);
+                        while let Some(event) = track.poll().await {
+                            let TrackRemoteEvent::OnRtpPacket(packet) = event else {
+                                continue;
+                            };
+                            if counters.received.fetch_add(1, Ordering::Relaxed) == 0 {
+                                let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                                counters.first_received_us.store(us.max(1), Ordering::Relaxed);
+                            }
+                            if packet.header.payload_type != pt {
+                                continue; // telephone-event and comfort noise are not audio
+                            }
+                            if let Some(samples) = decoder.decode(&packet.payload)
+                                && let Ok(mut sink) = sink.lock()
+                            {
+                                sink.write(decoder.output_rate(), &samples);
+                            }
+                        }
+                    });
+                }
+            })
+        };
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.push(sender);
+            tasks.push(receiving);
+        }
+        Ok(SinkHandle { sink })
+    }
+
+    fn take_tracks(&self) -> Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>> {
+        let mut guard = self.tracks.try_lock().ok()?;
+        let (_, empty) = mpsc::unbounded_channel();
+        Some(std::mem::replace(&mut *guard, empty))
+    }
+
+    /// Stops the media and closes the connection.
+    pub async fn close(&self) {
+        if let Ok(mut tasks) = self.tasks.lock() {
+            for task in tasks.drain(..) {
+                task.abort();
+            }
+        }
+        if let Err(error) = self.pc.close().await {
+            tracing::debug!(%error, "closing the media connection");
+        }
+    }
+}
+
+/// The sink of a started session, to finish it (complete the recording) after the call.
+pub struct SinkHandle {
+    sink: Arc<std::sync::Mutex<Box<dyn AudioSink>>>,
+}
+
+impl SinkHandle {
+    /// Completes the sink.
+    pub fn finish(&self) -> Result<(), MediaError> {
+        match self.sink.lock() {
+            Ok(mut sink) => sink.finish(),
+            Err(_) => Err(MediaError::Audio("the recorder failed".into())),
+        }
+    }
+}
+
+/// Encodes 20 ms frames for one codec.
+struct Encoder {
+    codec: Codec,
+}
+
+impl Encoder {
+    fn new(codec: Codec) -> Encoder {
+        Encoder { codec }
+    }
+
+    fn input_rate(&self) -> u32 {
+        self.codec.clock_rate()
+    }
+
+    fn encode(&mut self, frame: &[i16]) -> Option<Vec<u8>> {
+        match self.codec {
+            Codec::Pcmu => Some(frame.iter().map(|s| g711::linear_to_ulaw(*s)).collect()),
+            Codec::Pcma => Some(frame.iter().map(|s| g711::linear_to_alaw(*s)).collect()),
+            Codec::Opus => None,
+        }
+    }
+}
+
+/// Decodes payloads of one codec.
+struct Decoder {
+    codec: Codec,
+}
+
+impl Decoder {
+    fn new(codec: Codec) -> Decoder {
+        Decoder { codec }
+    }
+
+    fn output_rate(&self) -> u32 {
+        self.codec.clock_rate()
+    }
+
+    fn decode(&mut self, payload: &[u8]) -> Option<Vec<i16>> {
+        match self.codec {
+            Codec::Pcmu => Some(payload.iter().map(|b| g711::ulaw_to_linear(*b)).collect()),
+            Codec::Pcma => Some(payload.iter().map(|b| g711::alaw_to_linear(*b)).collect()),
+            Codec::Opus => None,
+        }
+    }
+}
