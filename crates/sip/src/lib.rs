@@ -12,11 +12,13 @@
 //!   `423 Min-Expires`, refresh, keepalive, reconnect, unregister; reports [`RegEvent`]s.
 
 mod account;
+mod call;
 mod error;
 pub mod policy;
 mod registrar;
 pub mod transport;
 
+pub use call::{Call, Caller, EndReason, IncomingCall, Ringing};
 pub use account::{Account, DEFAULT_EXPIRES, Password};
 pub use error::SipError;
 pub use policy::{Failure, RegState};

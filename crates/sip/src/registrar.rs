@@ -3,7 +3,13 @@
 //! within [`DEAD_AFTER`], reconnects with backoff and registers again, and unregisters on stop.
 //! Every change of state is a [`RegEvent`].
 
+use crate::call::{Call, EndReason, IncomingCall, Ringing};
 use crate::policy::{Decision, Failure, Outcome, Policy, RegState};
+use rsipstack::dialog::dialog::Dialog;
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invitation::InviteOption;
+use rsipstack::sip::prelude::HeadersExt;
+use std::sync::Arc;
 use crate::transport::{self, Dialed};
 use crate::{Account, SipError};
 use rsipstack::EndpointBuilder;
@@ -57,11 +63,13 @@ pub enum RegEvent {
     Unregistered,
 }
 
-/// One account's registration.
+/// One account's registration, and the calls over its connection.
 pub struct Registrar {
     account: Account,
     policy: Policy,
     link: Option<Link>,
+    incoming_tx: mpsc::UnboundedSender<IncomingCall>,
+    incoming_rx: Option<mpsc::UnboundedReceiver<IncomingCall>>,
 }
 
 /// A connection and the SIP endpoint running over it.
@@ -69,6 +77,7 @@ struct Link {
     dialed: Dialed,
     endpoint: Endpoint,
     registration: Registration,
+    dialogs: Arc<DialogLayer>,
 }
 
 impl Drop for Link {
@@ -106,10 +115,13 @@ impl Registrar {
     pub fn new(account: Account, seed: u64) -> Result<Registrar, SipError> {
         account.validate()?;
         let policy = Policy::new(account.expires, seed);
+        let (incoming_tx, incoming_rx) = mpsc::unbounded_channel();
         Ok(Registrar {
             account,
             policy,
             link: None,
+            incoming_tx,
+            incoming_rx: Some(incoming_rx),
         })
     }
 
@@ -147,12 +159,14 @@ impl Registrar {
                 tracing::debug!(%error, "SIP endpoint stopped");
             }
         });
-        answer_incoming(&endpoint)?;
+        let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
+        dispatch_incoming(&endpoint, dialogs.clone(), self.incoming_tx.clone())?;
         let registration = Registration::new(endpoint.inner.clone(), Some(self.credential()));
         self.link = Some(Link {
             dialed,
             endpoint,
             registration,
+            dialogs,
         });
         Ok(())
     }
@@ -221,6 +235,52 @@ impl Registrar {
             };
             return (event, decision);
         }
+    }
+
+    /// The calls that arrive (once: the receiver moves to the caller).
+    pub fn incoming_calls(&mut self) -> Option<mpsc::UnboundedReceiver<IncomingCall>> {
+        self.incoming_rx.take()
+    }
+
+    /// Calls `destination` (a number or user, or a full `sip:` address) with our SDP `offer`
+    /// and waits for the final answer; `on_ringing` hears of 180/183 on the way.
+    pub async fn call(
+        &self,
+        destination: &str,
+        offer: String,
+        on_ringing: impl FnMut(Ringing) + Send,
+    ) -> Result<Call, EndReason> {
+        let not_connected = || EndReason::Failed {
+            code: 0,
+            detail: "not connected to the PBX".into(),
+        };
+        let link = self.link.as_ref().ok_or_else(not_connected)?;
+        let parse = |text: &str| {
+            rsipstack::sip::Uri::try_from(text).map_err(|e| EndReason::Failed {
+                code: 0,
+                detail: format!("{text:?} is not a SIP address: {e}"),
+            })
+        };
+        let callee = if destination.starts_with("sip:") || destination.starts_with("sips:") {
+            destination.to_owned()
+        } else if destination.contains('@') {
+            format!("sip:{destination}")
+        } else {
+            format!("sip:{destination}@{}", self.account.domain)
+        };
+        let content_type = Header::ContentType(rsipstack::sip::headers::ContentType::new("application/sdp"));
+        let option = InviteOption {
+            caller_display_name: self.account.display_name.clone(),
+            caller: parse(&self.account.aor())?,
+            callee: parse(&callee)?,
+            contact: parse(&self.account.aor())?,
+            content_type: Some("application/sdp".into()),
+            offer: Some(offer.into_bytes()),
+            credential: Some(self.credential()),
+            headers: Some(vec![content_type]),
+            ..Default::default()
+        };
+        crate::call::invite(link.dialogs.clone(), option, on_ringing).await
     }
 
     /// Removes the registration (best effort: a PBX that is gone lets it expire).
@@ -294,16 +354,50 @@ impl Registrar {
     }
 }
 
-/// Answers what the PBX sends outside calls: `OPTIONS` keepalives with 200, anything else
-/// with 480 until calling is wired to this endpoint.
-fn answer_incoming(endpoint: &Endpoint) -> Result<(), SipError> {
+/// Routes what the PBX sends: requests inside a call to that call's dialog, a new INVITE to
+/// the application as an [`IncomingCall`] (ringing at once), `OPTIONS` keepalives answered
+/// 200, anything else refused.
+fn dispatch_incoming(
+    endpoint: &Endpoint,
+    dialogs: Arc<DialogLayer>,
+    calls: mpsc::UnboundedSender<IncomingCall>,
+) -> Result<(), SipError> {
     let mut incoming = endpoint.incoming_transactions()?;
     tokio::spawn(async move {
         while let Some(mut tx) = incoming.recv().await {
+            let in_dialog = tx.original.to_header().ok().and_then(|to| to.tag().ok().flatten()).is_some();
+            let dialog = if in_dialog {
+                dialogs.match_dialog(&tx)
+            } else if tx.original.method == Method::Invite {
+                let (state_tx, states) = dialogs.new_dialog_state_channel();
+                match dialogs.get_or_create_server_invite(&tx, state_tx, None, None) {
+                    Ok(dialog) => {
+                        let call = IncomingCall::new(dialog.clone(), states, dialogs.clone());
+                        call.ring();
+                        let _ = calls.send(call);
+                        Some(Dialog::Invite(dialog))
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "an INVITE could not start a call");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            if let Some(mut dialog) = dialog {
+                tokio::spawn(async move {
+                    if let Err(error) = dialog.handle(&mut tx).await {
+                        tracing::debug!(%error, "in-call request failed");
+                    }
+                });
+                continue;
+            }
             let status = match tx.original.method {
                 Method::Options => StatusCode::OK,
                 Method::Ack => continue,
-                _ => StatusCode::TemporarilyUnavailable,
+                _ if in_dialog => StatusCode::CallTransactionDoesNotExist,
+                _ => StatusCode::MethodNotAllowed,
             };
             if let Err(error) = tx.reply(status).await {
                 tracing::debug!(%error, "could not answer an incoming request");

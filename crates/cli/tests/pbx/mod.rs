@@ -22,7 +22,10 @@ pub const DOMAIN: &str = "pbx.leadline.test";
 pub const WS_PORT: u16 = 8080;
 /// WSS port.
 pub const WSS_PORT: u16 = 8443;
-const UDP_PORT: u16 = 5060;
+/// Kamailio's UDP port (plain SIP peers such as baresip).
+pub const UDP_PORT: u16 = 5060;
+/// rtpengine's control port.
+const NG_PORT: u16 = 2223;
 
 /// Whether this process runs in a network namespace whose only interface is `lo`.
 pub fn isolated() -> bool {
@@ -142,10 +145,11 @@ fn make_certificates(dir: &Path) {
         .arg(at("pbx.pem")));
 }
 
-/// Kamailio as the tenant's PBX.
+/// Kamailio as the tenant's PBX, with rtpengine anchoring the media.
 pub struct Kamailio {
     dir: tempfile::TempDir,
     child: Option<Child>,
+    rtpengine: Option<Child>,
 }
 
 impl Kamailio {
@@ -181,11 +185,50 @@ impl Kamailio {
             .replace("{wss_port}", &WSS_PORT.to_string())
             .replace("{tls_cfg}", &tls_cfg.display().to_string())
             .replace("{min_expires}", &min_expires.to_string())
+            .replace("{ng_port}", &NG_PORT.to_string())
             .replace("{users}", &users);
         std::fs::write(dir.path().join("kamailio.cfg"), config).expect("write kamailio.cfg");
-        let mut kamailio = Kamailio { dir, child: None };
+        let mut kamailio = Kamailio {
+            dir,
+            child: None,
+            rtpengine: None,
+        };
+        kamailio.start_rtpengine();
         kamailio.launch();
         kamailio
+    }
+
+    /// rtpengine in userspace, before Kamailio (whose first ping must find it).
+    fn start_rtpengine(&mut self) {
+        use std::os::unix::process::CommandExt;
+        let log = std::fs::File::create(self.dir.path().join("rtpengine.log")).expect("create the log");
+        let child = Command::new("rtpengine")
+            .args(["--table=-1", "--interface=127.0.0.1", "--foreground", "--log-stderr"])
+            .args(["--port-min=30000", "--port-max=30999", "--log-level=6", "--delete-delay=0"])
+            .arg(format!("--listen-ng=127.0.0.1:{NG_PORT}"))
+            .arg(format!("--pidfile={}", self.dir.path().join("rtpengine.pid").display()))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .expect("rtpengine is installed (scripts/setup.sh installs rtpengine-daemon)");
+        self.rtpengine = Some(child);
+        // Its control port is UDP: wait for the socket to appear in /proc.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let hex_port = format!(":{NG_PORT:04X}");
+        loop {
+            let udp = std::fs::read_to_string("/proc/self/net/udp").unwrap_or_default();
+            if udp.lines().any(|l| l.split_whitespace().nth(1).is_some_and(|a| a.ends_with(&hex_port))) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "rtpengine did not start:\n{}", self.rtpengine_log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// rtpengine's log so far.
+    pub fn rtpengine_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("rtpengine.log")).unwrap_or_default()
     }
 
     fn launch(&mut self) {
@@ -280,6 +323,10 @@ impl Kamailio {
 impl Drop for Kamailio {
     fn drop(&mut self) {
         self.kill();
+        if let Some(mut child) = self.rtpengine.take() {
+            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+            let _ = child.wait();
+        }
     }
 }
 

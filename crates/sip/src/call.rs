@@ -1,0 +1,350 @@
+//! Calls over the registrar's connection: an outbound INVITE carrying our SDP offer (early
+//! media and ringing reported, busy/declined/not-found reported as such, CANCEL before an
+//! answer), an inbound INVITE with the caller's name and number (ring, answer with our SDP, or
+//! reject), and BYE either way. Media is not this crate's business: SDP goes in and out as
+//! text.
+
+use rsipstack::dialog::DialogId;
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invitation::InviteOption;
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::{Header, StatusCode};
+use serde::Serialize;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// How a call ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum EndReason {
+    /// We hung up.
+    LocalHangup,
+    /// The other side hung up.
+    RemoteHangup,
+    /// Cancelled before it was answered.
+    Cancelled,
+    /// The callee is busy (486, 600).
+    Busy,
+    /// The callee declined (603).
+    Declined,
+    /// No such number (404, 484, 604).
+    NotFound,
+    /// Nobody answered in time (408, 480, 487 without our CANCEL).
+    NoAnswer,
+    /// Any other failure.
+    Failed {
+        /// SIP status code (0 when there was no answer at all).
+        code: u16,
+        /// What happened.
+        detail: String,
+    },
+}
+
+impl EndReason {
+    /// The reason of a final failure response.
+    pub fn of_status(code: u16, text: &str) -> EndReason {
+        match code {
+            486 | 600 => EndReason::Busy,
+            603 => EndReason::Declined,
+            404 | 484 | 604 => EndReason::NotFound,
+            408 | 480 | 487 => EndReason::NoAnswer,
+            _ => EndReason::Failed {
+                code,
+                detail: text.to_owned(),
+            },
+        }
+    }
+
+    /// Whether the call was set up and then hung up (as opposed to never connecting).
+    pub fn was_connected(&self) -> bool {
+        matches!(self, EndReason::LocalHangup | EndReason::RemoteHangup)
+    }
+}
+
+/// Who is calling, from the INVITE's `From`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Caller {
+    /// The display name, if any.
+    pub name: Option<String>,
+    /// The user part of the address (usually the number).
+    pub number: String,
+}
+
+impl Caller {
+    /// Reads a `From` (or `To`) header value: `"Ana Ruiz" <sip:+15550101@pbx>;tag=…`.
+    pub fn parse(from: &str) -> Caller {
+        let (display, address) = match from.find('<') {
+            Some(i) => (&from[..i], &from[i + 1..]),
+            None => ("", from),
+        };
+        let name = display.trim().trim_matches('"').trim();
+        let address = address.split('>').next().unwrap_or("");
+        let user = address
+            .trim()
+            .trim_start_matches("sips:")
+            .trim_start_matches("sip:")
+            .trim_start_matches("tel:");
+        let number = user.split(['@', ';']).next().unwrap_or("").to_owned();
+        Caller {
+            name: (!name.is_empty()).then(|| name.to_owned()),
+            number,
+        }
+    }
+}
+
+/// An established (or establishing) call.
+pub struct Call {
+    dialog: InviteDialog,
+    states: Mutex<DialogStateReceiver>,
+    layer: Arc<DialogLayer>,
+    /// The far side's SDP.
+    pub remote_sdp: String,
+    /// The SIP Call-ID.
+    pub call_id: String,
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call").field("call_id", &self.call_id).finish()
+    }
+}
+
+fn ended_by(reason: &TerminatedReason) -> EndReason {
+    match reason {
+        TerminatedReason::UacBye | TerminatedReason::UasBye => EndReason::RemoteHangup,
+        TerminatedReason::UacCancel => EndReason::Cancelled,
+        TerminatedReason::UacBusy | TerminatedReason::UasBusy => EndReason::Busy,
+        TerminatedReason::UasDecline => EndReason::Declined,
+        TerminatedReason::Timeout => EndReason::NoAnswer,
+        other => EndReason::Failed {
+            code: 0,
+            detail: format!("{other:?}"),
+        },
+    }
+}
+
+impl Call {
+    /// Hangs up (BYE).
+    pub async fn hangup(&self) -> EndReason {
+        if let Err(error) = self.dialog.hangup().await {
+            tracing::debug!(%error, "BYE failed");
+        }
+        self.layer.remove_dialog(&self.dialog.id());
+        EndReason::LocalHangup
+    }
+
+    /// Waits until the far side ends the call.
+    pub async fn ended(&self) -> EndReason {
+        let mut states = self.states.lock().await;
+        while let Some(state) = states.recv().await {
+            if let DialogState::Terminated(_, reason) = state {
+                self.layer.remove_dialog(&self.dialog.id());
+                return match reason {
+                    TerminatedReason::UacBye | TerminatedReason::UasBye => EndReason::RemoteHangup,
+                    other => ended_by(&other),
+                };
+            }
+        }
+        EndReason::Failed {
+            code: 0,
+            detail: "the connection to the PBX closed".into(),
+        }
+    }
+
+    /// The dialog's id.
+    pub fn id(&self) -> DialogId {
+        self.dialog.id()
+    }
+}
+
+/// Progress of an outbound call before its final answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ringing {
+    /// 180 or 183.
+    pub code: u16,
+    /// Whether it carried SDP (early media).
+    pub early_media: bool,
+}
+
+/// Places a call on `layer` and waits for the final answer, reporting ringing on the way.
+pub(crate) async fn invite(
+    layer: Arc<DialogLayer>,
+    option: InviteOption,
+    mut on_ringing: impl FnMut(Ringing) + Send,
+) -> Result<Call, EndReason> {
+    let (state_tx, mut states) = layer.new_dialog_state_channel();
+    let call_id_hint = option.call_id.clone().unwrap_or_default();
+    let inviting = {
+        let layer = layer.clone();
+        tokio::spawn(async move { layer.do_invite(option, state_tx).await })
+    };
+    tokio::pin!(inviting);
+    let outcome = loop {
+        tokio::select! {
+            result = &mut inviting => break result,
+            Some(state) = states.recv() => {
+                if let DialogState::Early(_, response) = state {
+                    on_ringing(Ringing { code: response.status_code.code(), early_media: !response.body.is_empty() });
+                }
+            }
+        }
+    };
+    let (dialog, response) = match outcome {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(error)) => {
+            return Err(EndReason::Failed {
+                code: 0,
+                detail: error.to_string(),
+            });
+        }
+        Err(join) => {
+            return Err(EndReason::Failed {
+                code: 0,
+                detail: join.to_string(),
+            });
+        }
+    };
+    let Some(response) = response else {
+        return Err(EndReason::Failed {
+            code: 0,
+            detail: "no answer".into(),
+        });
+    };
+    let code = response.status_code.code();
+    if !(200..300).contains(&code) {
+        layer.remove_dialog(&dialog.id());
+        return Err(EndReason::of_status(code, &response.status_code.to_string()));
+    }
+    let remote_sdp = String::from_utf8_lossy(&response.body).into_owned();
+    let call_id = dialog.id().call_id.clone();
+    let _ = call_id_hint;
+    Ok(Call {
+        dialog,
+        states: Mutex::new(states),
+        layer,
+        remote_sdp,
+        call_id,
+    })
+}
+
+/// A call arriving.
+pub struct IncomingCall {
+    dialog: InviteDialog,
+    states: DialogStateReceiver,
+    layer: Arc<DialogLayer>,
+    /// Who calls.
+    pub caller: Caller,
+    /// Their SDP offer.
+    pub offer: String,
+    /// The SIP Call-ID.
+    pub call_id: String,
+}
+
+impl std::fmt::Debug for IncomingCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncomingCall")
+            .field("caller", &self.caller)
+            .field("call_id", &self.call_id)
+            .finish()
+    }
+}
+
+impl IncomingCall {
+    pub(crate) fn new(dialog: InviteDialog, states: DialogStateReceiver, layer: Arc<DialogLayer>) -> IncomingCall {
+        let request = dialog.initial_request();
+        let from = request
+            .headers
+            .iter()
+            .find_map(|h| match h {
+                Header::From(from) => Some(from.value().to_owned()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        IncomingCall {
+            caller: Caller::parse(&from),
+            offer: String::from_utf8_lossy(&request.body).into_owned(),
+            call_id: dialog.id().call_id.clone(),
+            dialog,
+            states,
+            layer,
+        }
+    }
+
+    /// Sends 180 Ringing.
+    pub fn ring(&self) {
+        if let Err(error) = self.dialog.ringing(None, None) {
+            tracing::debug!(%error, "180 failed");
+        }
+    }
+
+    /// Answers with our SDP.
+    pub fn answer(self, sdp: String) -> Result<Call, EndReason> {
+        let content_type = Header::ContentType(rsipstack::sip::headers::ContentType::new("application/sdp"));
+        self.dialog
+            .accept(Some(vec![content_type]), Some(sdp.into_bytes()))
+            .map_err(|e| EndReason::Failed {
+                code: 0,
+                detail: e.to_string(),
+            })?;
+        Ok(Call {
+            remote_sdp: self.offer,
+            call_id: self.call_id,
+            dialog: self.dialog,
+            states: Mutex::new(self.states),
+            layer: self.layer,
+        })
+    }
+
+    /// Refuses the call (486 Busy Here by default).
+    pub fn reject(self, code: Option<u16>) {
+        let status = StatusCode::from(code.unwrap_or(486));
+        if let Err(error) = self.dialog.reject(Some(status), None) {
+            tracing::debug!(%error, "rejecting failed");
+        }
+        self.layer.remove_dialog(&self.dialog.id());
+    }
+
+    /// Waits until the caller gives up (CANCEL) — for a call left ringing.
+    pub async fn cancelled(&mut self) -> EndReason {
+        while let Some(state) = self.states.recv().await {
+            if let DialogState::Terminated(_, reason) = state {
+                return match reason {
+                    TerminatedReason::UacCancel => EndReason::Cancelled,
+                    other => ended_by(&other),
+                };
+            }
+        }
+        EndReason::Cancelled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callers_read_from_the_from_header() {
+        assert_eq!(
+            Caller::parse("\"Ana Ruiz\" <sip:+15550101@pbx.example.com>;tag=abc"),
+            Caller { name: Some("Ana Ruiz".into()), number: "+15550101".into() }
+        );
+        assert_eq!(
+            Caller::parse("<sip:1001@127.0.0.1;transport=ws>;tag=x"),
+            Caller { name: None, number: "1001".into() }
+        );
+        assert_eq!(Caller::parse("sip:2002@pbx").number, "2002");
+        assert_eq!(Caller::parse("garbage").number, "garbage");
+        assert_eq!(Caller::parse("").number, "");
+    }
+
+    #[test]
+    fn final_answers_are_reported_as_what_they_mean() {
+        assert_eq!(EndReason::of_status(486, "486 Busy Here"), EndReason::Busy);
+        assert_eq!(EndReason::of_status(600, "600 Busy Everywhere"), EndReason::Busy);
+        assert_eq!(EndReason::of_status(603, "603 Decline"), EndReason::Declined);
+        assert_eq!(EndReason::of_status(404, "404 Not Found"), EndReason::NotFound);
+        assert_eq!(EndReason::of_status(480, "480 Temporarily Unavailable"), EndReason::NoAnswer);
+        assert!(matches!(EndReason::of_status(500, "500 Oops"), EndReason::Failed { code: 500, .. }));
+    }
+}
