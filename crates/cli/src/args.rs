@@ -105,6 +105,31 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<ChangesAction>,
     },
+    /// Calls DEST (a number, a user, or a sip: address) and talks. One JSON line per state
+    /// change: registered, ringing, answered, media, ended.
+    Call {
+        /// Whom to call.
+        destination: String,
+        /// The audio.
+        #[command(flatten)]
+        audio: CallAudioArgs,
+        /// The SIP account (the signed-in agent's when absent).
+        #[command(flatten)]
+        account: SipAccountArgs,
+    },
+    /// Waits for calls and answers them. One JSON line per state change: registered,
+    /// incoming, answered, media, ended.
+    Answer {
+        /// Calls to answer before exiting.
+        #[arg(long, default_value_t = 1)]
+        calls: usize,
+        /// The audio.
+        #[command(flatten)]
+        audio: CallAudioArgs,
+        /// The SIP account (the signed-in agent's when absent).
+        #[command(flatten)]
+        account: SipAccountArgs,
+    },
     /// Registers to the PBX and stays registered (refreshing, reconnecting) until Ctrl-C.
     /// Prints one JSON line per state change.
     Register {
@@ -115,6 +140,20 @@ pub enum Command {
         #[command(flatten)]
         account: SipAccountArgs,
     },
+}
+
+/// Audio of a headless call.
+#[derive(Debug, clap::Args)]
+pub struct CallAudioArgs {
+    /// What to say: a 16-bit PCM WAV file, played in a loop (silence when absent).
+    #[arg(long)]
+    pub audio_in: Option<PathBuf>,
+    /// Records what the other side says to this WAV file.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// Hangs up after this many seconds of talk (default: wait for the other side).
+    #[arg(long)]
+    pub duration: Option<f64>,
 }
 
 /// A SIP account given on the command line instead of the signed-in agent's.

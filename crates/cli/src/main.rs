@@ -121,6 +121,16 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
         Command::Calls { .. } => out.calls(&handle.calls_today()?),
         Command::Followups => out.leads(&handle.followups()?),
         Command::Register { once, account } => phone::register(&handle, account, *once)?,
+        Command::Call {
+            destination,
+            audio,
+            account,
+        } => phone::call(&handle, account, destination, audio)?,
+        Command::Answer {
+            calls,
+            audio,
+            account,
+        } => phone::answer(&handle, account, *calls, audio)?,
         Command::Changes { action: None } => out.changes(&handle.changes()?),
         Command::Changes {
             action: Some(ChangesAction::Dismiss { id }),

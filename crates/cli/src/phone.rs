@@ -1,9 +1,11 @@
-//! Headless calling, for admins diagnosing a PBX and for tests: `register`. Every state change
+//! Headless calling, for admins diagnosing a PBX and for tests: `register`, `call`, `answer`. Every state change
 //! is one JSON line on stdout (whatever `--json` says); logs go to stderr. The SIP password
 //! comes from standard input or the keychain and is never printed.
 
-use crate::args::SipAccountArgs;
-use leadline_core::sip::{Account, Password, RegEvent, Registrar, SipError};
+use crate::args::{CallAudioArgs, SipAccountArgs};
+use leadline_core::media::audio::{AudioSink, AudioSource, Discard, Silence, WavRecorder, WavSource};
+use leadline_core::media::{MediaConfig, MediaSession};
+use leadline_core::sip::{Account, Call, Password, RegEvent, Registrar, SipError};
 use leadline_core::{CoreError, Handle};
 use std::io::Write;
 use tokio_util::sync::CancellationToken;
@@ -89,5 +91,196 @@ pub fn register(handle: &Handle, args: &SipAccountArgs, once: bool) -> Result<()
             Some(failure) => Err(SipError::Registration(failure).into()),
             None => Ok(()),
         }
+    })
+}
+
+/// Registers (printing the events) and returns the registrar, or the failure.
+async fn registered(registrar: &mut Registrar, url: String) -> Result<(), CoreError> {
+    emit(&RegEvent::Connecting { url });
+    let (event, _) = registrar.register().await;
+    emit(&event);
+    match event {
+        RegEvent::RegistrationFailed { failure, .. } => Err(SipError::Registration(failure).into()),
+        _ => Ok(()),
+    }
+}
+
+fn media_config() -> MediaConfig {
+    // LEADLINE_MEDIA_BIND=127.0.0.1:0 limits the candidates (tests, diagnostics).
+    match std::env::var("LEADLINE_MEDIA_BIND")
+        .ok()
+        .and_then(|a| a.parse().ok())
+    {
+        Some(bind) => MediaConfig {
+            bind: vec![bind],
+            ..MediaConfig::default()
+        },
+        None => MediaConfig::default(),
+    }
+}
+
+/// What a call plays and where what it hears goes.
+type CallAudio = (Box<dyn AudioSource>, Box<dyn AudioSink>);
+
+fn audio(args: &CallAudioArgs) -> Result<CallAudio, CoreError> {
+    let source: Box<dyn AudioSource> = match &args.audio_in {
+        Some(path) => Box::new(WavSource::open(path)?),
+        None => Box::new(Silence),
+    };
+    let sink: Box<dyn AudioSink> = match &args.record {
+        Some(path) => Box::new(WavRecorder::new(path)),
+        None => Box::new(Discard),
+    };
+    Ok((source, sink))
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn media_event(session: &MediaSession) -> serde_json::Value {
+    use std::sync::atomic::Ordering::Relaxed;
+    let first = session.counters.first_received_us.load(Relaxed);
+    serde_json::json!({
+        "event": "media",
+        "codec": session.codec().map(|(c, _)| c),
+        "packets_sent": session.counters.sent.load(Relaxed),
+        "packets_received": session.counters.received.load(Relaxed),
+        "first_packet_ms": (first > 0).then(|| first as f64 / 1000.0),
+    })
+}
+
+/// Talks on an established call until `duration` passes or the other side hangs up.
+async fn talk(
+    call: &Call,
+    session: &MediaSession,
+    args: &CallAudioArgs,
+    answered: std::time::Instant,
+) -> Result<(), CoreError> {
+    let (source, sink) = audio(args)?;
+    let recording = session.start(source, sink)?;
+    let connected = session.connected(std::time::Duration::from_secs(10)).await;
+    if !connected {
+        tracing::warn!("media did not connect within 10 s");
+    }
+    let reason = match args.duration {
+        Some(seconds) => {
+            let wait = std::time::Duration::from_secs_f64(seconds.max(0.0));
+            tokio::select! {
+                reason = call.ended() => reason,
+                () = tokio::time::sleep(wait) => {
+                    emit(&media_event(session));
+                    call.hangup().await
+                }
+            }
+        }
+        None => call.ended().await,
+    };
+    emit(&media_event(session));
+    session.close().await;
+    recording.finish()?;
+    emit(&serde_json::json!({
+        "event": "ended",
+        "reason": reason,
+        "duration_ms": millis(answered.elapsed()),
+        "call_id": call.call_id,
+    }));
+    Ok(())
+}
+
+/// `leadline call DEST`.
+pub fn call(
+    handle: &Handle,
+    args: &SipAccountArgs,
+    destination: &str,
+    audio_args: &CallAudioArgs,
+) -> Result<(), CoreError> {
+    let account = account(handle, args)?;
+    let url = account.ws_url.clone();
+    audio(audio_args)?; // a bad file is a usage error before anything is dialled
+    let mut registrar = Registrar::new(account, seed())?;
+    crate::runtime()?.block_on(async move {
+        registered(&mut registrar, url).await?;
+        let (session, offer) = MediaSession::offering(&media_config()).await?;
+        let invited = std::time::Instant::now();
+        let outcome = registrar
+            .call(destination, offer, |ringing| {
+                emit(&serde_json::json!({"event": "ringing", "code": ringing.code, "early_media": ringing.early_media}));
+            })
+            .await;
+        let call = match outcome {
+            Ok(call) => call,
+            Err(reason) => {
+                session.close().await;
+                emit(&serde_json::json!({"event": "ended", "reason": reason, "duration_ms": 0}));
+                registrar.unregister().await;
+                return Err(SipError::Call(reason).into());
+            }
+        };
+        let answered = std::time::Instant::now();
+        if let Err(error) = session.accept_answer(&call.remote_sdp).await {
+            call.hangup().await;
+            registrar.unregister().await;
+            return Err(error.into());
+        }
+        emit(&serde_json::json!({
+            "event": "answered",
+            "codec": session.codec().map(|(c, _)| c),
+            "setup_ms": millis(answered - invited),
+            "call_id": call.call_id,
+        }));
+        let talked = talk(&call, &session, audio_args, answered).await;
+        emit(&registrar.unregister().await);
+        talked
+    })
+}
+
+/// `leadline answer`.
+pub fn answer(
+    handle: &Handle,
+    args: &SipAccountArgs,
+    calls: usize,
+    audio_args: &CallAudioArgs,
+) -> Result<(), CoreError> {
+    let account = account(handle, args)?;
+    let url = account.ws_url.clone();
+    audio(audio_args)?;
+    let mut registrar = Registrar::new(account, seed())?;
+    crate::runtime()?.block_on(async move {
+        let mut incoming = registrar
+            .incoming_calls()
+            .ok_or_else(|| SipError::Stack("incoming calls already taken".into()))?;
+        registered(&mut registrar, url).await?;
+        for _ in 0..calls {
+            let Some(ringing) = incoming.recv().await else {
+                break;
+            };
+            emit(&serde_json::json!({
+                "event": "incoming",
+                "caller_name": ringing.caller.name,
+                "caller_number": ringing.caller.number,
+                "call_id": ringing.call_id,
+            }));
+            let (session, answer) = match MediaSession::answering(&media_config(), &ringing.offer).await {
+                Ok(answering) => answering,
+                Err(error) => {
+                    ringing.reject(Some(488));
+                    emit(
+                        &serde_json::json!({"event": "error", "kind": "call", "message": error.to_string()}),
+                    );
+                    continue;
+                }
+            };
+            let answered = std::time::Instant::now();
+            let call = ringing.answer(answer).map_err(SipError::Call)?;
+            emit(&serde_json::json!({
+                "event": "answered",
+                "codec": session.codec().map(|(c, _)| c),
+                "call_id": call.call_id,
+            }));
+            talk(&call, &session, audio_args, answered).await?;
+        }
+        emit(&registrar.unregister().await);
+        Ok(())
     })
 }

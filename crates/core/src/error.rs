@@ -55,6 +55,9 @@ pub enum CoreError {
     /// The PBX or the SIP account failed.
     #[error(transparent)]
     Sip(#[from] leadline_sip::SipError),
+    /// Call audio failed (a file, the SDP, WebRTC).
+    #[error(transparent)]
+    Media(#[from] leadline_media::MediaError),
     /// The built-in demo tenant server could not start.
     #[error("the demo tenant is unavailable: {0}")]
     Demo(String),
@@ -85,6 +88,8 @@ impl CoreError {
             CoreError::NotSignedIn => "not_signed_in",
             CoreError::UnsyncedChanges(_) => "unsynced_changes",
             CoreError::Demo(_) => "demo",
+            CoreError::Media(leadline_media::MediaError::Audio(_)) => "invalid_input",
+            CoreError::Media(_) => "call",
             CoreError::NoSipAccount => "no_sip_account",
             CoreError::Sip(leadline_sip::SipError::InvalidAccount(_)) => "invalid_input",
             CoreError::Sip(leadline_sip::SipError::Registration(f)) if f.is_auth() => "sip_auth",
@@ -92,6 +97,7 @@ impl CoreError {
             CoreError::Sip(
                 leadline_sip::SipError::Unreachable { .. } | leadline_sip::SipError::Tls { .. },
             ) => "offline",
+            CoreError::Sip(leadline_sip::SipError::Call(_)) => "call",
             CoreError::Sip(_) => "sip",
             CoreError::Poisoned => "internal",
         }

@@ -21,6 +21,7 @@ pub mod when;
 
 pub use agent::{LeadFilter, Overview};
 pub use error::{CoreError, ErrorPayload};
+pub use leadline_media as media;
 pub use leadline_sip as sip;
 pub use leadline_store as store;
 pub use session::Session;

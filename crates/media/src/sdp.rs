@@ -57,7 +57,8 @@ fn join(lines: Vec<String>) -> String {
     out
 }
 
-/// The address and port of the best local host candidate: UDP, component 1, IPv4 first.
+/// The address and port of the best local host candidate: UDP, component 1, IPv4 first,
+/// a routable address before loopback.
 fn chosen_candidate(sdp: &str) -> Option<(String, u16)> {
     let mut best: Option<(String, u16)> = None;
     for line in lines(sdp) {
@@ -73,10 +74,17 @@ fn chosen_candidate(sdp: &str) -> Option<(String, u16)> {
             continue;
         };
         let address = fields[4].to_owned();
-        let ipv4 = !address.contains(':');
-        match &best {
-            Some((current, _)) if !current.contains(':') || !ipv4 => {}
-            _ => best = Some((address, port)),
+        let rank = |a: &str| match (a.contains(':'), a.starts_with("127.") || a == "::1") {
+            (false, false) => 0, // IPv4, routable
+            (false, true) => 1,  // IPv4 loopback
+            (true, false) => 2,
+            (true, true) => 3,
+        };
+        if best
+            .as_ref()
+            .is_none_or(|(current, _)| rank(&address) < rank(current))
+        {
+            best = Some((address, port));
         }
     }
     best

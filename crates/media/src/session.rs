@@ -36,10 +36,8 @@ use webrtc::peer_connection::{
 
 /// How long ICE gathering may take before the SDP goes out with what was found.
 const GATHER_TIMEOUT: Duration = Duration::from_secs(3);
-/// The `telephone-event` payload type we offer at 8 kHz and 48 kHz.
+/// The `telephone-event` payload type we offer (8 kHz).
 pub const DTMF_PT_8K: u8 = 101;
-/// At 48 kHz.
-pub const DTMF_PT_48K: u8 = 110;
 
 /// Network settings of the media.
 #[derive(Debug, Clone)]
@@ -63,10 +61,29 @@ pub struct IceServer {
     pub credential: String,
 }
 
+/// Every IPv4 address of this machine's interfaces that are up, loopback last. Each gets
+/// its own socket: a socket on 0.0.0.0 would advertise 0.0.0.0 as its candidate.
+pub fn local_addresses() -> Vec<SocketAddr> {
+    let mut addresses: Vec<(bool, SocketAddr)> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| i.ip().is_ipv4())
+        .map(|i| (i.is_loopback(), SocketAddr::new(i.ip(), 0)))
+        .collect();
+    addresses.sort_by_key(|(loopback, _)| *loopback);
+    addresses.dedup();
+    let addresses: Vec<SocketAddr> = addresses.into_iter().map(|(_, a)| a).collect();
+    if addresses.is_empty() {
+        vec![SocketAddr::from(([127, 0, 0, 1], 0))]
+    } else {
+        addresses
+    }
+}
+
 impl Default for MediaConfig {
     fn default() -> Self {
         MediaConfig {
-            bind: vec![SocketAddr::from(([0, 0, 0, 0], 0))],
+            bind: local_addresses(),
             ice_servers: Vec::new(),
             codecs: vec![Codec::Opus, Codec::Pcmu, Codec::Pcma],
         }
@@ -204,9 +221,6 @@ impl MediaSession {
         engine
             .register_codec(telephone_event(8_000, DTMF_PT_8K), RtpCodecKind::Audio)
             .map_err(webrtc_error)?;
-        engine
-            .register_codec(telephone_event(48_000, DTMF_PT_48K), RtpCodecKind::Audio)
-            .map_err(webrtc_error)?;
         // No mDNS: it needs a multicast interface (absent offline or on loopback) and SIP
         // peers cannot resolve .local names anyway. Loopback candidates are allowed.
         let settings = SettingEngineBuilder::new()
@@ -267,7 +281,6 @@ impl MediaSession {
         let mut preferences: Vec<RTCRtpCodecParameters> =
             config.codecs.iter().map(|c| codec_parameters(*c)).collect();
         preferences.push(telephone_event(8_000, DTMF_PT_8K));
-        preferences.push(telephone_event(48_000, DTMF_PT_48K));
         for transceiver in pc.get_transceivers().await {
             transceiver
                 .set_codec_preferences(preferences.clone())

@@ -251,7 +251,11 @@ impl std::fmt::Debug for IncomingCall {
 }
 
 impl IncomingCall {
-    pub(crate) fn new(dialog: InviteDialog, states: DialogStateReceiver, layer: Arc<DialogLayer>) -> IncomingCall {
+    pub(crate) fn new(
+        dialog: InviteDialog,
+        states: DialogStateReceiver,
+        layer: Arc<DialogLayer>,
+    ) -> IncomingCall {
         let request = dialog.initial_request();
         let from = request
             .headers
@@ -327,11 +331,17 @@ mod tests {
     fn callers_read_from_the_from_header() {
         assert_eq!(
             Caller::parse("\"Ana Ruiz\" <sip:+15550101@pbx.example.com>;tag=abc"),
-            Caller { name: Some("Ana Ruiz".into()), number: "+15550101".into() }
+            Caller {
+                name: Some("Ana Ruiz".into()),
+                number: "+15550101".into()
+            }
         );
         assert_eq!(
             Caller::parse("<sip:1001@127.0.0.1;transport=ws>;tag=x"),
-            Caller { name: None, number: "1001".into() }
+            Caller {
+                name: None,
+                number: "1001".into()
+            }
         );
         assert_eq!(Caller::parse("sip:2002@pbx").number, "2002");
         assert_eq!(Caller::parse("garbage").number, "garbage");
@@ -344,7 +354,13 @@ mod tests {
         assert_eq!(EndReason::of_status(600, "600 Busy Everywhere"), EndReason::Busy);
         assert_eq!(EndReason::of_status(603, "603 Decline"), EndReason::Declined);
         assert_eq!(EndReason::of_status(404, "404 Not Found"), EndReason::NotFound);
-        assert_eq!(EndReason::of_status(480, "480 Temporarily Unavailable"), EndReason::NoAnswer);
-        assert!(matches!(EndReason::of_status(500, "500 Oops"), EndReason::Failed { code: 500, .. }));
+        assert_eq!(
+            EndReason::of_status(480, "480 Temporarily Unavailable"),
+            EndReason::NoAnswer
+        );
+        assert!(matches!(
+            EndReason::of_status(500, "500 Oops"),
+            EndReason::Failed { code: 500, .. }
+        ));
     }
 }

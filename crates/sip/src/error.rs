@@ -25,6 +25,9 @@ pub enum SipError {
     /// Registration failed.
     #[error("registration failed: {0}")]
     Registration(crate::Failure),
+    /// A call did not happen or failed.
+    #[error("call failed: {0:?}")]
+    Call(crate::EndReason),
     /// The SIP stack failed.
     #[error("SIP error: {0}")]
     Stack(String),

@@ -18,8 +18,8 @@ pub mod policy;
 mod registrar;
 pub mod transport;
 
-pub use call::{Call, Caller, EndReason, IncomingCall, Ringing};
 pub use account::{Account, DEFAULT_EXPIRES, Password};
+pub use call::{Call, Caller, EndReason, IncomingCall, Ringing};
 pub use error::SipError;
 pub use policy::{Failure, RegState};
 pub use registrar::{RegEvent, Registrar};

@@ -5,20 +5,20 @@
 
 use crate::call::{Call, EndReason, IncomingCall, Ringing};
 use crate::policy::{Decision, Failure, Outcome, Policy, RegState};
-use rsipstack::dialog::dialog::Dialog;
-use rsipstack::dialog::dialog_layer::DialogLayer;
-use rsipstack::dialog::invitation::InviteOption;
-use rsipstack::sip::prelude::HeadersExt;
-use std::sync::Arc;
 use crate::transport::{self, Dialed};
 use crate::{Account, SipError};
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::authenticate::Credential;
+use rsipstack::dialog::dialog::Dialog;
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::registration::Registration;
+use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Method, StatusCode};
 use rsipstack::transaction::Endpoint;
 use rsipstack::transport::TransportLayer;
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -365,7 +365,12 @@ fn dispatch_incoming(
     let mut incoming = endpoint.incoming_transactions()?;
     tokio::spawn(async move {
         while let Some(mut tx) = incoming.recv().await {
-            let in_dialog = tx.original.to_header().ok().and_then(|to| to.tag().ok().flatten()).is_some();
+            let in_dialog = tx
+                .original
+                .to_header()
+                .ok()
+                .and_then(|to| to.tag().ok().flatten())
+                .is_some();
             let dialog = if in_dialog {
                 dialogs.match_dialog(&tx)
             } else if tx.original.method == Method::Invite {

@@ -203,10 +203,23 @@ impl Kamailio {
         use std::os::unix::process::CommandExt;
         let log = std::fs::File::create(self.dir.path().join("rtpengine.log")).expect("create the log");
         let child = Command::new("rtpengine")
-            .args(["--table=-1", "--interface=127.0.0.1", "--foreground", "--log-stderr"])
-            .args(["--port-min=30000", "--port-max=30999", "--log-level=6", "--delete-delay=0"])
+            .args([
+                "--table=-1",
+                "--interface=127.0.0.1",
+                "--foreground",
+                "--log-stderr",
+            ])
+            .args([
+                "--port-min=30000",
+                "--port-max=30999",
+                "--log-level=6",
+                "--delete-delay=0",
+            ])
             .arg(format!("--listen-ng=127.0.0.1:{NG_PORT}"))
-            .arg(format!("--pidfile={}", self.dir.path().join("rtpengine.pid").display()))
+            .arg(format!(
+                "--pidfile={}",
+                self.dir.path().join("rtpengine.pid").display()
+            ))
             .stdout(Stdio::null())
             .stderr(log)
             .process_group(0)
@@ -218,10 +231,18 @@ impl Kamailio {
         let hex_port = format!(":{NG_PORT:04X}");
         loop {
             let udp = std::fs::read_to_string("/proc/self/net/udp").unwrap_or_default();
-            if udp.lines().any(|l| l.split_whitespace().nth(1).is_some_and(|a| a.ends_with(&hex_port))) {
+            if udp.lines().any(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|a| a.ends_with(&hex_port))
+            }) {
                 break;
             }
-            assert!(Instant::now() < deadline, "rtpengine did not start:\n{}", self.rtpengine_log());
+            assert!(
+                Instant::now() < deadline,
+                "rtpengine did not start:\n{}",
+                self.rtpengine_log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -324,7 +345,9 @@ impl Drop for Kamailio {
     fn drop(&mut self) {
         self.kill();
         if let Some(mut child) = self.rtpengine.take() {
-            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
             let _ = child.wait();
         }
     }
@@ -420,4 +443,129 @@ impl Leadline {
 /// Runs `leadline ARGS` to the end.
 pub fn leadline(data_dir: &Path, args: &[&str], stdin: &str) -> (i32, Vec<serde_json::Value>, String) {
     Leadline::start(data_dir, args, stdin).finish()
+}
+
+/// baresip, a plain-RTP softphone, registered to the PBX over UDP.
+pub struct Baresip {
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+    /// Its user.
+    pub user: User,
+    ctrl_port: u16,
+}
+
+impl Baresip {
+    /// Starts baresip as `user` on SIP port `sip_port` (it also takes `sip_port + 1`), playing
+    /// `tone` (an 8 kHz WAV) into every call and recording what it hears; answers by itself
+    /// when `auto_answer`. Returns once it is registered.
+    pub fn start(user: User, sip_port: u16, tone: &Path, codecs: &str, auto_answer: bool) -> Baresip {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let ctrl_port = sip_port + 2;
+        let config = format!(
+            "poll_method epoll\nsip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\n\
+             audio_player alsa,null\naudio_source aufile,{tone}\naudio_alert alsa,null\n\
+             module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule opus.so\nmodule aufile.so\n\
+             module alsa.so\nmodule sndfile.so\nmodule ctrl_tcp.so\nmodule_app account.so\nmodule_app menu.so\n\
+             ctrl_tcp_listen 127.0.0.1:{ctrl_port}\nsnd_path {dir}\n",
+            tone = tone.display(),
+            dir = dir.path().display(),
+        );
+        std::fs::write(dir.path().join("config"), config).expect("write the config");
+        let answermode = if auto_answer { ";answermode=auto" } else { "" };
+        std::fs::write(
+            dir.path().join("accounts"),
+            format!(
+                "<sip:{name}@{DOMAIN}>;auth_user={auth};auth_pass={password};outbound=\"sip:127.0.0.1:{UDP_PORT};transport=udp\";regint=600;audio_codecs={codecs}{answermode}\n",
+                name = user.name,
+                auth = user.auth_name,
+                password = user.password,
+            ),
+        )
+        .expect("write the accounts");
+        let mut baresip = Baresip {
+            dir,
+            child: None,
+            user,
+            ctrl_port,
+        };
+        baresip.launch();
+        baresip
+    }
+
+    fn launch(&mut self) {
+        use std::os::unix::process::CommandExt;
+        let log = std::fs::File::create(self.dir.path().join("baresip.log")).expect("create the log");
+        let err = log.try_clone().expect("clone the log");
+        let child = Command::new("baresip")
+            .arg("-f")
+            .arg(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .expect("baresip is installed (scripts/setup.sh installs baresip-core)");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.log().contains("200 OK") {
+            assert!(
+                Instant::now() < deadline,
+                "baresip did not register:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Its output so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("baresip.log")).unwrap_or_default()
+    }
+
+    /// Sends a control command (`dial`, `accept`, `hangup`, …) over its TCP control socket.
+    pub fn command(&self, command: &str, params: &str) {
+        let body = serde_json::json!({"command": command, "params": params, "token": "t"}).to_string();
+        let mut stream = TcpStream::connect(("127.0.0.1", self.ctrl_port)).expect("baresip's control port");
+        stream
+            .write_all(format!("{}:{},", body.len(), body).as_bytes())
+            .expect("send the command");
+    }
+
+    /// What it heard in its calls: the decoded audio recordings.
+    pub fn heard(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with("-dec.wav"))
+        });
+        files.sort();
+        files
+    }
+}
+
+impl Drop for Baresip {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Writes a tone of `frequency` Hz, `seconds` long, at `rate` Hz.
+pub fn tone_file(path: &Path, frequency: f64, rate: u32, seconds: f64) {
+    use leadline_core::media::audio::{AudioSink, WavRecorder};
+    let mut recorder = WavRecorder::new(path);
+    recorder.write(rate, &leadline_core::media::tone::sine(frequency, rate, seconds));
+    recorder.finish().expect("write the tone");
+}
+
+/// How much of the recording at `path` is `frequency`.
+pub fn tone_in(path: &Path, frequency: f64) -> leadline_core::media::tone::ToneReport {
+    let (samples, rate) = leadline_core::media::audio::read_wav(path).expect("a WAV recording");
+    leadline_core::media::tone::detect(&samples, rate, frequency)
 }

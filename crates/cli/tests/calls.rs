@@ -1,0 +1,89 @@
+//! Calls between Leadline (WebRTC over WS) and baresip (plain RTP over UDP) through Kamailio
+//! and rtpengine, on loopback in a private network namespace. Audio is proven by a tone sent on
+//! each side and detected in the other side's recording.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
+mod pbx;
+
+use pbx::{Baresip, Kamailio, User, leadline, tone_file, tone_in};
+use std::time::Duration;
+
+const ANA: User = User::plain("1001", "ana-sip-secret");
+const CARL: User = User::plain("3003", "carl-sip-secret");
+
+fn account(url: &str) -> Vec<String> {
+    [
+        "--ws-url",
+        url,
+        "--username",
+        ANA.name,
+        "--domain",
+        pbx::DOMAIN,
+        "--password-stdin",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+#[test]
+fn leadline_calls_baresip_and_a_tone_crosses_each_way() {
+    if pbx::rerun_isolated("leadline_calls_baresip_and_a_tone_crosses_each_way") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("tone1000.wav");
+    let theirs = dir.path().join("tone440.wav");
+    tone_file(&ours, 1000.0, 8000, 30.0);
+    tone_file(&theirs, 440.0, 8000, 30.0);
+    let baresip = Baresip::start(CARL, 5070, &theirs, "PCMU", true);
+    let heard = dir.path().join("heard.wav");
+
+    let mut args: Vec<String> = ["call", CARL.name, "--duration", "3"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(["--audio-in".into(), ours.display().to_string()]);
+    args.extend(["--record".into(), heard.display().to_string()]);
+    args.extend(account(&kamailio.ws_url()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, lines, stderr) = leadline(dir.path(), &args, &format!("{}\n", ANA.password));
+    assert_eq!(
+        code,
+        0,
+        "{lines:#?}\n{stderr}\nkamailio:\n{}\nbaresip:\n{}",
+        kamailio.log(),
+        baresip.log()
+    );
+    let answered = lines.iter().find(|l| l["event"] == "answered").unwrap();
+    assert_eq!(answered["codec"], "PCMU");
+    let media = lines.iter().rev().find(|l| l["event"] == "media").unwrap();
+    assert!(
+        media["packets_received"].as_u64().unwrap() > 50,
+        "{media}\n{stderr}\nrtpengine:\n{}\nbaresip:\n{}",
+        kamailio.rtpengine_log(),
+        baresip.log()
+    );
+    let ended = lines.iter().find(|l| l["event"] == "ended").unwrap();
+    assert_eq!(ended["reason"]["reason"], "local_hangup", "{ended}");
+
+    let report = tone_in(&heard, 440.0);
+    assert!(
+        report.tone_blocks >= 10,
+        "Leadline heard baresip's 440 Hz: {report:?}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let recordings = baresip.heard();
+    assert!(
+        !recordings.is_empty(),
+        "baresip recorded the call:\n{}",
+        baresip.log()
+    );
+    let report = tone_in(&recordings[0], 1000.0);
+    assert!(
+        report.tone_blocks >= 10,
+        "baresip heard Leadline's 1000 Hz: {report:?}"
+    );
+}
