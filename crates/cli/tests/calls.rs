@@ -87,3 +87,59 @@ fn leadline_calls_baresip_and_a_tone_crosses_each_way() {
         "baresip heard Leadline's 1000 Hz: {report:?}"
     );
 }
+
+#[test]
+fn baresip_calls_leadline_which_answers_and_a_tone_crosses_each_way() {
+    if pbx::rerun_isolated("baresip_calls_leadline_which_answers_and_a_tone_crosses_each_way") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("tone1000.wav");
+    let theirs = dir.path().join("tone440.wav");
+    tone_file(&ours, 1000.0, 8000, 30.0);
+    tone_file(&theirs, 440.0, 8000, 30.0);
+    let baresip = Baresip::start(CARL, 5070, &theirs, "PCMU", false);
+    let heard = dir.path().join("heard.wav");
+
+    let mut args: Vec<String> = ["answer", "--duration", "3"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(["--audio-in".into(), ours.display().to_string()]);
+    args.extend(["--record".into(), heard.display().to_string()]);
+    args.extend(account(&kamailio.ws_url()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut answering = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    answering.expect_event("registered", Duration::from_secs(10));
+    baresip.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
+    let incoming = answering.expect_event("incoming", Duration::from_secs(10));
+    assert_eq!(incoming["caller_number"], CARL.name, "{incoming}");
+    answering.expect_event("answered", Duration::from_secs(10));
+    let (code, lines, stderr) = answering.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", baresip.log());
+    let media = lines.iter().rev().find(|l| l["event"] == "media").unwrap();
+    assert!(
+        media["packets_received"].as_u64().unwrap() > 50,
+        "{media}\n{}",
+        kamailio.rtpengine_log()
+    );
+
+    let report = tone_in(&heard, 440.0);
+    assert!(
+        report.tone_blocks >= 10,
+        "Leadline heard baresip's 440 Hz: {report:?}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let recordings = baresip.heard();
+    assert!(
+        !recordings.is_empty(),
+        "baresip recorded the call:\n{}",
+        baresip.log()
+    );
+    let report = tone_in(&recordings[0], 1000.0);
+    assert!(
+        report.tone_blocks >= 10,
+        "baresip heard Leadline's 1000 Hz: {report:?}"
+    );
+}

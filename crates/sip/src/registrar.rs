@@ -354,6 +354,54 @@ impl Registrar {
     }
 }
 
+/// A Contact without a `transport` parameter means UDP (RFC 3261), but the stack marks a
+/// remote target without one with the transport it arrived on (WS), and the proxy would then
+/// route our BYE to a UDP phone over WebSocket. Saying `transport=udp` keeps the meaning.
+fn explicit_transport_in_contact(request: &mut rsipstack::sip::Request) {
+    for header in request.headers.iter_mut() {
+        if let Header::Contact(contact) = header
+            && let Some(fixed) = with_udp_transport(contact.value())
+        {
+            *contact = rsipstack::sip::headers::Contact::new(fixed);
+        }
+    }
+}
+
+/// The URI of the request's first Contact.
+fn contact_uri(request: &rsipstack::sip::Request) -> Option<rsipstack::sip::Uri> {
+    request.headers.iter().find_map(|h| match h {
+        Header::Contact(contact) => rsipstack::sip::typed::Contact::parse_header_list(contact.value())
+            .ok()?
+            .into_iter()
+            .next()
+            .map(|c| c.uri),
+        _ => None,
+    })
+}
+
+/// `contact` with `;transport=udp` in its URI, or `None` when it names a transport already.
+fn with_udp_transport(contact: &str) -> Option<String> {
+    if contact.to_ascii_lowercase().contains("transport=") || contact.trim() == "*" {
+        return None;
+    }
+    match (contact.find('<'), contact.find('>')) {
+        (Some(open), Some(close)) if open < close => Some(format!(
+            "{};transport=udp{}",
+            &contact[..close],
+            &contact[close..]
+        )),
+        _ => {
+            let (uri, params) = contact.split_once(';').map_or((contact, ""), |(u, p)| (u, p));
+            let params = if params.is_empty() {
+                String::new()
+            } else {
+                format!(";{params}")
+            };
+            Some(format!("<{};transport=udp>{params}", uri.trim()))
+        }
+    }
+}
+
 /// Routes what the PBX sends: requests inside a call to that call's dialog, a new INVITE to
 /// the application as an [`IncomingCall`] (ringing at once), `OPTIONS` keepalives answered
 /// 200, anything else refused.
@@ -374,9 +422,15 @@ fn dispatch_incoming(
             let dialog = if in_dialog {
                 dialogs.match_dialog(&tx)
             } else if tx.original.method == Method::Invite {
+                explicit_transport_in_contact(&mut tx.original);
                 let (state_tx, states) = dialogs.new_dialog_state_channel();
                 match dialogs.get_or_create_server_invite(&tx, state_tx, None, None) {
                     Ok(dialog) => {
+                        // The stack stamps the arrival transport on the remote target; the
+                        // Contact's own (now explicit) transport is the right one.
+                        if let Some(target) = contact_uri(&tx.original) {
+                            Dialog::Invite(dialog.clone()).set_remote_target(target, None);
+                        }
                         let call = IncomingCall::new(dialog.clone(), states, dialogs.clone());
                         call.ring();
                         let _ = calls.send(call);
@@ -410,4 +464,27 @@ fn dispatch_incoming(
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_udp_transport;
+
+    #[test]
+    fn a_contact_without_transport_says_udp() {
+        assert_eq!(
+            with_udp_transport("<sip:3003-0x55@127.0.0.1:5070>").as_deref(),
+            Some("<sip:3003-0x55@127.0.0.1:5070;transport=udp>")
+        );
+        assert_eq!(
+            with_udp_transport("\"Carl\" <sip:3003@10.0.0.2>;+sip.instance=\"x\"").as_deref(),
+            Some("\"Carl\" <sip:3003@10.0.0.2;transport=udp>;+sip.instance=\"x\"")
+        );
+        assert_eq!(
+            with_udp_transport("sip:3003@10.0.0.2;expires=60").as_deref(),
+            Some("<sip:3003@10.0.0.2;transport=udp>;expires=60")
+        );
+        assert_eq!(with_udp_transport("<sip:a@b;transport=ws>"), None);
+        assert_eq!(with_udp_transport("*"), None);
+    }
 }

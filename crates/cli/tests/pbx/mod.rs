@@ -531,8 +531,24 @@ impl Baresip {
             .expect("send the command");
     }
 
-    /// What it heard in its calls: the decoded audio recordings.
+    /// What it heard in its calls: the decoded audio recordings, once complete (baresip
+    /// finishes a recording's header when the call's audio stops).
     pub fn heard(&self) -> Vec<PathBuf> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let files = self.recordings();
+            let complete = !files.is_empty()
+                && files
+                    .iter()
+                    .all(|f| leadline_core::media::audio::read_wav(f).is_ok());
+            if complete || Instant::now() > deadline {
+                return files;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn recordings(&self) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
             .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();
