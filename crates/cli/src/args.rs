@@ -110,6 +110,9 @@ pub enum Command {
     Call {
         /// Whom to call.
         destination: String,
+        /// Gives up (CANCEL) when nobody answers within this many seconds.
+        #[arg(long, default_value_t = 60.0)]
+        ring_timeout: f64,
         /// The audio.
         #[command(flatten)]
         audio: CallAudioArgs,

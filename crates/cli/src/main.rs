@@ -123,9 +123,10 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
         Command::Register { once, account } => phone::register(&handle, account, *once)?,
         Command::Call {
             destination,
+            ring_timeout,
             audio,
             account,
-        } => phone::call(&handle, account, destination, audio)?,
+        } => phone::call(&handle, account, destination, *ring_timeout, audio)?,
         Command::Answer {
             calls,
             audio,

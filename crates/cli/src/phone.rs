@@ -5,7 +5,7 @@
 use crate::args::{CallAudioArgs, SipAccountArgs};
 use leadline_core::media::audio::{AudioSink, AudioSource, Discard, Silence, WavRecorder, WavSource};
 use leadline_core::media::{MediaConfig, MediaSession};
-use leadline_core::sip::{Account, Call, Password, RegEvent, Registrar, SipError};
+use leadline_core::sip::{Account, Call, GiveUp, Password, RegEvent, Registrar, SipError};
 use leadline_core::{CoreError, Handle};
 use std::io::Write;
 use tokio_util::sync::CancellationToken;
@@ -193,6 +193,7 @@ pub fn call(
     handle: &Handle,
     args: &SipAccountArgs,
     destination: &str,
+    ring_timeout: f64,
     audio_args: &CallAudioArgs,
 ) -> Result<(), CoreError> {
     let account = account(handle, args)?;
@@ -203,10 +204,27 @@ pub fn call(
         registered(&mut registrar, url).await?;
         let (session, offer) = MediaSession::offering(&media_config()).await?;
         let invited = std::time::Instant::now();
+        // Ctrl-C before an answer cancels the call.
+        let cancel = CancellationToken::new();
+        let interrupted = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupted.cancel();
+            }
+        });
+        let give_up = GiveUp {
+            ring_timeout: std::time::Duration::from_secs_f64(ring_timeout.clamp(1.0, 600.0)),
+            cancel,
+        };
         let outcome = registrar
-            .call(destination, offer, |ringing| {
-                emit(&serde_json::json!({"event": "ringing", "code": ringing.code, "early_media": ringing.early_media}));
-            })
+            .call(
+                destination,
+                offer,
+                |ringing| {
+                    emit(&serde_json::json!({"event": "ringing", "code": ringing.code, "early_media": ringing.early_media}));
+                },
+                give_up,
+            )
             .await;
         let call = match outcome {
             Ok(call) => call,

@@ -27,21 +27,18 @@ fn account(url: &str) -> Vec<String> {
     .collect()
 }
 
-#[test]
-fn leadline_calls_baresip_and_a_tone_crosses_each_way() {
-    if pbx::rerun_isolated("leadline_calls_baresip_and_a_tone_crosses_each_way") {
-        return;
-    }
+/// Leadline calls baresip offering `codec` (as baresip names it; `expected` as we report it).
+fn leadline_calls_baresip(codec: &str, rate: u32, channels: u16, expected: &str) {
     let kamailio = Kamailio::start(&[ANA, CARL], 60);
     let dir = tempfile::tempdir().unwrap();
     let ours = dir.path().join("tone1000.wav");
     let theirs = dir.path().join("tone440.wav");
-    tone_file(&ours, 1000.0, 8000, 30.0);
-    tone_file(&theirs, 440.0, 8000, 30.0);
-    let baresip = Baresip::start(CARL, 5070, &theirs, "PCMU", true);
+    tone_file(&ours, 1000.0, 8000, 1, 30.0);
+    tone_file(&theirs, 440.0, rate, channels, 30.0);
+    let baresip = Baresip::start(CARL, 5070, &theirs, codec, true);
     let heard = dir.path().join("heard.wav");
 
-    let mut args: Vec<String> = ["call", CARL.name, "--duration", "3"]
+    let mut args: Vec<String> = ["call", CARL.name, "--duration", "3", "--ring-timeout", "10"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -57,8 +54,13 @@ fn leadline_calls_baresip_and_a_tone_crosses_each_way() {
         kamailio.log(),
         baresip.log()
     );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["event"] == "ringing" || l["event"] == "answered")
+    );
     let answered = lines.iter().find(|l| l["event"] == "answered").unwrap();
-    assert_eq!(answered["codec"], "PCMU");
+    assert_eq!(answered["codec"], expected);
     let media = lines.iter().rev().find(|l| l["event"] == "media").unwrap();
     assert!(
         media["packets_received"].as_u64().unwrap() > 50,
@@ -74,7 +76,6 @@ fn leadline_calls_baresip_and_a_tone_crosses_each_way() {
         report.tone_blocks >= 10,
         "Leadline heard baresip's 440 Hz: {report:?}"
     );
-    std::thread::sleep(Duration::from_millis(300));
     let recordings = baresip.heard();
     assert!(
         !recordings.is_empty(),
@@ -89,6 +90,22 @@ fn leadline_calls_baresip_and_a_tone_crosses_each_way() {
 }
 
 #[test]
+fn leadline_calls_baresip_over_pcmu_and_a_tone_crosses_each_way() {
+    if pbx::rerun_isolated("leadline_calls_baresip_over_pcmu_and_a_tone_crosses_each_way") {
+        return;
+    }
+    leadline_calls_baresip("PCMU", 8000, 1, "PCMU");
+}
+
+#[test]
+fn leadline_calls_baresip_over_opus_and_a_tone_crosses_each_way() {
+    if pbx::rerun_isolated("leadline_calls_baresip_over_opus_and_a_tone_crosses_each_way") {
+        return;
+    }
+    leadline_calls_baresip("opus/48000/2", 48_000, 2, "OPUS");
+}
+
+#[test]
 fn baresip_calls_leadline_which_answers_and_a_tone_crosses_each_way() {
     if pbx::rerun_isolated("baresip_calls_leadline_which_answers_and_a_tone_crosses_each_way") {
         return;
@@ -97,8 +114,8 @@ fn baresip_calls_leadline_which_answers_and_a_tone_crosses_each_way() {
     let dir = tempfile::tempdir().unwrap();
     let ours = dir.path().join("tone1000.wav");
     let theirs = dir.path().join("tone440.wav");
-    tone_file(&ours, 1000.0, 8000, 30.0);
-    tone_file(&theirs, 440.0, 8000, 30.0);
+    tone_file(&ours, 1000.0, 8000, 1, 30.0);
+    tone_file(&theirs, 440.0, 8000, 1, 30.0);
     let baresip = Baresip::start(CARL, 5070, &theirs, "PCMU", false);
     let heard = dir.path().join("heard.wav");
 

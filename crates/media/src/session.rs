@@ -376,8 +376,8 @@ impl MediaSession {
         let ssrc = self.ssrc;
         let counters = self.counters.clone();
         let sender = tokio::spawn(async move {
-            let rate = codec.clock_rate();
             let mut encoder = Encoder::new(codec);
+            let rate = encoder.input_rate();
             let mut sequence: u16 = rand::random();
             let mut timestamp: u32 = rand::random();
             let mut tick = tokio::time::interval(Duration::from_millis(20));
@@ -484,48 +484,87 @@ impl SinkHandle {
     }
 }
 
-/// Encodes 20 ms frames for one codec.
-struct Encoder {
-    codec: Codec,
+/// Encodes 20 ms frames for one codec (Opus: mono voice at 48 kHz).
+enum Encoder {
+    Pcmu,
+    Pcma,
+    Opus(Box<opus::Encoder>),
+    /// Opus could not be set up: nothing is sent (logged once).
+    Broken,
 }
 
 impl Encoder {
     fn new(codec: Codec) -> Encoder {
-        Encoder { codec }
+        match codec {
+            Codec::Pcmu => Encoder::Pcmu,
+            Codec::Pcma => Encoder::Pcma,
+            Codec::Opus => match opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip) {
+                Ok(encoder) => Encoder::Opus(Box::new(encoder)),
+                Err(error) => {
+                    tracing::error!(%error, "the Opus encoder could not start");
+                    Encoder::Broken
+                }
+            },
+        }
     }
 
     fn input_rate(&self) -> u32 {
-        self.codec.clock_rate()
+        match self {
+            Encoder::Pcmu | Encoder::Pcma => 8_000,
+            Encoder::Opus(_) | Encoder::Broken => 48_000,
+        }
     }
 
     fn encode(&mut self, frame: &[i16]) -> Option<Vec<u8>> {
-        match self.codec {
-            Codec::Pcmu => Some(frame.iter().map(|s| g711::linear_to_ulaw(*s)).collect()),
-            Codec::Pcma => Some(frame.iter().map(|s| g711::linear_to_alaw(*s)).collect()),
-            Codec::Opus => None,
+        match self {
+            Encoder::Pcmu => Some(frame.iter().map(|s| g711::linear_to_ulaw(*s)).collect()),
+            Encoder::Pcma => Some(frame.iter().map(|s| g711::linear_to_alaw(*s)).collect()),
+            Encoder::Opus(encoder) => encoder.encode_vec(frame, 1500).ok(),
+            Encoder::Broken => None,
         }
     }
 }
 
-/// Decodes payloads of one codec.
-struct Decoder {
-    codec: Codec,
+/// Decodes payloads of one codec (Opus to mono at 48 kHz).
+enum Decoder {
+    Pcmu,
+    Pcma,
+    Opus(Box<opus::Decoder>, Vec<i16>),
+    Broken,
 }
 
 impl Decoder {
     fn new(codec: Codec) -> Decoder {
-        Decoder { codec }
+        match codec {
+            Codec::Pcmu => Decoder::Pcmu,
+            Codec::Pcma => Decoder::Pcma,
+            Codec::Opus => match opus::Decoder::new(48_000, opus::Channels::Mono) {
+                Ok(decoder) => Decoder::Opus(Box::new(decoder), vec![0; 5760]),
+                Err(error) => {
+                    tracing::error!(%error, "the Opus decoder could not start");
+                    Decoder::Broken
+                }
+            },
+        }
     }
 
     fn output_rate(&self) -> u32 {
-        self.codec.clock_rate()
+        match self {
+            Decoder::Pcmu | Decoder::Pcma => 8_000,
+            Decoder::Opus(..) | Decoder::Broken => 48_000,
+        }
     }
 
     fn decode(&mut self, payload: &[u8]) -> Option<Vec<i16>> {
-        match self.codec {
-            Codec::Pcmu => Some(payload.iter().map(|b| g711::ulaw_to_linear(*b)).collect()),
-            Codec::Pcma => Some(payload.iter().map(|b| g711::alaw_to_linear(*b)).collect()),
-            Codec::Opus => None,
+        match self {
+            Decoder::Pcmu => Some(payload.iter().map(|b| g711::ulaw_to_linear(*b)).collect()),
+            Decoder::Pcma => Some(payload.iter().map(|b| g711::alaw_to_linear(*b)).collect()),
+            Decoder::Opus(decoder, buffer) => {
+                // A corrupt packet is dropped, not fatal.
+                let n = decoder.decode(payload, buffer, false).ok()?;
+                Some(buffer[..n].to_vec())
+            }
+            Decoder::Broken => None,
         }
     }
 }

@@ -85,3 +85,8 @@ async fn a_tone_crosses_each_way_over_pcmu() {
 async fn a_tone_crosses_each_way_over_pcma() {
     call(Codec::Pcma).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tone_crosses_each_way_over_opus() {
+    call(Codec::Opus).await;
+}

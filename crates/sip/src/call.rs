@@ -167,19 +167,36 @@ pub struct Ringing {
     pub early_media: bool,
 }
 
-/// Places a call on `layer` and waits for the final answer, reporting ringing on the way.
+/// How an outbound call may be given up before it is answered.
+#[derive(Debug, Clone)]
+pub struct GiveUp {
+    /// Unanswered after this long: CANCEL, reported as no answer.
+    pub ring_timeout: std::time::Duration,
+    /// Cancelled by the agent: CANCEL, reported as cancelled.
+    pub cancel: tokio_util::sync::CancellationToken,
+}
+
+/// Places a call on `layer` and waits for the final answer, reporting ringing on the way;
+/// sends CANCEL when `give_up` says so.
 pub(crate) async fn invite(
     layer: Arc<DialogLayer>,
-    option: InviteOption,
+    mut option: InviteOption,
     mut on_ringing: impl FnMut(Ringing) + Send,
+    give_up: GiveUp,
 ) -> Result<Call, EndReason> {
     let (state_tx, mut states) = layer.new_dialog_state_channel();
-    let call_id_hint = option.call_id.clone().unwrap_or_default();
+    let call_id = option
+        .call_id
+        .get_or_insert_with(|| format!("{:032x}", rand::random::<u128>()))
+        .clone();
     let inviting = {
         let layer = layer.clone();
         tokio::spawn(async move { layer.do_invite(option, state_tx).await })
     };
     tokio::pin!(inviting);
+    let deadline = tokio::time::sleep(give_up.ring_timeout);
+    tokio::pin!(deadline);
+    let mut gave_up: Option<EndReason> = None;
     let outcome = loop {
         tokio::select! {
             result = &mut inviting => break result,
@@ -188,8 +205,23 @@ pub(crate) async fn invite(
                     on_ringing(Ringing { code: response.status_code.code(), early_media: !response.body.is_empty() });
                 }
             }
+            () = &mut deadline, if gave_up.is_none() => {
+                gave_up = Some(EndReason::NoAnswer);
+                cancel(&layer, &call_id).await;
+            }
+            () = give_up.cancel.cancelled(), if gave_up.is_none() => {
+                gave_up = Some(EndReason::Cancelled);
+                cancel(&layer, &call_id).await;
+            }
         }
     };
+    if let Some(reason) = gave_up {
+        // Answered in the same instant as our CANCEL: the stack ends that call with a BYE.
+        if let Ok(Ok((dialog, _))) = &outcome {
+            layer.remove_dialog(&dialog.id());
+        }
+        return Err(reason);
+    }
     let (dialog, response) = match outcome {
         Ok(Ok(answer)) => answer,
         Ok(Err(error)) => {
@@ -217,8 +249,6 @@ pub(crate) async fn invite(
         return Err(EndReason::of_status(code, &response.status_code.to_string()));
     }
     let remote_sdp = String::from_utf8_lossy(&response.body).into_owned();
-    let call_id = dialog.id().call_id.clone();
-    let _ = call_id_hint;
     Ok(Call {
         dialog,
         states: Mutex::new(states),
@@ -226,6 +256,15 @@ pub(crate) async fn invite(
         remote_sdp,
         call_id,
     })
+}
+
+/// Sends CANCEL for the unanswered call `call_id`.
+async fn cancel(layer: &DialogLayer, call_id: &str) {
+    for dialog in layer.get_client_dialog_by_call_id(call_id) {
+        if let Err(error) = dialog.cancel().await {
+            tracing::debug!(%error, "CANCEL failed");
+        }
+    }
 }
 
 /// A call arriving.

@@ -3,7 +3,7 @@
 //! within [`DEAD_AFTER`], reconnects with backoff and registers again, and unregisters on stop.
 //! Every change of state is a [`RegEvent`].
 
-use crate::call::{Call, EndReason, IncomingCall, Ringing};
+use crate::call::{Call, EndReason, GiveUp, IncomingCall, Ringing};
 use crate::policy::{Decision, Failure, Outcome, Policy, RegState};
 use crate::transport::{self, Dialed};
 use crate::{Account, SipError};
@@ -249,6 +249,7 @@ impl Registrar {
         destination: &str,
         offer: String,
         on_ringing: impl FnMut(Ringing) + Send,
+        give_up: GiveUp,
     ) -> Result<Call, EndReason> {
         let not_connected = || EndReason::Failed {
             code: 0,
@@ -280,7 +281,7 @@ impl Registrar {
             headers: Some(vec![content_type]),
             ..Default::default()
         };
-        crate::call::invite(link.dialogs.clone(), option, on_ringing).await
+        crate::call::invite(link.dialogs.clone(), option, on_ringing, give_up).await
     }
 
     /// Removes the registration (best effort: a PBX that is gone lets it expire).

@@ -572,12 +572,22 @@ impl Drop for Baresip {
     }
 }
 
-/// Writes a tone of `frequency` Hz, `seconds` long, at `rate` Hz.
-pub fn tone_file(path: &Path, frequency: f64, rate: u32, seconds: f64) {
-    use leadline_core::media::audio::{AudioSink, WavRecorder};
-    let mut recorder = WavRecorder::new(path);
-    recorder.write(rate, &leadline_core::media::tone::sine(frequency, rate, seconds));
-    recorder.finish().expect("write the tone");
+/// Writes a tone of `frequency` Hz, `seconds` long, at `rate` Hz, in `channels` channels
+/// (baresip's file source wants the codec's own: 2 for Opus).
+pub fn tone_file(path: &Path, frequency: f64, rate: u32, channels: u16, seconds: f64) {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).expect("create the tone file");
+    for sample in leadline_core::media::tone::sine(frequency, rate, seconds) {
+        for _ in 0..channels {
+            writer.write_sample(sample).expect("write the tone");
+        }
+    }
+    writer.finalize().expect("finish the tone file");
 }
 
 /// How much of the recording at `path` is `frequency`.
