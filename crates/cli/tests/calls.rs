@@ -160,3 +160,53 @@ fn baresip_calls_leadline_which_answers_and_a_tone_crosses_each_way() {
         "baresip heard Leadline's 1000 Hz: {report:?}"
     );
 }
+
+#[test]
+fn unanswered_busy_and_unknown_calls_are_reported_as_such() {
+    if pbx::rerun_isolated("unanswered_busy_and_unknown_calls_are_reported_as_such") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("tone440.wav");
+    tone_file(&theirs, 440.0, 8000, 1, 30.0);
+    let baresip = Baresip::start(CARL, 5070, &theirs, "PCMU", false);
+    let run = |destination: &str, extra: &[&str]| {
+        let mut args: Vec<String> = ["call", destination].iter().map(|s| s.to_string()).collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.extend(account(&kamailio.ws_url()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password))
+    };
+
+    // Nobody answers: CANCEL after the ring timeout; baresip stops ringing.
+    let (code, lines, stderr) = run(CARL.name, &["--ring-timeout", "2"]).finish();
+    assert_eq!(code, 8, "{lines:#?}\n{stderr}");
+    assert!(lines.iter().any(|l| l["event"] == "ringing"), "{lines:#?}");
+    let ended = lines.iter().find(|l| l["event"] == "ended").unwrap();
+    assert_eq!(ended["reason"]["reason"], "no_answer", "{ended}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let stopped_ringing = || baresip.log().contains("session closed") || baresip.log().contains("terminated");
+    while !stopped_ringing() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(stopped_ringing(), "baresip saw the CANCEL:\n{}", baresip.log());
+
+    // The callee refuses while it rings.
+    let mut refused = run(CARL.name, &[]);
+    refused.expect_event("ringing", Duration::from_secs(10));
+    baresip.command("hangup", "");
+    let (code, lines, _) = refused.finish();
+    assert_eq!(code, 8);
+    let ended = lines.iter().find(|l| l["event"] == "ended").unwrap();
+    assert!(
+        ended["reason"]["reason"] == "busy" || ended["reason"]["reason"] == "declined",
+        "{ended}"
+    );
+
+    // No such user.
+    let (code, lines, _) = run("9999", &[]).finish();
+    assert_eq!(code, 8);
+    let ended = lines.iter().find(|l| l["event"] == "ended").unwrap();
+    assert_eq!(ended["reason"]["reason"], "not_found", "{ended}");
+}
