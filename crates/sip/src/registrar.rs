@@ -214,8 +214,15 @@ impl Registrar {
     /// Registers once (following `423` at once), reporting the outcome.
     pub async fn register(&mut self) -> (RegEvent, Decision) {
         loop {
+            // The round trip timed is the REGISTER's alone (its challenge included), not the
+            // WebSocket's opening.
+            let disconnected = self.link.as_ref().is_none_or(|l| l.dialed.closed.is_cancelled());
+            let connected = if disconnected { self.connect().await } else { Ok(()) };
             let started = Instant::now();
-            let outcome = self.send_register(self.policy.expires()).await;
+            let outcome = match connected {
+                Ok(()) => self.send_register(self.policy.expires()).await,
+                Err(error) => outcome_of(&error),
+            };
             let now = Instant::now();
             let decision = self.policy.on_outcome(now, &outcome);
             let event = match &decision.state {

@@ -522,6 +522,11 @@ impl Baresip {
         std::fs::read_to_string(self.dir.path().join("baresip.log")).unwrap_or_default()
     }
 
+    /// A connection to its control socket (commands in, events out, as netstrings).
+    pub fn control(&self) -> TcpStream {
+        TcpStream::connect(("127.0.0.1", self.ctrl_port)).expect("baresip's control port")
+    }
+
     /// Sends a control command (`dial`, `accept`, `hangup`, …) over its TCP control socket.
     pub fn command(&self, command: &str, params: &str) {
         let body = serde_json::json!({"command": command, "params": params, "token": "t"}).to_string();
