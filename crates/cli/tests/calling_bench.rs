@@ -4,7 +4,7 @@
 //! `cargo test -p leadline-cli --test calling_bench -- --ignored --nocapture`).
 //!
 //! - REGISTER round trip (the 401 challenge included): Leadline's own `registered.ms`;
-//!   baresip's own "registered successfully (N ms)".
+//!   baresip's from a packet capture on loopback (first REGISTER out to its 200 OK in).
 //! - INVITE to answer (the 407 challenge included), calling an auto-answering baresip:
 //!   Leadline's `answered.setup_ms`; baresip from its `dial` command to its
 //!   `CALL_ESTABLISHED` event on the control socket.
@@ -36,10 +36,47 @@ fn account(url: &str) -> Vec<String> {
         .collect()
 }
 
-fn baresip_register_ms(log: &str) -> Option<f64> {
-    let line = log.lines().find(|l| l.contains("registered successfully"))?;
-    let ms = line.rsplit('(').next()?.split_whitespace().next()?;
-    ms.parse().ok()
+/// UDP payloads of a pcap file (Ethernet-framed loopback capture) with their times (s).
+fn udp_payloads(pcap: &[u8]) -> Vec<(f64, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut at = 24; // global header
+    while at + 16 <= pcap.len() {
+        let word = |o: usize| u32::from_le_bytes([pcap[o], pcap[o + 1], pcap[o + 2], pcap[o + 3]]);
+        let (secs, micros, len) = (word(at), word(at + 4), word(at + 8) as usize);
+        let frame = &pcap[at + 16..(at + 16 + len).min(pcap.len())];
+        at += 16 + len;
+        if frame.len() < 14 + 20 + 8 || frame[12..14] != [0x08, 0x00] || frame[14 + 9] != 17 {
+            continue; // not IPv4/UDP
+        }
+        let ip_header = usize::from(frame[14] & 0x0F) * 4;
+        let payload = &frame[(14 + ip_header + 8).min(frame.len())..];
+        out.push((f64::from(secs) + f64::from(micros) / 1e6, payload.to_vec()));
+    }
+    out
+}
+
+/// For each Call-ID, first REGISTER out to the first 200 OK to a REGISTER, in ms.
+fn register_round_trips(pcap: &[u8]) -> Vec<f64> {
+    let header = |text: &str, name: &str| {
+        text.lines()
+            .find(|l| l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase())))
+            .map(|l| l[name.len() + 1..].trim().to_owned())
+    };
+    let mut sent: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
+    let mut trips = Vec::new();
+    for (time, payload) in udp_payloads(pcap) {
+        let text = String::from_utf8_lossy(&payload);
+        let Some(call_id) = header(&text, "Call-ID") else { continue };
+        if text.starts_with("REGISTER ") {
+            sent.entry(call_id).or_insert(time);
+        } else if text.starts_with("SIP/2.0 200")
+            && header(&text, "CSeq").is_some_and(|c| c.ends_with("REGISTER"))
+            && let Some(start) = sent.remove(&call_id)
+        {
+            trips.push((time - start) * 1e3);
+        }
+    }
+    trips
 }
 
 /// baresip dials `target` over its control socket; the time until it reports the call
@@ -86,12 +123,24 @@ fn calling_figures() {
         let registered = lines.iter().find(|l| l["event"] == "registered").unwrap();
         ours_register.push(registered["ms"].as_f64().unwrap());
     }
-    let mut theirs_register = Vec::new();
+    let capture = dir.path().join("register.pcap");
+    let mut tcpdump = std::process::Command::new("tcpdump")
+        .args(["-i", "lo", "-U", "-n", "-Z", "root", "-w"])
+        .arg(&capture)
+        .args(["udp", "port", &pbx::UDP_PORT.to_string()])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tcpdump is installed (scripts/setup.sh installs it)");
+    std::thread::sleep(Duration::from_millis(500));
     for i in 0..RUNS {
         let port = 5100 + 10 * i as u16;
-        let caller = Baresip::start(DORA, port, &tone, "PCMU", false);
-        theirs_register.push(baresip_register_ms(&caller.log()).expect("baresip's registration time"));
+        let _registered = Baresip::start(DORA, port, &tone, "PCMU", false);
     }
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = std::process::Command::new("kill").args(["-INT", &tcpdump.id().to_string()]).status();
+    let _ = tcpdump.wait();
+    let theirs_register = register_round_trips(&std::fs::read(&capture).unwrap());
+    assert!(theirs_register.len() >= RUNS, "captured {theirs_register:?}");
 
     let mut ours_setup = Vec::new();
     let mut ours_first_audio = Vec::new();

@@ -1,6 +1,6 @@
 //! Real SIP peers for the calling tests, on loopback inside a private network namespace.
 //!
-//! Each test re-runs itself under `unshare --map-root-user --net` (no root needed where user
+//! Each test re-runs itself under `unshare --net` (with `--map-root-user` when not root, where user
 //! namespaces are allowed) (see [`rerun_isolated`]) so that only `lo`
 //! exists: every packet stays on loopback, fixed ports never clash with anything, and nothing
 //! reaches another machine. Kamailio is started by the test from `kamailio.cfg` (WS and WSS,
@@ -41,6 +41,17 @@ pub fn isolated() -> bool {
     names == ["lo"]
 }
 
+/// `unshare` flags: a network namespace, plus a user namespace mapping us to root when we are
+/// not root already (tools that drop privileges, like tcpdump, need a real root).
+fn namespace_flags() -> Vec<&'static str> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let root = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"));
+    if root { vec!["--net"] } else { vec!["--map-root-user", "--net"] }
+}
+
 /// Set in the re-run test's environment.
 const INSIDE: &str = "LEADLINE_TEST_NETNS";
 
@@ -57,15 +68,10 @@ pub fn rerun_isolated(name: &str) -> bool {
     );
     let exe = std::env::current_exe().expect("the test binary's path");
     let status = Command::new("unshare")
-        .args([
-            "--map-root-user",
-            "--net",
-            "sh",
-            "-c",
-            "ip link set lo up && exec \"$0\" \"$@\"",
-        ])
+        .args(namespace_flags())
+        .args(["sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
         .arg(exe)
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .args(["--exact", name, "--include-ignored", "--nocapture", "--test-threads=1"])
         .env(INSIDE, "1")
         .status()
         .expect("unshare (util-linux) runs");
