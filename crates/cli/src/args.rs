@@ -116,6 +116,9 @@ pub enum Command {
         /// The audio.
         #[command(flatten)]
         audio: CallAudioArgs,
+        /// The wrap-up.
+        #[command(flatten)]
+        wrap_up: WrapUpArgs,
         /// The SIP account (the signed-in agent's when absent).
         #[command(flatten)]
         account: SipAccountArgs,
@@ -129,6 +132,9 @@ pub enum Command {
         /// The audio.
         #[command(flatten)]
         audio: CallAudioArgs,
+        /// The wrap-up.
+        #[command(flatten)]
+        wrap_up: WrapUpArgs,
         /// The SIP account (the signed-in agent's when absent).
         #[command(flatten)]
         account: SipAccountArgs,
@@ -157,6 +163,18 @@ pub struct CallAudioArgs {
     /// Hangs up after this many seconds of talk (default: wait for the other side).
     #[arg(long)]
     pub duration: Option<f64>,
+}
+
+/// The wrap-up of a call made with the signed-in agent's account (each such call is recorded in
+/// the CRM; without a disposition it waits for wrap-up).
+#[derive(Debug, clap::Args)]
+pub struct WrapUpArgs {
+    /// Wraps the call up with this disposition (e.g. "Answered").
+    #[arg(long)]
+    pub disposition: Option<String>,
+    /// Wrap-up notes.
+    #[arg(long, requires = "disposition")]
+    pub notes: Option<String>,
 }
 
 /// A SIP account given on the command line instead of the signed-in agent's.

@@ -125,13 +125,15 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
             destination,
             ring_timeout,
             audio,
+            wrap_up,
             account,
-        } => phone::call(&handle, account, destination, *ring_timeout, audio)?,
+        } => phone::call(&handle, account, destination, *ring_timeout, audio, wrap_up)?,
         Command::Answer {
             calls,
             audio,
+            wrap_up,
             account,
-        } => phone::answer(&handle, account, *calls, audio)?,
+        } => phone::answer(&handle, account, *calls, audio, wrap_up)?,
         Command::Changes { action: None } => out.changes(&handle.changes()?),
         Command::Changes {
             action: Some(ChangesAction::Dismiss { id }),

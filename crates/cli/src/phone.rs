@@ -2,10 +2,12 @@
 //! is one JSON line on stdout (whatever `--json` says); logs go to stderr. The SIP password
 //! comes from standard input or the keychain and is never printed.
 
-use crate::args::{CallAudioArgs, SipAccountArgs};
+use crate::args::{CallAudioArgs, SipAccountArgs, WrapUpArgs};
+use leadline_core::CallRecord;
 use leadline_core::media::audio::{AudioSink, AudioSource, Discard, Silence, WavRecorder, WavSource};
 use leadline_core::media::{MediaConfig, MediaSession};
 use leadline_core::sip::{Account, Call, GiveUp, Password, RegEvent, Registrar, SipError};
+use leadline_core::store::model::{CallId, Direction};
 use leadline_core::{CoreError, Handle};
 use std::io::Write;
 use tokio_util::sync::CancellationToken;
@@ -134,8 +136,9 @@ fn audio(args: &CallAudioArgs) -> Result<CallAudio, CoreError> {
     Ok((source, sink))
 }
 
-fn millis(d: std::time::Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+/// Milliseconds to the microsecond.
+fn millis(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
 fn media_event(session: &MediaSession) -> serde_json::Value {
@@ -148,6 +151,50 @@ fn media_event(session: &MediaSession) -> serde_json::Value {
         "packets_received": session.counters.received.load(Relaxed),
         "first_packet_ms": (first > 0).then(|| first as f64 / 1000.0),
     })
+}
+
+/// The CRM record of calls made with the signed-in agent's account (none for an account given
+/// with flags: that is a PBX check, not the agent's work).
+struct Recorder<'a> {
+    handle: &'a Handle,
+    wrap_up: &'a WrapUpArgs,
+}
+
+impl Recorder<'_> {
+    fn start(&self, direction: Direction, remote: &str, pbx_call_id: &str) -> Option<CallId> {
+        let record = CallRecord {
+            direction,
+            remote: remote.to_owned(),
+            pbx_call_id: pbx_call_id.to_owned(),
+        };
+        match self.handle.record_call_start(&record) {
+            Ok(call) => Some(call.id),
+            Err(error) => {
+                emit(
+                    &serde_json::json!({"event": "error", "kind": error.kind(), "message": error.to_string()}),
+                );
+                None
+            }
+        }
+    }
+
+    fn end(&self, call: Option<CallId>) -> Result<(), CoreError> {
+        let Some(call) = call else { return Ok(()) };
+        let mut row = self.handle.record_call_end(call)?;
+        if let Some(disposition) = &self.wrap_up.disposition {
+            row = self
+                .handle
+                .wrap_up_call(call, disposition, self.wrap_up.notes.as_deref())?;
+        }
+        emit(&serde_json::json!({
+            "event": "recorded",
+            "call": row.id,
+            "lead": row.related_id,
+            "duration_seconds": row.duration_seconds,
+            "disposition": row.disposition_id,
+        }));
+        Ok(())
+    }
 }
 
 /// Talks on an established call until `duration` passes or the other side hangs up.
@@ -195,14 +242,20 @@ pub fn call(
     destination: &str,
     ring_timeout: f64,
     audio_args: &CallAudioArgs,
+    wrap_up: &WrapUpArgs,
 ) -> Result<(), CoreError> {
     let account = account(handle, args)?;
+    let recorder = args.ws_url.is_none().then_some(Recorder { handle, wrap_up });
     let url = account.ws_url.clone();
     audio(audio_args)?; // a bad file is a usage error before anything is dialled
     let mut registrar = Registrar::new(account, seed())?;
     crate::runtime()?.block_on(async move {
         registered(&mut registrar, url).await?;
         let (session, offer) = MediaSession::offering(&media_config()).await?;
+        let call_id = format!("{:032x}", seed() as u128 ^ (u128::from(std::process::id()) << 64));
+        let record = recorder
+            .as_ref()
+            .and_then(|r| r.start(Direction::Outbound, destination, &call_id));
         let invited = std::time::Instant::now();
         // Ctrl-C before an answer cancels the call.
         let cancel = CancellationToken::new();
@@ -219,6 +272,7 @@ pub fn call(
         let outcome = registrar
             .call(
                 destination,
+                &call_id,
                 offer,
                 |ringing| {
                     emit(&serde_json::json!({"event": "ringing", "code": ringing.code, "early_media": ringing.early_media}));
@@ -231,6 +285,9 @@ pub fn call(
             Err(reason) => {
                 session.close().await;
                 emit(&serde_json::json!({"event": "ended", "reason": reason, "duration_ms": 0}));
+                if let Some(recorder) = &recorder {
+                    recorder.end(record)?;
+                }
                 registrar.unregister().await;
                 return Err(SipError::Call(reason).into());
             }
@@ -248,6 +305,9 @@ pub fn call(
             "call_id": call.call_id,
         }));
         let talked = talk(&call, &session, audio_args, answered).await;
+        if let Some(recorder) = &recorder {
+            recorder.end(record)?;
+        }
         emit(&registrar.unregister().await);
         talked
     })
@@ -259,8 +319,10 @@ pub fn answer(
     args: &SipAccountArgs,
     calls: usize,
     audio_args: &CallAudioArgs,
+    wrap_up: &WrapUpArgs,
 ) -> Result<(), CoreError> {
     let account = account(handle, args)?;
+    let recorder = args.ws_url.is_none().then_some(Recorder { handle, wrap_up });
     let url = account.ws_url.clone();
     audio(audio_args)?;
     let mut registrar = Registrar::new(account, seed())?;
@@ -289,6 +351,9 @@ pub fn answer(
                     continue;
                 }
             };
+            let record = recorder
+                .as_ref()
+                .and_then(|r| r.start(Direction::Inbound, &ringing.caller.number, &ringing.call_id));
             let answered = std::time::Instant::now();
             let call = ringing.answer(answer).map_err(SipError::Call)?;
             emit(&serde_json::json!({
@@ -297,6 +362,9 @@ pub fn answer(
                 "call_id": call.call_id,
             }));
             talk(&call, &session, audio_args, answered).await?;
+            if let Some(recorder) = &recorder {
+                recorder.end(record)?;
+            }
         }
         emit(&registrar.unregister().await);
         Ok(())

@@ -30,10 +30,18 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn account(url: &str) -> Vec<String> {
-    ["--ws-url", url, "--username", ANA.name, "--domain", pbx::DOMAIN, "--password-stdin"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "--ws-url",
+        url,
+        "--username",
+        ANA.name,
+        "--domain",
+        pbx::DOMAIN,
+        "--password-stdin",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// UDP payloads of a pcap file (Ethernet-framed loopback capture) with their times (s).
@@ -59,14 +67,19 @@ fn udp_payloads(pcap: &[u8]) -> Vec<(f64, Vec<u8>)> {
 fn register_round_trips(pcap: &[u8]) -> Vec<f64> {
     let header = |text: &str, name: &str| {
         text.lines()
-            .find(|l| l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase())))
+            .find(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+            })
             .map(|l| l[name.len() + 1..].trim().to_owned())
     };
     let mut sent: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
     let mut trips = Vec::new();
     for (time, payload) in udp_payloads(pcap) {
         let text = String::from_utf8_lossy(&payload);
-        let Some(call_id) = header(&text, "Call-ID") else { continue };
+        let Some(call_id) = header(&text, "Call-ID") else {
+            continue;
+        };
         if text.starts_with("REGISTER ") {
             sent.entry(call_id).or_insert(time);
         } else if text.starts_with("SIP/2.0 200")
@@ -85,7 +98,9 @@ fn baresip_setup_ms(caller: &Baresip, target: &str) -> f64 {
     let mut events = caller.control();
     let body = serde_json::json!({"command": "dial", "params": target, "token": "d"}).to_string();
     let started = Instant::now();
-    events.write_all(format!("{}:{},", body.len(), body).as_bytes()).unwrap();
+    events
+        .write_all(format!("{}:{},", body.len(), body).as_bytes())
+        .unwrap();
     events.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut seen = String::new();
     let mut buf = [0u8; 4096];
@@ -96,7 +111,9 @@ fn baresip_setup_ms(caller: &Baresip, target: &str) -> f64 {
     }
     let ms = started.elapsed().as_secs_f64() * 1e3;
     let hangup = serde_json::json!({"command": "hangup", "params": "", "token": "h"}).to_string();
-    events.write_all(format!("{}:{},", hangup.len(), hangup).as_bytes()).unwrap();
+    events
+        .write_all(format!("{}:{},", hangup.len(), hangup).as_bytes())
+        .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     ms
 }
@@ -137,7 +154,9 @@ fn calling_figures() {
         let _registered = Baresip::start(DORA, port, &tone, "PCMU", false);
     }
     std::thread::sleep(Duration::from_millis(300));
-    let _ = std::process::Command::new("kill").args(["-INT", &tcpdump.id().to_string()]).status();
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &tcpdump.id().to_string()])
+        .status();
     let _ = tcpdump.wait();
     let theirs_register = register_round_trips(&std::fs::read(&capture).unwrap());
     assert!(theirs_register.len() >= RUNS, "captured {theirs_register:?}");
@@ -145,7 +164,10 @@ fn calling_figures() {
     let mut ours_setup = Vec::new();
     let mut ours_first_audio = Vec::new();
     for _ in 0..RUNS {
-        let mut args: Vec<String> = ["call", CARL.name, "--duration", "1"].iter().map(|s| s.to_string()).collect();
+        let mut args: Vec<String> = ["call", CARL.name, "--duration", "1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         args.extend(account(&kamailio.ws_url()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, lines, stderr) = leadline(dir.path(), &args, &format!("{}\n", ANA.password));
@@ -159,7 +181,10 @@ fn calling_figures() {
     let caller = Baresip::start(DORA, 5300, &tone, "PCMU", false);
     let mut theirs_setup = Vec::new();
     for _ in 0..RUNS {
-        theirs_setup.push(baresip_setup_ms(&caller, &format!("sip:{}@{}", CARL.name, pbx::DOMAIN)));
+        theirs_setup.push(baresip_setup_ms(
+            &caller,
+            &format!("sip:{}@{}", CARL.name, pbx::DOMAIN),
+        ));
     }
     drop(callee);
 

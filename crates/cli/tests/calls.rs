@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
 
+mod common;
 mod pbx;
 
 use pbx::{Baresip, Kamailio, User, leadline, tone_file, tone_in};
@@ -209,4 +210,110 @@ fn unanswered_busy_and_unknown_calls_are_reported_as_such() {
     assert_eq!(code, 8);
     let ended = lines.iter().find(|l| l["event"] == "ended").unwrap();
     assert_eq!(ended["reason"]["reason"], "not_found", "{ended}");
+}
+
+/// A customer's phone, registered as a SIP user on the test PBX.
+const CUSTOMER: User = User::plain("15550103003", "customer-sip-secret");
+
+#[test]
+fn a_signed_in_agents_call_is_recorded_on_the_lead_and_reaches_the_server() {
+    if pbx::rerun_isolated("a_signed_in_agents_call_is_recorded_on_the_lead_and_reaches_the_server") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CUSTOMER], 60);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let common::Seeded { _dir, server, tenant } = common::seeded("Northwind Solar", "northwind", 30, 7);
+    let email = common::agent(&tenant);
+    let sealed = server.key().encrypt(ANA.password).unwrap();
+    let (ws_url, domain) = (kamailio.ws_url(), pbx::DOMAIN.to_owned());
+    let lead_id: i64 = server.db().run_now(move |c| {
+        c.execute(
+            "UPDATE agent_sip_credentials SET sip_ws_url = ?1, sip_username = ?2, sip_domain = ?3, sip_password = ?4
+             WHERE user_id = (SELECT id FROM users WHERE email = ?5)",
+            rusqlite::params![ws_url, ANA.name, domain, sealed, email],
+        )
+        .unwrap();
+        let lead: i64 = c.query_row("SELECT min(id) FROM leads", [], |r| r.get(0)).unwrap();
+        c.execute("UPDATE leads SET phone = '+1 555-010-3003' WHERE id = ?1", [lead]).unwrap();
+        lead
+    });
+    let running = runtime
+        .block_on(server.clone().spawn("127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let email = common::agent(&tenant);
+    let (code, _, stderr) = leadline(
+        profile.path(),
+        &[
+            "login",
+            "--server",
+            &running.url(),
+            "--email",
+            &email,
+            "--password-stdin",
+        ],
+        "leadline-demo\n",
+    );
+    assert_eq!(code, 0, "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("tone440.wav");
+    tone_file(&theirs, 440.0, 8000, 1, 30.0);
+    let customer = Baresip::start(CUSTOMER, 5070, &theirs, "PCMU", true);
+    let (code, lines, stderr) = leadline(
+        profile.path(),
+        &[
+            "call",
+            CUSTOMER.name,
+            "--duration",
+            "2",
+            "--disposition",
+            "answered",
+            "--notes",
+            "Wants a quote",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", customer.log());
+    let recorded = lines.iter().find(|l| l["event"] == "recorded").unwrap();
+    assert_eq!(
+        recorded["lead"], lead_id,
+        "the call is on the lead whose phone matched: {recorded}"
+    );
+    assert!(recorded["duration_seconds"].as_i64().unwrap() >= 1, "{recorded}");
+    let call_id = lines.iter().find(|l| l["event"] == "answered").unwrap()["call_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (code, _, stderr) = leadline(profile.path(), &["sync"], "");
+    assert_eq!(code, 0, "{stderr}");
+    let (calls, activities): (i64, i64) = server.db().run_now(move |c| {
+        let calls = c
+            .query_row(
+                "SELECT count(*) FROM calls WHERE pbx_call_id = ?1 AND direction = 'outbound'
+                 AND related_id = ?2 AND duration_seconds >= 1 AND disposition_id IS NOT NULL
+                 AND wrapup_notes = 'Wants a quote'",
+                rusqlite::params![call_id, lead_id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let activities = c
+            .query_row(
+                "SELECT count(*) FROM lead_activities WHERE lead_id = ?1 AND type = 'call'
+                 AND payload_json LIKE '%\"outcome\":\"Answered\"%'",
+                [lead_id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (calls, activities)
+    });
+    assert_eq!(
+        (calls, activities),
+        (1, 1),
+        "the call and its activity reached the server once"
+    );
+    let (code, _, _) = leadline(profile.path(), &["logout"], "");
+    assert_eq!(code, 0);
+    running.stop();
 }

@@ -29,6 +29,14 @@ pub enum CoreError {
         /// The names there are.
         known: String,
     },
+    /// No call disposition has that name.
+    #[error("unknown disposition {given:?}; this tenant's dispositions are: {known}")]
+    UnknownDisposition {
+        /// What was asked for.
+        given: String,
+        /// The names there are.
+        known: String,
+    },
     /// A moment could not be read.
     #[error("cannot read {given:?} as a time: {reason}")]
     InvalidWhen {
@@ -79,7 +87,9 @@ impl CoreError {
             )) => "newer_database",
             CoreError::Store(StoreError::NoProfile) => "no_profile",
             CoreError::Store(_) => "storage",
-            CoreError::UnknownStatus { .. } | CoreError::InvalidWhen { .. } => "invalid_input",
+            CoreError::UnknownStatus { .. }
+            | CoreError::UnknownDisposition { .. }
+            | CoreError::InvalidWhen { .. } => "invalid_input",
             CoreError::DataDir { .. } => "data_dir",
             CoreError::Keychain(_) => "keychain",
             CoreError::Sync(e) if e.is_transient() => "offline",

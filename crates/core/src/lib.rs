@@ -20,6 +20,7 @@ mod sync;
 pub mod when;
 
 pub use agent::{LeadFilter, Overview};
+pub use calling::CallRecord;
 pub use error::{CoreError, ErrorPayload};
 pub use leadline_media as media;
 pub use leadline_sip as sip;

@@ -33,7 +33,7 @@ pub const PING_EVERY: Duration = Duration::from_secs(10);
 pub const DEAD_AFTER: Duration = Duration::from_secs(25);
 
 /// What the agent sees of registration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum RegEvent {
     /// Opening the connection to the PBX.
@@ -45,8 +45,8 @@ pub enum RegEvent {
     Registered {
         /// Seconds granted.
         expires: u32,
-        /// This REGISTER's round trip (challenge included), in milliseconds.
-        ms: u64,
+        /// This REGISTER's round trip (challenge included), in milliseconds (to the µs).
+        ms: f64,
     },
     /// Not registered, and why; retried in `retry_in_ms` unless final.
     RegistrationFailed {
@@ -217,7 +217,11 @@ impl Registrar {
             // The round trip timed is the REGISTER's alone (its challenge included), not the
             // WebSocket's opening.
             let disconnected = self.link.as_ref().is_none_or(|l| l.dialed.closed.is_cancelled());
-            let connected = if disconnected { self.connect().await } else { Ok(()) };
+            let connected = if disconnected {
+                self.connect().await
+            } else {
+                Ok(())
+            };
             let started = Instant::now();
             let outcome = match connected {
                 Ok(()) => self.send_register(self.policy.expires()).await,
@@ -228,7 +232,7 @@ impl Registrar {
             let event = match &decision.state {
                 RegState::Registered { expires } => RegEvent::Registered {
                     expires: *expires,
-                    ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
                 },
                 RegState::Registering => continue,
                 RegState::Failed { failure, final_ } => RegEvent::RegistrationFailed {
@@ -249,11 +253,13 @@ impl Registrar {
         self.incoming_rx.take()
     }
 
-    /// Calls `destination` (a number or user, or a full `sip:` address) with our SDP `offer`
+    /// Calls `destination` (a number or user, or a full `sip:` address) as SIP Call-ID
+    /// `call_id` with our SDP `offer`
     /// and waits for the final answer; `on_ringing` hears of 180/183 on the way.
     pub async fn call(
         &self,
         destination: &str,
+        call_id: &str,
         offer: String,
         on_ringing: impl FnMut(Ringing) + Send,
         give_up: GiveUp,
@@ -286,6 +292,7 @@ impl Registrar {
             offer: Some(offer.into_bytes()),
             credential: Some(self.credential()),
             headers: Some(vec![content_type]),
+            call_id: Some(call_id.to_owned()),
             ..Default::default()
         };
         crate::call::invite(link.dialogs.clone(), option, on_ringing, give_up).await

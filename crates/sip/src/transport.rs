@@ -137,7 +137,9 @@ pub async fn dial(account: &Account, timeout: Duration) -> Result<Dialed, SipErr
     } else {
         Connector::Plain
     };
-    let connect = tokio_tungstenite::connect_async_tls_with_config(request, None, false, Some(connector));
+    // Nagle off: SIP messages are small and each waits for an answer (with Nagle on, a
+    // request written behind an unacknowledged one waits for the peer's delayed ACK, ~40 ms).
+    let connect = tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector));
     let (stream, _) = tokio::time::timeout(timeout, connect)
         .await
         .map_err(|_| SipError::Unreachable {

@@ -90,7 +90,19 @@ fn upsert_table(conn: &Connection, changes: &[&Change], table: SyncTable, region
         SyncTable::Leads => repo::upsert_leads(conn, &rows::<Lead>(changes, table)?, region)?,
         SyncTable::AgentSipCredentials => upsert_all(conn, &rows::<SipAccount>(changes, table)?)?,
         SyncTable::Calls => upsert_all(conn, &rows::<Call>(changes, table)?)?,
-        SyncTable::LeadActivities => upsert_all(conn, &rows::<LeadActivity>(changes, table)?)?,
+        SyncTable::LeadActivities => {
+            // Activities are immutable (no UPDATE): the server's copy replaces ours (an
+            // optimistic one the server recorded with its own payload) by delete and insert.
+            let activities = rows::<LeadActivity>(changes, table)?;
+            let ids: Vec<i64> = activities.iter().map(|a| a.id.0).collect();
+            let ids = serde_json::to_string(&ids).map_err(|source| StoreError::Json {
+                context: "activity ids",
+                source,
+            })?;
+            conn.prepare_cached("DELETE FROM lead_activities WHERE id IN (SELECT value FROM json_each(?1))")?
+                .execute([ids])?;
+            upsert_all(conn, &activities)?
+        }
     }
     Ok(())
 }

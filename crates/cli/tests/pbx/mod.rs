@@ -49,7 +49,11 @@ fn namespace_flags() -> Vec<&'static str> {
         .lines()
         .find(|l| l.starts_with("Uid:"))
         .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"));
-    if root { vec!["--net"] } else { vec!["--map-root-user", "--net"] }
+    if root {
+        vec!["--net"]
+    } else {
+        vec!["--map-root-user", "--net"]
+    }
 }
 
 /// Set in the re-run test's environment.
@@ -71,7 +75,13 @@ pub fn rerun_isolated(name: &str) -> bool {
         .args(namespace_flags())
         .args(["sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
         .arg(exe)
-        .args(["--exact", name, "--include-ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            name,
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(INSIDE, "1")
         .status()
         .expect("unshare (util-linux) runs");
@@ -99,6 +109,14 @@ impl User {
             password,
         }
     }
+}
+
+/// A command for a peer that dies with the test thread that started it (util-linux `setpriv`
+/// sets its parent-death signal), so a test that crashes leaves nothing running.
+fn peer(program: &str) -> Command {
+    let mut command = Command::new("setpriv");
+    command.args(["--pdeathsig", "KILL", "--", program]);
+    command
 }
 
 fn run(cmd: &mut Command) {
@@ -208,7 +226,7 @@ impl Kamailio {
     fn start_rtpengine(&mut self) {
         use std::os::unix::process::CommandExt;
         let log = std::fs::File::create(self.dir.path().join("rtpengine.log")).expect("create the log");
-        let child = Command::new("rtpengine")
+        let child = peer("rtpengine")
             .args([
                 "--table=-1",
                 "--interface=127.0.0.1",
@@ -263,7 +281,7 @@ impl Kamailio {
         let run_dir = self.dir.path().join("run");
         std::fs::create_dir_all(&run_dir).expect("create the run directory");
         let log = std::fs::File::create(self.dir.path().join("kamailio.log")).expect("create the log");
-        let mut child = Command::new("kamailio")
+        let mut child = peer("kamailio")
             .arg("-f")
             .arg(self.dir.path().join("kamailio.cfg"))
             .args(["-DD", "-E", "-m", "64", "-M", "8", "-Y"])
@@ -502,7 +520,7 @@ impl Baresip {
         use std::os::unix::process::CommandExt;
         let log = std::fs::File::create(self.dir.path().join("baresip.log")).expect("create the log");
         let err = log.try_clone().expect("clone the log");
-        let child = Command::new("baresip")
+        let child = peer("baresip")
             .arg("-f")
             .arg(self.dir.path())
             .stdin(Stdio::null())
