@@ -6,3 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh test
 cargo bench -p leadline-store --bench store
 scripts/with-keyring.sh cargo bench -p leadline-core --bench sync
+# Calling next to baresip, in a private network namespace with Kamailio and rtpengine.
+cargo test --release -p leadline-cli --test calling_bench -- --ignored --nocapture

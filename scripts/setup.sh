@@ -15,7 +15,8 @@ if [ "$mode" = test ]; then
   packages+=(xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-bin)
   # The calling tests' real peers, in a private network namespace (iproute2, util-linux).
   packages+=(kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules
-    kamailio-utils-modules rtpengine-daemon rtpengine-utils baresip-core openssl iproute2 util-linux)
+    kamailio-utils-modules rtpengine-daemon rtpengine-utils baresip-core openssl iproute2 util-linux
+    tcpdump)
 fi
 missing=()
 for p in "${packages[@]}"; do

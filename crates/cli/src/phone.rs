@@ -235,6 +235,21 @@ async fn talk(
     Ok(())
 }
 
+/// The registrar of the account, its URL, and the recorder when the account is the agent's.
+/// A bad audio file is a usage error before anything is dialled.
+fn prepare<'a>(
+    handle: &'a Handle,
+    args: &SipAccountArgs,
+    audio_args: &CallAudioArgs,
+    wrap_up: &'a WrapUpArgs,
+) -> Result<(Registrar, String, Option<Recorder<'a>>), CoreError> {
+    let account = account(handle, args)?;
+    let recorder = args.ws_url.is_none().then_some(Recorder { handle, wrap_up });
+    let url = account.ws_url.clone();
+    audio(audio_args)?;
+    Ok((Registrar::new(account, seed())?, url, recorder))
+}
+
 /// `leadline call DEST`.
 pub fn call(
     handle: &Handle,
@@ -244,11 +259,7 @@ pub fn call(
     audio_args: &CallAudioArgs,
     wrap_up: &WrapUpArgs,
 ) -> Result<(), CoreError> {
-    let account = account(handle, args)?;
-    let recorder = args.ws_url.is_none().then_some(Recorder { handle, wrap_up });
-    let url = account.ws_url.clone();
-    audio(audio_args)?; // a bad file is a usage error before anything is dialled
-    let mut registrar = Registrar::new(account, seed())?;
+    let (mut registrar, url, recorder) = prepare(handle, args, audio_args, wrap_up)?;
     crate::runtime()?.block_on(async move {
         registered(&mut registrar, url).await?;
         let (session, offer) = MediaSession::offering(&media_config()).await?;
@@ -321,11 +332,7 @@ pub fn answer(
     audio_args: &CallAudioArgs,
     wrap_up: &WrapUpArgs,
 ) -> Result<(), CoreError> {
-    let account = account(handle, args)?;
-    let recorder = args.ws_url.is_none().then_some(Recorder { handle, wrap_up });
-    let url = account.ws_url.clone();
-    audio(audio_args)?;
-    let mut registrar = Registrar::new(account, seed())?;
+    let (mut registrar, url, recorder) = prepare(handle, args, audio_args, wrap_up)?;
     crate::runtime()?.block_on(async move {
         let mut incoming = registrar
             .incoming_calls()

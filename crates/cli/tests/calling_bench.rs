@@ -30,18 +30,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn account(url: &str) -> Vec<String> {
-    [
-        "--ws-url",
-        url,
-        "--username",
-        ANA.name,
-        "--domain",
-        pbx::DOMAIN,
-        "--password-stdin",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    pbx::account_args(url, &ANA)
 }
 
 /// UDP payloads of a pcap file (Ethernet-framed loopback capture) with their times (s).

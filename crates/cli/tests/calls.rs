@@ -13,19 +13,28 @@ use std::time::Duration;
 const ANA: User = User::plain("1001", "ana-sip-secret");
 const CARL: User = User::plain("3003", "carl-sip-secret");
 
+/// Leadline (recording to `heard`) heard baresip's 440 Hz, and baresip heard our 1000 Hz.
+fn tones_crossed(heard: &std::path::Path, baresip: &Baresip) {
+    let report = tone_in(heard, 440.0);
+    assert!(
+        report.tone_blocks >= 10,
+        "Leadline heard baresip's 440 Hz: {report:?}"
+    );
+    let recordings = baresip.heard();
+    assert!(
+        !recordings.is_empty(),
+        "baresip recorded the call:\n{}",
+        baresip.log()
+    );
+    let report = tone_in(&recordings[0], 1000.0);
+    assert!(
+        report.tone_blocks >= 10,
+        "baresip heard Leadline's 1000 Hz: {report:?}"
+    );
+}
+
 fn account(url: &str) -> Vec<String> {
-    [
-        "--ws-url",
-        url,
-        "--username",
-        ANA.name,
-        "--domain",
-        pbx::DOMAIN,
-        "--password-stdin",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    pbx::account_args(url, &ANA)
 }
 
 /// Leadline calls baresip offering `codec` (as baresip names it; `expected` as we report it).
@@ -72,22 +81,7 @@ fn leadline_calls_baresip(codec: &str, rate: u32, channels: u16, expected: &str)
     let ended = lines.iter().find(|l| l["event"] == "ended").unwrap();
     assert_eq!(ended["reason"]["reason"], "local_hangup", "{ended}");
 
-    let report = tone_in(&heard, 440.0);
-    assert!(
-        report.tone_blocks >= 10,
-        "Leadline heard baresip's 440 Hz: {report:?}"
-    );
-    let recordings = baresip.heard();
-    assert!(
-        !recordings.is_empty(),
-        "baresip recorded the call:\n{}",
-        baresip.log()
-    );
-    let report = tone_in(&recordings[0], 1000.0);
-    assert!(
-        report.tone_blocks >= 10,
-        "baresip heard Leadline's 1000 Hz: {report:?}"
-    );
+    tones_crossed(&heard, &baresip);
 }
 
 #[test]
@@ -143,23 +137,7 @@ fn baresip_calls_leadline_which_answers_and_a_tone_crosses_each_way() {
         kamailio.rtpengine_log()
     );
 
-    let report = tone_in(&heard, 440.0);
-    assert!(
-        report.tone_blocks >= 10,
-        "Leadline heard baresip's 440 Hz: {report:?}"
-    );
-    std::thread::sleep(Duration::from_millis(300));
-    let recordings = baresip.heard();
-    assert!(
-        !recordings.is_empty(),
-        "baresip recorded the call:\n{}",
-        baresip.log()
-    );
-    let report = tone_in(&recordings[0], 1000.0);
-    assert!(
-        report.tone_blocks >= 10,
-        "baresip heard Leadline's 1000 Hz: {report:?}"
-    );
+    tones_crossed(&heard, &baresip);
 }
 
 #[test]

@@ -89,6 +89,26 @@ pub fn rerun_isolated(name: &str) -> bool {
     true
 }
 
+/// `leadline` flags for `user`'s account on the test PBX at `url` (password on stdin).
+pub fn account_args(url: &str, user: &User) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--ws-url",
+        url,
+        "--username",
+        user.name,
+        "--domain",
+        DOMAIN,
+        "--password-stdin",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if user.auth_name != user.name {
+        args.extend(["--auth-username".to_string(), user.auth_name.to_string()]);
+    }
+    args
+}
+
 /// A SIP user of the test PBX.
 #[derive(Debug, Clone)]
 pub struct User {
