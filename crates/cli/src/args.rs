@@ -113,6 +113,10 @@ pub enum Command {
         /// Gives up (CANCEL) when nobody answers within this many seconds.
         #[arg(long, default_value_t = 60.0)]
         ring_timeout: f64,
+        /// Sends these DTMF digits once the audio flows (RFC 4733, or SIP INFO when the other
+        /// side takes no telephone-event).
+        #[arg(long)]
+        dtmf: Option<String>,
         /// The audio.
         #[command(flatten)]
         audio: CallAudioArgs,

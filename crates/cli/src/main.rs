@@ -124,10 +124,21 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
         Command::Call {
             destination,
             ring_timeout,
+            dtmf,
             audio,
             wrap_up,
             account,
-        } => phone::call(&handle, account, destination, *ring_timeout, audio, wrap_up)?,
+        } => phone::call(
+            &handle,
+            account,
+            &phone::Dial {
+                destination,
+                ring_timeout: *ring_timeout,
+                dtmf: dtmf.as_deref(),
+            },
+            audio,
+            wrap_up,
+        )?,
         Command::Answer {
             calls,
             audio,

@@ -197,18 +197,42 @@ impl Recorder<'_> {
     }
 }
 
+/// Sends `digits` by RFC 4733, or by SIP INFO when the other side takes no telephone-event.
+async fn send_dtmf(call: &Call, session: &MediaSession, digits: &str) {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let method = match session.send_dtmf(digits) {
+        Ok(()) => "rfc4733",
+        Err(_) => {
+            for digit in digits.chars() {
+                if !call.send_dtmf_info(digit).await {
+                    emit(
+                        &serde_json::json!({"event": "error", "kind": "call", "message": format!("the other side refused DTMF {digit} by INFO")}),
+                    );
+                    return;
+                }
+            }
+            "info"
+        }
+    };
+    emit(&serde_json::json!({"event": "dtmf", "digits": digits, "method": method}));
+}
+
 /// Talks on an established call until `duration` passes or the other side hangs up.
 async fn talk(
     call: &Call,
     session: &MediaSession,
     args: &CallAudioArgs,
     answered: std::time::Instant,
+    dtmf: Option<&str>,
 ) -> Result<(), CoreError> {
     let (source, sink) = audio(args)?;
     let recording = session.start(source, sink)?;
     let connected = session.connected(std::time::Duration::from_secs(10)).await;
     if !connected {
         tracing::warn!("media did not connect within 10 s");
+    }
+    if let Some(digits) = dtmf {
+        send_dtmf(call, session, digits).await;
     }
     let reason = match args.duration {
         Some(seconds) => {
@@ -250,15 +274,32 @@ fn prepare<'a>(
     Ok((Registrar::new(account, seed())?, url, recorder))
 }
 
+/// What `leadline call` dials and does on the call.
+pub struct Dial<'a> {
+    /// Whom to call.
+    pub destination: &'a str,
+    /// Seconds of ringing before CANCEL.
+    pub ring_timeout: f64,
+    /// DTMF digits to send once the audio flows.
+    pub dtmf: Option<&'a str>,
+}
+
 /// `leadline call DEST`.
 pub fn call(
     handle: &Handle,
     args: &SipAccountArgs,
-    destination: &str,
-    ring_timeout: f64,
+    dial: &Dial<'_>,
     audio_args: &CallAudioArgs,
     wrap_up: &WrapUpArgs,
 ) -> Result<(), CoreError> {
+    let (destination, ring_timeout) = (dial.destination, dial.ring_timeout);
+    if let Some(digits) = dial.dtmf
+        && !leadline_core::media::dtmf::valid(digits)
+    {
+        return Err(
+            leadline_core::media::MediaError::Audio(format!("{digits:?} are not DTMF digits")).into(),
+        );
+    }
     let (mut registrar, url, recorder) = prepare(handle, args, audio_args, wrap_up)?;
     crate::runtime()?.block_on(async move {
         registered(&mut registrar, url).await?;
@@ -315,7 +356,7 @@ pub fn call(
             "setup_ms": millis(answered - invited),
             "call_id": call.call_id,
         }));
-        let talked = talk(&call, &session, audio_args, answered).await;
+        let talked = talk(&call, &session, audio_args, answered, dial.dtmf).await;
         if let Some(recorder) = &recorder {
             recorder.end(record)?;
         }
@@ -368,7 +409,7 @@ pub fn answer(
                 "codec": session.codec().map(|(c, _)| c),
                 "call_id": call.call_id,
             }));
-            talk(&call, &session, audio_args, answered).await?;
+            talk(&call, &session, audio_args, answered, None).await?;
             if let Some(recorder) = &recorder {
                 recorder.end(record)?;
             }

@@ -37,8 +37,9 @@ fn account(url: &str) -> Vec<String> {
     pbx::account_args(url, &ANA)
 }
 
-/// Leadline calls baresip offering `codec` (as baresip names it; `expected` as we report it).
-fn leadline_calls_baresip(codec: &str, rate: u32, channels: u16, expected: &str) {
+/// Leadline calls baresip offering `codec` (as baresip names it; `expected` as we report it),
+/// sending DTMF on the way.
+fn leadline_calls_baresip(codec: &str, rate: u32, channels: u16, expected: &str, dtmf_by: &str) {
     let kamailio = Kamailio::start(&[ANA, CARL], 60);
     let dir = tempfile::tempdir().unwrap();
     let ours = dir.path().join("tone1000.wav");
@@ -48,10 +49,19 @@ fn leadline_calls_baresip(codec: &str, rate: u32, channels: u16, expected: &str)
     let baresip = Baresip::start(CARL, 5070, &theirs, codec, true);
     let heard = dir.path().join("heard.wav");
 
-    let mut args: Vec<String> = ["call", CARL.name, "--duration", "3", "--ring-timeout", "10"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> = [
+        "call",
+        CARL.name,
+        "--duration",
+        "3",
+        "--ring-timeout",
+        "10",
+        "--dtmf",
+        "19#",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     args.extend(["--audio-in".into(), ours.display().to_string()]);
     args.extend(["--record".into(), heard.display().to_string()]);
     args.extend(account(&kamailio.ws_url()));
@@ -80,6 +90,27 @@ fn leadline_calls_baresip(codec: &str, rate: u32, channels: u16, expected: &str)
     );
     let ended = lines.iter().find(|l| l["event"] == "ended").unwrap();
     assert_eq!(ended["reason"]["reason"], "local_hangup", "{ended}");
+    let dtmf = lines.iter().find(|l| l["event"] == "dtmf").unwrap();
+    assert_eq!(dtmf["method"], dtmf_by, "{dtmf}");
+    // baresip logs RFC 4733 events as `received event: 'X' (end=1)` and INFO digits as
+    // `received DTMF: 'X'`.
+    let received: String = baresip
+        .log()
+        .lines()
+        .filter_map(|l| {
+            let (_, rest) = l
+                .split_once("received event: '")
+                .or_else(|| l.split_once("received DTMF: '"))?;
+            (!l.contains("end=0")).then(|| rest.chars().next())?
+        })
+        .collect();
+    assert_eq!(
+        received,
+        "19#",
+        "baresip heard the digits sent by {}:\n{}",
+        dtmf["method"],
+        baresip.log()
+    );
 
     tones_crossed(&heard, &baresip);
 }
@@ -89,7 +120,7 @@ fn leadline_calls_baresip_over_pcmu_and_a_tone_crosses_each_way() {
     if pbx::rerun_isolated("leadline_calls_baresip_over_pcmu_and_a_tone_crosses_each_way") {
         return;
     }
-    leadline_calls_baresip("PCMU", 8000, 1, "PCMU");
+    leadline_calls_baresip("PCMU", 8000, 1, "PCMU", "rfc4733");
 }
 
 #[test]
@@ -97,7 +128,8 @@ fn leadline_calls_baresip_over_opus_and_a_tone_crosses_each_way() {
     if pbx::rerun_isolated("leadline_calls_baresip_over_opus_and_a_tone_crosses_each_way") {
         return;
     }
-    leadline_calls_baresip("opus/48000/2", 48_000, 2, "OPUS");
+    // No telephone-event at 48 kHz is offered: DTMF falls back to SIP INFO.
+    leadline_calls_baresip("opus/48000/2", 48_000, 2, "OPUS", "info");
 }
 
 #[test]

@@ -2,11 +2,13 @@
 //! with codecs and audio sources and sinks.
 //!
 //! - [`audio`]: sources and sinks of call audio (WAV files here; devices later).
+//! - [`dtmf`]: RFC 4733 telephone events.
 //! - [`g711`]: PCMU and PCMA.
 //! - [`sdp`]: the SDP adjustments between webrtc-rs and SIP peers, one per quirk.
 //! - [`tone`]: a Goertzel detector that says whether a frequency dominates a recording.
 
 pub mod audio;
+pub mod dtmf;
 mod error;
 pub mod g711;
 pub mod sdp;

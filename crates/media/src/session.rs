@@ -175,6 +175,8 @@ pub struct MediaSession {
     pub counters: Arc<Counters>,
     negotiated: std::sync::Mutex<Option<(Codec, u8)>>,
     tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    dtmf: std::sync::Mutex<Option<mpsc::UnboundedSender<u8>>>,
+    remote_dtmf_pt: std::sync::Mutex<Option<u8>>,
 }
 
 impl std::fmt::Debug for MediaSession {
@@ -297,6 +299,8 @@ impl MediaSession {
             counters: Arc::new(Counters::default()),
             negotiated: std::sync::Mutex::new(None),
             tasks: std::sync::Mutex::new(Vec::new()),
+            dtmf: std::sync::Mutex::new(None),
+            remote_dtmf_pt: std::sync::Mutex::new(None),
         })
     }
 
@@ -320,7 +324,7 @@ impl MediaSession {
             .set_remote_description(description)
             .await
             .map_err(|e| MediaError::BadSdp(e.to_string()))?;
-        self.set_negotiated(chosen);
+        self.set_negotiated(chosen, answer);
         Ok(())
     }
 
@@ -340,14 +344,39 @@ impl MediaSession {
         let local = self.local_sdp().await?;
         let chosen = sdp::negotiated_codec(&local)
             .ok_or_else(|| MediaError::BadSdp("the offer has no audio codec we speak".into()))?;
-        self.set_negotiated(chosen);
+        self.set_negotiated(chosen, &local);
         Ok(local)
     }
 
-    fn set_negotiated(&self, chosen: (Codec, u8)) {
+    fn set_negotiated(&self, chosen: (Codec, u8), sdp_text: &str) {
         if let Ok(mut negotiated) = self.negotiated.lock() {
             *negotiated = Some(chosen);
         }
+        if let Ok(mut pt) = self.remote_dtmf_pt.lock() {
+            *pt = sdp::telephone_event(sdp_text, chosen.0.clock_rate());
+        }
+    }
+
+    /// Sends `digits` as RFC 4733 events, one after another. Errors when the far side did not
+    /// accept `telephone-event` at the audio's clock rate (then use SIP INFO) or a character is
+    /// not a DTMF digit.
+    pub fn send_dtmf(&self, digits: &str) -> Result<(), MediaError> {
+        if !crate::dtmf::valid(digits) {
+            return Err(MediaError::Audio(format!("{digits:?} are not DTMF digits")));
+        }
+        if self.remote_dtmf_pt.lock().ok().and_then(|p| *p).is_none() {
+            return Err(MediaError::WebRtc(
+                "the other side takes no telephone-event here".into(),
+            ));
+        }
+        let sender = self.dtmf.lock().ok().and_then(|s| s.clone());
+        let sender = sender.ok_or_else(|| MediaError::WebRtc("media not started".into()))?;
+        for code in digits.chars().filter_map(crate::dtmf::event_code) {
+            sender
+                .send(code)
+                .map_err(|_| MediaError::WebRtc("media stopped".into()))?;
+        }
+        Ok(())
     }
 
     /// The codec and payload type in use, once negotiated.
@@ -373,6 +402,11 @@ impl MediaSession {
             .ok_or_else(|| MediaError::WebRtc("media started before negotiation".into()))?;
         let started = Instant::now();
         let track = self.track.clone();
+        let dtmf_pt = self.remote_dtmf_pt.lock().ok().and_then(|p| *p);
+        let (digits_tx, mut digits) = mpsc::unbounded_channel::<u8>();
+        if let Ok(mut dtmf) = self.dtmf.lock() {
+            *dtmf = Some(digits_tx);
+        }
         let ssrc = self.ssrc;
         let counters = self.counters.clone();
         let sender = tokio::spawn(async move {
@@ -383,19 +417,44 @@ impl MediaSession {
             let mut tick = tokio::time::interval(Duration::from_millis(20));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             let mut first = true;
+            let frame_samples = frame_len(rate) as u32;
+            // The event being sent: its packets left and the timestamp of its start.
+            let mut event: Option<(std::vec::IntoIter<[u8; 4]>, u32, bool)> = None;
             loop {
                 tick.tick().await;
                 let frame = source.next_frame(encoder.input_rate());
-                let Some(payload) = encoder.encode(&frame) else {
-                    continue;
+                if event.is_none()
+                    && dtmf_pt.is_some()
+                    && let Ok(code) = digits.try_recv()
+                {
+                    let packets = crate::dtmf::event_payloads(code, rate, frame_samples);
+                    event = Some((packets.into_iter(), timestamp, true));
+                }
+                let (payload, payload_type, marker, stamp) = match (&mut event, dtmf_pt) {
+                    (Some((packets, start, starting)), Some(dtmf_pt)) => match packets.next() {
+                        Some(bytes) => {
+                            let marker = std::mem::replace(starting, false);
+                            (bytes.to_vec(), dtmf_pt, marker, *start)
+                        }
+                        None => {
+                            event = None;
+                            continue;
+                        }
+                    },
+                    _ => {
+                        let Some(payload) = encoder.encode(&frame) else {
+                            continue;
+                        };
+                        (payload, pt, first, timestamp)
+                    }
                 };
                 let packet = rtc::rtp::Packet {
                     header: rtc::rtp::header::Header {
                         version: 2,
-                        marker: first,
-                        payload_type: pt,
+                        marker,
+                        payload_type,
                         sequence_number: sequence,
-                        timestamp,
+                        timestamp: stamp,
                         ssrc,
                         ..Default::default()
                     },
@@ -403,7 +462,7 @@ impl MediaSession {
                 };
                 first = false;
                 sequence = sequence.wrapping_add(1);
-                timestamp = timestamp.wrapping_add(frame_len(rate) as u32);
+                timestamp = timestamp.wrapping_add(frame_samples);
                 if track.write_rtp(packet).await.is_err() {
                     return;
                 }

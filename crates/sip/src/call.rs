@@ -134,6 +134,23 @@ impl Call {
         EndReason::LocalHangup
     }
 
+    /// Sends DTMF `digit` by SIP INFO (`application/dtmf-relay`): the fallback when the far
+    /// side takes no RFC 4733 events. Returns whether the far side accepted it (2xx).
+    pub async fn send_dtmf_info(&self, digit: char) -> bool {
+        let content_type = Header::ContentType(rsipstack::sip::headers::ContentType::new(
+            "application/dtmf-relay",
+        ));
+        let body = format!("Signal={digit}\r\nDuration=100\r\n").into_bytes();
+        match self.dialog.info(Some(vec![content_type]), Some(body)).await {
+            Ok(Some(response)) => (200..300).contains(&response.status_code.code()),
+            Ok(None) => false,
+            Err(error) => {
+                tracing::debug!(%error, "INFO failed");
+                false
+            }
+        }
+    }
+
     /// Waits until the far side ends the call.
     pub async fn ended(&self) -> EndReason {
         let mut states = self.states.lock().await;
