@@ -146,10 +146,8 @@ fn baresip_calls_leadline_which_answers_and_a_tone_crosses_each_way() {
     let baresip = Baresip::start(CARL, 5070, &theirs, "PCMU", false);
     let heard = dir.path().join("heard.wav");
 
-    let mut args: Vec<String> = ["answer", "--duration", "3"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    // No --duration: the caller hangs up, and the call ends by its BYE.
+    let mut args: Vec<String> = ["answer"].iter().map(|s| s.to_string()).collect();
     args.extend(["--audio-in".into(), ours.display().to_string()]);
     args.extend(["--record".into(), heard.display().to_string()]);
     args.extend(account(&kamailio.ws_url()));
@@ -160,6 +158,10 @@ fn baresip_calls_leadline_which_answers_and_a_tone_crosses_each_way() {
     let incoming = answering.expect_event("incoming", Duration::from_secs(10));
     assert_eq!(incoming["caller_number"], CARL.name, "{incoming}");
     answering.expect_event("answered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(3));
+    baresip.command("hangup", "");
+    let ended = answering.expect_event("ended", Duration::from_secs(10));
+    assert_eq!(ended["reason"]["reason"], "remote_hangup", "{ended}");
     let (code, lines, stderr) = answering.finish();
     assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", baresip.log());
     let media = lines.iter().rev().find(|l| l["event"] == "media").unwrap();
