@@ -117,15 +117,9 @@ pub enum Command {
         /// side takes no telephone-event).
         #[arg(long)]
         dtmf: Option<String>,
-        /// The audio.
+        /// Account, audio and wrap-up.
         #[command(flatten)]
-        audio: CallAudioArgs,
-        /// The wrap-up.
-        #[command(flatten)]
-        wrap_up: WrapUpArgs,
-        /// The SIP account (the signed-in agent's when absent).
-        #[command(flatten)]
-        account: SipAccountArgs,
+        talk: TalkArgs,
     },
     /// Waits for calls and answers them. One JSON line per state change: registered,
     /// incoming, answered, media, ended.
@@ -133,15 +127,9 @@ pub enum Command {
         /// Calls to answer before exiting.
         #[arg(long, default_value_t = 1)]
         calls: usize,
-        /// The audio.
+        /// Account, audio and wrap-up.
         #[command(flatten)]
-        audio: CallAudioArgs,
-        /// The wrap-up.
-        #[command(flatten)]
-        wrap_up: WrapUpArgs,
-        /// The SIP account (the signed-in agent's when absent).
-        #[command(flatten)]
-        account: SipAccountArgs,
+        talk: TalkArgs,
     },
     /// Registers to the PBX and stays registered (refreshing, reconnecting) until Ctrl-C.
     /// Prints one JSON line per state change.
@@ -153,6 +141,20 @@ pub enum Command {
         #[command(flatten)]
         account: SipAccountArgs,
     },
+}
+
+/// What a headless call uses: the account, the audio and the wrap-up.
+#[derive(Debug, clap::Args)]
+pub struct TalkArgs {
+    /// The audio.
+    #[command(flatten)]
+    pub audio: CallAudioArgs,
+    /// The wrap-up.
+    #[command(flatten)]
+    pub wrap_up: WrapUpArgs,
+    /// The SIP account (the signed-in agent's when absent).
+    #[command(flatten)]
+    pub account: SipAccountArgs,
 }
 
 /// Audio of a headless call.

@@ -2,7 +2,7 @@
 //! is one JSON line on stdout (whatever `--json` says); logs go to stderr. The SIP password
 //! comes from standard input or the keychain and is never printed.
 
-use crate::args::{CallAudioArgs, SipAccountArgs, WrapUpArgs};
+use crate::args::{CallAudioArgs, SipAccountArgs, TalkArgs, WrapUpArgs};
 use leadline_core::CallRecord;
 use leadline_core::media::audio::{AudioSink, AudioSource, Discard, Silence, WavRecorder, WavSource};
 use leadline_core::media::{MediaConfig, MediaSession};
@@ -285,13 +285,8 @@ pub struct Dial<'a> {
 }
 
 /// `leadline call DEST`.
-pub fn call(
-    handle: &Handle,
-    args: &SipAccountArgs,
-    dial: &Dial<'_>,
-    audio_args: &CallAudioArgs,
-    wrap_up: &WrapUpArgs,
-) -> Result<(), CoreError> {
+pub fn call(handle: &Handle, dial: &Dial<'_>, setup: &TalkArgs) -> Result<(), CoreError> {
+    let (args, audio_args, wrap_up) = (&setup.account, &setup.audio, &setup.wrap_up);
     let (destination, ring_timeout) = (dial.destination, dial.ring_timeout);
     if let Some(digits) = dial.dtmf
         && !leadline_core::media::dtmf::valid(digits)
@@ -366,13 +361,8 @@ pub fn call(
 }
 
 /// `leadline answer`.
-pub fn answer(
-    handle: &Handle,
-    args: &SipAccountArgs,
-    calls: usize,
-    audio_args: &CallAudioArgs,
-    wrap_up: &WrapUpArgs,
-) -> Result<(), CoreError> {
+pub fn answer(handle: &Handle, calls: usize, setup: &TalkArgs) -> Result<(), CoreError> {
+    let (args, audio_args, wrap_up) = (&setup.account, &setup.audio, &setup.wrap_up);
     let (mut registrar, url, recorder) = prepare(handle, args, audio_args, wrap_up)?;
     crate::runtime()?.block_on(async move {
         let mut incoming = registrar
