@@ -117,6 +117,10 @@ pub enum Command {
         /// side takes no telephone-event).
         #[arg(long)]
         dtmf: Option<String>,
+        /// Puts the other side on hold (re-INVITE, sendonly) this many seconds into the call,
+        /// for two seconds, then resumes.
+        #[arg(long)]
+        hold_after: Option<f64>,
         /// Account, audio and wrap-up.
         #[command(flatten)]
         talk: TalkArgs,

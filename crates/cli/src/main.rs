@@ -125,6 +125,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
             destination,
             ring_timeout,
             dtmf,
+            hold_after,
             talk,
         } => phone::call(
             &handle,
@@ -132,6 +133,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
                 destination,
                 ring_timeout: *ring_timeout,
                 dtmf: dtmf.as_deref(),
+                hold_after: *hold_after,
             },
             talk,
         )?,

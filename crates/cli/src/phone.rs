@@ -197,6 +197,20 @@ impl Recorder<'_> {
     }
 }
 
+/// Holds (or resumes) the other side by re-INVITE; prints `held` or `resumed` with the packets
+/// received so far.
+async fn hold(call: &Call, session: &MediaSession, on: bool) -> Result<(), CoreError> {
+    let offer = session.reoffer(on).await?;
+    let answer = call.reinvite(offer).await.map_err(SipError::Call)?;
+    session.accept_answer(&answer).await?;
+    let received = session
+        .counters
+        .received
+        .load(std::sync::atomic::Ordering::Relaxed);
+    emit(&serde_json::json!({"event": if on { "held" } else { "resumed" }, "packets_received": received}));
+    Ok(())
+}
+
 /// Sends `digits` by RFC 4733, or by SIP INFO when the other side takes no telephone-event.
 async fn send_dtmf(call: &Call, session: &MediaSession, digits: &str) {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -223,7 +237,7 @@ async fn talk(
     session: &MediaSession,
     args: &CallAudioArgs,
     answered: std::time::Instant,
-    dtmf: Option<&str>,
+    dial: &Dial<'_>,
 ) -> Result<(), CoreError> {
     let (source, sink) = audio(args)?;
     let recording = session.start(source, sink)?;
@@ -231,8 +245,15 @@ async fn talk(
     if !connected {
         tracing::warn!("media did not connect within 10 s");
     }
-    if let Some(digits) = dtmf {
+    if let Some(digits) = dial.dtmf {
         send_dtmf(call, session, digits).await;
+    }
+    if let Some(after) = dial.hold_after {
+        let wait = std::time::Duration::from_secs_f64(after.max(0.0)).saturating_sub(answered.elapsed());
+        tokio::time::sleep(wait).await;
+        hold(call, session, true).await?;
+        tokio::time::sleep(HOLD_FOR).await;
+        hold(call, session, false).await?;
     }
     let reason = match args.duration {
         Some(seconds) => {
@@ -282,7 +303,12 @@ pub struct Dial<'a> {
     pub ring_timeout: f64,
     /// DTMF digits to send once the audio flows.
     pub dtmf: Option<&'a str>,
+    /// Seconds into the call to hold the other side (for [`HOLD_FOR`]), then resume.
+    pub hold_after: Option<f64>,
 }
+
+/// How long `--hold-after` holds.
+const HOLD_FOR: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// `leadline call DEST`.
 pub fn call(handle: &Handle, dial: &Dial<'_>, setup: &TalkArgs) -> Result<(), CoreError> {
@@ -351,7 +377,7 @@ pub fn call(handle: &Handle, dial: &Dial<'_>, setup: &TalkArgs) -> Result<(), Co
             "setup_ms": millis(answered - invited),
             "call_id": call.call_id,
         }));
-        let talked = talk(&call, &session, audio_args, answered, dial.dtmf).await;
+        let talked = talk(&call, &session, audio_args, answered, dial).await;
         if let Some(recorder) = &recorder {
             recorder.end(record)?;
         }
@@ -399,7 +425,13 @@ pub fn answer(handle: &Handle, calls: usize, setup: &TalkArgs) -> Result<(), Cor
                 "codec": session.codec().map(|(c, _)| c),
                 "call_id": call.call_id,
             }));
-            talk(&call, &session, audio_args, answered, None).await?;
+            let nothing = Dial {
+                destination: "",
+                ring_timeout: 0.0,
+                dtmf: None,
+                hold_after: None,
+            };
+            talk(&call, &session, audio_args, answered, &nothing).await?;
             if let Some(recorder) = &recorder {
                 recorder.end(record)?;
             }

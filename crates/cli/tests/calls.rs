@@ -329,3 +329,42 @@ fn a_signed_in_agents_call_is_recorded_on_the_lead_and_reaches_the_server() {
     assert_eq!(code, 0);
     running.stop();
 }
+
+#[test]
+fn leadline_holds_and_resumes_baresip_by_reinvite() {
+    if pbx::rerun_isolated("leadline_holds_and_resumes_baresip_by_reinvite") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("tone440.wav");
+    tone_file(&theirs, 440.0, 8000, 1, 30.0);
+    let baresip = Baresip::start(CARL, 5070, &theirs, "PCMU", true);
+    let mut args: Vec<String> = ["call", CARL.name, "--duration", "6", "--hold-after", "1"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(account(&kamailio.ws_url()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, lines, stderr) = leadline(dir.path(), &args, &format!("{}\n", ANA.password));
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", baresip.log());
+    let count = |event: &str| {
+        lines
+            .iter()
+            .find(|l| l["event"] == event)
+            .unwrap_or_else(|| panic!("no {event}: {lines:#?}"))["packets_received"]
+            .as_u64()
+            .unwrap()
+    };
+    let (held, resumed) = (count("held"), count("resumed"));
+    let last = lines.iter().rev().find(|l| l["event"] == "media").unwrap()["packets_received"]
+        .as_u64()
+        .unwrap();
+    eprintln!("held at {held}, resumed at {resumed}, last {last}");
+    // 2 s on hold at 50 packets a second would be 100: the held side stopped sending.
+    assert!(resumed - held < 20, "held at {held}, resumed at {resumed}");
+    assert!(
+        last - resumed > 50,
+        "audio came back after resuming: {resumed} then {last}"
+    );
+}

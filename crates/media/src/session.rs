@@ -18,6 +18,7 @@ use rtc::peer_connection::configuration::media_engine::{
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::peer_connection::transport::{RTCDtlsRole, RTCIceServer};
+use rtc::rtp_transceiver::RTCRtpTransceiverDirection;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
@@ -312,6 +313,27 @@ impl MediaSession {
             .await
             .ok_or_else(|| MediaError::WebRtc("no local description".into()))?;
         Ok(sdp::fill_connection_address(&local.sdp))
+    }
+
+    /// A new offer for this established session that puts the other side on hold (we only
+    /// send: `sendonly`) or takes it off hold (`sendrecv`). ICE and DTLS stay as they are.
+    pub async fn reoffer(&self, hold: bool) -> Result<String, MediaError> {
+        let direction = if hold {
+            RTCRtpTransceiverDirection::Sendonly
+        } else {
+            RTCRtpTransceiverDirection::Sendrecv
+        };
+        for transceiver in self.pc.get_transceivers().await {
+            transceiver.set_direction(direction).await.map_err(webrtc_error)?;
+        }
+        let offer = self.pc.create_offer(None).await.map_err(webrtc_error)?;
+        self.pc.set_local_description(offer).await.map_err(webrtc_error)?;
+        let local = self
+            .pc
+            .local_description()
+            .await
+            .ok_or_else(|| MediaError::WebRtc("no local description".into()))?;
+        Ok(sdp::prefer_dtls_client(&sdp::fill_connection_address(&local.sdp)))
     }
 
     /// Applies the far side's answer to our offer.

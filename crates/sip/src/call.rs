@@ -134,6 +134,32 @@ impl Call {
         EndReason::LocalHangup
     }
 
+    /// Sends a re-INVITE with our new SDP `offer` (hold, resume) and returns the answer's SDP.
+    pub async fn reinvite(&self, offer: String) -> Result<String, EndReason> {
+        let content_type = Header::ContentType(rsipstack::sip::headers::ContentType::new("application/sdp"));
+        match self
+            .dialog
+            .reinvite(Some(vec![content_type]), Some(offer.into_bytes()))
+            .await
+        {
+            Ok(Some(response)) if (200..300).contains(&response.status_code.code()) => {
+                Ok(String::from_utf8_lossy(&response.body).into_owned())
+            }
+            Ok(Some(response)) => Err(EndReason::of_status(
+                response.status_code.code(),
+                &response.status_code.to_string(),
+            )),
+            Ok(None) => Err(EndReason::Failed {
+                code: 0,
+                detail: "the call is not established".into(),
+            }),
+            Err(error) => Err(EndReason::Failed {
+                code: 0,
+                detail: error.to_string(),
+            }),
+        }
+    }
+
     /// Sends DTMF `digit` by SIP INFO (`application/dtmf-relay`): the fallback when the far
     /// side takes no RFC 4733 events. Returns whether the far side accepted it (2xx).
     pub async fn send_dtmf_info(&self, digit: char) -> bool {
