@@ -107,20 +107,6 @@ async fn registered(registrar: &mut Registrar, url: String) -> Result<(), CoreEr
     }
 }
 
-fn media_config() -> MediaConfig {
-    // LEADLINE_MEDIA_BIND=127.0.0.1:0 limits the candidates (tests, diagnostics).
-    match std::env::var("LEADLINE_MEDIA_BIND")
-        .ok()
-        .and_then(|a| a.parse().ok())
-    {
-        Some(bind) => MediaConfig {
-            bind: vec![bind],
-            ..MediaConfig::default()
-        },
-        None => MediaConfig::default(),
-    }
-}
-
 /// What a call plays and where what it hears goes.
 type CallAudio = (Box<dyn AudioSource>, Box<dyn AudioSink>);
 
@@ -158,12 +144,15 @@ fn media_event(session: &MediaSession) -> serde_json::Value {
 struct Recorder<'a> {
     handle: &'a Handle,
     wrap_up: &'a WrapUpArgs,
+    /// The agent's SIP user.
+    local: String,
 }
 
 impl Recorder<'_> {
     fn start(&self, direction: Direction, remote: &str, pbx_call_id: &str) -> Option<CallId> {
         let record = CallRecord {
             direction,
+            local: self.local.clone(),
             remote: remote.to_owned(),
             pbx_call_id: pbx_call_id.to_owned(),
         };
@@ -289,7 +278,11 @@ fn prepare<'a>(
     wrap_up: &'a WrapUpArgs,
 ) -> Result<(Registrar, String, Option<Recorder<'a>>), CoreError> {
     let account = account(handle, args)?;
-    let recorder = args.ws_url.is_none().then_some(Recorder { handle, wrap_up });
+    let recorder = args.ws_url.is_none().then(|| Recorder {
+        handle,
+        wrap_up,
+        local: account.username.clone(),
+    });
     let url = account.ws_url.clone();
     audio(audio_args)?;
     Ok((Registrar::new(account, seed())?, url, recorder))
@@ -324,8 +317,8 @@ pub fn call(handle: &Handle, dial: &Dial<'_>, setup: &TalkArgs) -> Result<(), Co
     let (mut registrar, url, recorder) = prepare(handle, args, audio_args, wrap_up)?;
     crate::runtime()?.block_on(async move {
         registered(&mut registrar, url).await?;
-        let (session, offer) = MediaSession::offering(&media_config()).await?;
-        let call_id = format!("{:032x}", seed() as u128 ^ (u128::from(std::process::id()) << 64));
+        let (session, offer) = MediaSession::offering(&MediaConfig::default()).await?;
+        let call_id = leadline_core::sip::new_call_id();
         let record = recorder
             .as_ref()
             .and_then(|r| r.start(Direction::Outbound, destination, &call_id));
@@ -405,7 +398,9 @@ pub fn answer(handle: &Handle, calls: usize, setup: &TalkArgs) -> Result<(), Cor
                 "caller_number": ringing.caller.number,
                 "call_id": ringing.call_id,
             }));
-            let (session, answer) = match MediaSession::answering(&media_config(), &ringing.offer).await {
+            let (session, answer) = match MediaSession::answering(&MediaConfig::default(), &ringing.offer)
+                .await
+            {
                 Ok(answering) => answering,
                 Err(error) => {
                     ringing.reject(Some(488));

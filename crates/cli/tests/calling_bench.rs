@@ -153,13 +153,12 @@ fn calling_figures() {
     let mut ours_setup = Vec::new();
     let mut ours_first_audio = Vec::new();
     for _ in 0..RUNS {
-        let mut args: Vec<String> = ["call", CARL.name, "--duration", "1"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        args.extend(account(&kamailio.ws_url()));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (code, lines, stderr) = leadline(dir.path(), &args, &format!("{}\n", ANA.password));
+        let (code, lines, stderr) = pbx::leadline_as(
+            dir.path(),
+            &ANA,
+            &kamailio.ws_url(),
+            &["call", CARL.name, "--duration", "1"],
+        );
         assert_eq!(code, 0, "{stderr}");
         let answered = lines.iter().find(|l| l["event"] == "answered").unwrap();
         ours_setup.push(answered["setup_ms"].as_f64().unwrap());

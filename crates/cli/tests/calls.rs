@@ -340,13 +340,12 @@ fn leadline_holds_and_resumes_baresip_by_reinvite() {
     let theirs = dir.path().join("tone440.wav");
     tone_file(&theirs, 440.0, 8000, 1, 30.0);
     let baresip = Baresip::start(CARL, 5070, &theirs, "PCMU", true);
-    let mut args: Vec<String> = ["call", CARL.name, "--duration", "6", "--hold-after", "1"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.extend(account(&kamailio.ws_url()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, lines, stderr) = leadline(dir.path(), &args, &format!("{}\n", ANA.password));
+    let (code, lines, stderr) = pbx::leadline_as(
+        dir.path(),
+        &ANA,
+        &kamailio.ws_url(),
+        &["call", CARL.name, "--duration", "6", "--hold-after", "1"],
+    );
     assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", baresip.log());
     let count = |event: &str| {
         lines

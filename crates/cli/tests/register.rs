@@ -135,6 +135,16 @@ fn registers_over_ws_and_wss_and_reports_each_failure_as_such() {
     assert_eq!(code, 3, "{stderr}");
 }
 
+/// `leadline register` as Ana, running until interrupted; returns once it is registered.
+fn stay_registered(kamailio: &Kamailio, profile: &std::path::Path) -> Leadline {
+    let ws = kamailio.ws_url();
+    let mut args = vec!["register"];
+    args.extend(account(&ws, &ANA));
+    let mut running = Leadline::start(profile, &args, &format!("{}\n", ANA.password));
+    running.expect_event("registered", Duration::from_secs(10));
+    running
+}
+
 #[test]
 fn registers_again_by_itself_after_kamailio_is_killed_and_restarted() {
     if pbx::rerun_isolated("registers_again_by_itself_after_kamailio_is_killed_and_restarted") {
@@ -142,11 +152,7 @@ fn registers_again_by_itself_after_kamailio_is_killed_and_restarted() {
     }
     let mut kamailio = Kamailio::start(&[ANA], 60);
     let profile = tempfile::tempdir().unwrap();
-    let ws = kamailio.ws_url();
-    let mut args = vec!["register"];
-    args.extend(account(&ws, &ANA));
-    let mut running = Leadline::start(profile.path(), &args, &format!("{}\n", ANA.password));
-    running.expect_event("registered", Duration::from_secs(10));
+    let mut running = stay_registered(&kamailio, profile.path());
 
     kamailio.kill();
     let lost = running.expect_event("registration_failed", Duration::from_secs(30));
@@ -168,11 +174,7 @@ fn a_pbx_that_stops_answering_is_noticed_within_30_seconds() {
     }
     let kamailio = Kamailio::start(&[ANA], 60);
     let profile = tempfile::tempdir().unwrap();
-    let ws = kamailio.ws_url();
-    let mut args = vec!["register"];
-    args.extend(account(&ws, &ANA));
-    let mut running = Leadline::start(profile.path(), &args, &format!("{}\n", ANA.password));
-    running.expect_event("registered", Duration::from_secs(10));
+    let mut running = stay_registered(&kamailio, profile.path());
 
     // The connection stays open but nothing comes back: only the keepalive can tell.
     kamailio.freeze();

@@ -47,6 +47,8 @@ impl Handle {
 pub struct CallRecord {
     /// Inbound or outbound.
     pub direction: Direction,
+    /// The agent's own SIP user (the account the call was on).
+    pub local: String,
     /// The other side's number (or SIP user).
     pub remote: String,
     /// The SIP Call-ID.
@@ -57,13 +59,11 @@ impl Handle {
     /// Records a call that starts now: a `calls` row (related to the lead whose phone matches
     /// the other side's number), through the outbox.
     pub fn record_call_start(&self, record: &CallRecord) -> Result<Call, CoreError> {
-        // Before taking the store: reading the account takes it too.
-        let own = self.sip_account().map(|(a, _)| a.username).unwrap_or_default();
         let mut store = self.store()?;
         let actor = store.actor()?;
         let (from_number, to_number) = match record.direction {
-            Direction::Inbound => (record.remote.clone(), own),
-            Direction::Outbound => (own, record.remote.clone()),
+            Direction::Inbound => (record.remote.clone(), record.local.clone()),
+            Direction::Outbound => (record.local.clone(), record.remote.clone()),
         };
         let region = profile::require(store.conn())?.default_region;
         let new = NewCall {

@@ -26,7 +26,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::{Mutex, Notify, mpsc};
+use tokio::sync::{Notify, mpsc};
 use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
@@ -171,7 +171,7 @@ pub struct MediaSession {
     ssrc: u32,
     gathered: Arc<Notify>,
     connected: Arc<Notify>,
-    tracks: Mutex<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>,
+    tracks: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>>,
     /// Packet counters.
     pub counters: Arc<Counters>,
     negotiated: std::sync::Mutex<Option<(Codec, u8)>>,
@@ -296,7 +296,7 @@ impl MediaSession {
             ssrc,
             gathered,
             connected,
-            tracks: Mutex::new(tracks_rx),
+            tracks: std::sync::Mutex::new(Some(tracks_rx)),
             counters: Arc::new(Counters::default()),
             negotiated: std::sync::Mutex::new(None),
             tasks: std::sync::Mutex::new(Vec::new()),
@@ -495,7 +495,7 @@ impl MediaSession {
         let receiving = {
             let sink = sink.clone();
             let counters = self.counters.clone();
-            let receiver_tracks = self.take_tracks();
+            let receiver_tracks = self.tracks.lock().ok().and_then(|mut t| t.take());
             tokio::spawn(async move {
                 let Some(mut tracks) = receiver_tracks else { return };
                 while let Some(track) = tracks.recv().await {
@@ -529,12 +529,6 @@ impl MediaSession {
             tasks.push(receiving);
         }
         Ok(SinkHandle { sink })
-    }
-
-    fn take_tracks(&self) -> Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>> {
-        let mut guard = self.tracks.try_lock().ok()?;
-        let (_, empty) = mpsc::unbounded_channel();
-        Some(std::mem::replace(&mut *guard, empty))
     }
 
     /// Stops the media and closes the connection.

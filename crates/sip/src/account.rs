@@ -71,7 +71,7 @@ impl Account {
                 self.username
             )));
         }
-        if !name_ok(&self.domain) && !self.domain.contains(':') {
+        if !name_ok(&self.domain.replace(':', "")) {
             return Err(SipError::InvalidAccount(format!(
                 "{:?} is not a SIP domain",
                 self.domain
@@ -124,6 +124,12 @@ mod tests {
         let mut bad = account();
         bad.username = "a b".into();
         assert!(bad.validate().is_err());
+        let mut bad = account();
+        bad.domain = "pbx example.com:5060".into();
+        assert!(bad.validate().unwrap_err().to_string().contains("domain"));
+        let mut port = account();
+        port.domain = "pbx.example.com:5060".into();
+        assert!(port.validate().is_ok());
         let mut bad = account();
         bad.ws_url = "ws://".into();
         assert!(bad.validate().unwrap_err().to_string().contains("no host"));

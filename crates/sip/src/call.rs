@@ -136,7 +136,7 @@ impl Call {
 
     /// Sends a re-INVITE with our new SDP `offer` (hold, resume) and returns the answer's SDP.
     pub async fn reinvite(&self, offer: String) -> Result<String, EndReason> {
-        let content_type = Header::ContentType(rsipstack::sip::headers::ContentType::new("application/sdp"));
+        let content_type = sdp_content_type();
         match self
             .dialog
             .reinvite(Some(vec![content_type]), Some(offer.into_bytes()))
@@ -183,10 +183,7 @@ impl Call {
         while let Some(state) = states.recv().await {
             if let DialogState::Terminated(_, reason) = state {
                 self.layer.remove_dialog(&self.dialog.id());
-                return match reason {
-                    TerminatedReason::UacBye | TerminatedReason::UasBye => EndReason::RemoteHangup,
-                    other => ended_by(&other),
-                };
+                return ended_by(&reason);
             }
         }
         EndReason::Failed {
@@ -228,10 +225,7 @@ pub(crate) async fn invite(
     give_up: GiveUp,
 ) -> Result<Call, EndReason> {
     let (state_tx, mut states) = layer.new_dialog_state_channel();
-    let call_id = option
-        .call_id
-        .get_or_insert_with(|| format!("{:032x}", rand::random::<u128>()))
-        .clone();
+    let call_id = option.call_id.get_or_insert_with(new_call_id).clone();
     let inviting = {
         let layer = layer.clone();
         tokio::spawn(async move { layer.do_invite(option, state_tx).await })
@@ -301,6 +295,16 @@ pub(crate) async fn invite(
     })
 }
 
+/// A fresh SIP Call-ID.
+pub fn new_call_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+/// `Content-Type: application/sdp`.
+pub(crate) fn sdp_content_type() -> Header {
+    Header::ContentType(rsipstack::sip::headers::ContentType::new("application/sdp"))
+}
+
 /// Sends CANCEL for the unanswered call `call_id`.
 async fn cancel(layer: &DialogLayer, call_id: &str) {
     for dialog in layer.get_client_dialog_by_call_id(call_id) {
@@ -366,7 +370,7 @@ impl IncomingCall {
 
     /// Answers with our SDP.
     pub fn answer(self, sdp: String) -> Result<Call, EndReason> {
-        let content_type = Header::ContentType(rsipstack::sip::headers::ContentType::new("application/sdp"));
+        let content_type = sdp_content_type();
         self.dialog
             .accept(Some(vec![content_type]), Some(sdp.into_bytes()))
             .map_err(|e| EndReason::Failed {
@@ -395,10 +399,7 @@ impl IncomingCall {
     pub async fn cancelled(&mut self) -> EndReason {
         while let Some(state) = self.states.recv().await {
             if let DialogState::Terminated(_, reason) = state {
-                return match reason {
-                    TerminatedReason::UacCancel => EndReason::Cancelled,
-                    other => ended_by(&other),
-                };
+                return ended_by(&reason);
             }
         }
         EndReason::Cancelled

@@ -19,7 +19,7 @@ mod registrar;
 pub mod transport;
 
 pub use account::{Account, DEFAULT_EXPIRES, Password};
-pub use call::{Call, Caller, EndReason, GiveUp, IncomingCall, Ringing};
+pub use call::{Call, Caller, EndReason, GiveUp, IncomingCall, Ringing, new_call_id};
 pub use error::SipError;
 pub use policy::{Failure, RegState};
 pub use registrar::{RegEvent, Registrar};

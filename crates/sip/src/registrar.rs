@@ -182,11 +182,6 @@ impl Registrar {
                 };
             }
         };
-        if self.link.as_ref().is_none_or(|l| l.dialed.closed.is_cancelled())
-            && let Err(error) = self.connect().await
-        {
-            return outcome_of(&error);
-        }
         let Some(link) = self.link.as_mut() else {
             return Outcome::Unreachable("not connected".into());
         };
@@ -282,7 +277,6 @@ impl Registrar {
         } else {
             format!("sip:{destination}@{}", self.account.domain)
         };
-        let content_type = Header::ContentType(rsipstack::sip::headers::ContentType::new("application/sdp"));
         let option = InviteOption {
             caller_display_name: self.account.display_name.clone(),
             caller: parse(&self.account.aor())?,
@@ -291,7 +285,7 @@ impl Registrar {
             content_type: Some("application/sdp".into()),
             offer: Some(offer.into_bytes()),
             credential: Some(self.credential()),
-            headers: Some(vec![content_type]),
+            headers: Some(vec![crate::call::sdp_content_type()]),
             call_id: Some(call_id.to_owned()),
             ..Default::default()
         };

@@ -484,6 +484,20 @@ impl Leadline {
     }
 }
 
+/// Runs `leadline ARGS` with `user`'s account on the PBX at `url` (flags and password added),
+/// to the end.
+pub fn leadline_as(
+    data_dir: &Path,
+    user: &User,
+    url: &str,
+    args: &[&str],
+) -> (i32, Vec<serde_json::Value>, String) {
+    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    all.extend(account_args(url, user));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    leadline(data_dir, &all, &format!("{}\n", user.password))
+}
+
 /// Runs `leadline ARGS` to the end.
 pub fn leadline(data_dir: &Path, args: &[&str], stdin: &str) -> (i32, Vec<serde_json::Value>, String) {
     Leadline::start(data_dir, args, stdin).finish()
