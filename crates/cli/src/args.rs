@@ -121,6 +121,14 @@ pub enum Command {
         /// for two seconds, then resumes.
         #[arg(long)]
         hold_after: Option<f64>,
+        /// Transfers the other side to this number, user or sip: address (REFER) once the
+        /// steps above are done, reporting the progress; the call ends as transferred.
+        #[arg(long)]
+        transfer_to: Option<String>,
+        /// Makes the transfer attended: hold the other side, call the target first, then hand
+        /// the other side over in place of that call (REFER with Replaces).
+        #[arg(long, requires = "transfer_to")]
+        attended: bool,
         /// Account, audio and wrap-up.
         #[command(flatten)]
         talk: TalkArgs,
@@ -131,6 +139,14 @@ pub enum Command {
         /// Calls to answer before exiting.
         #[arg(long, default_value_t = 1)]
         calls: usize,
+        /// What a call arriving during a call gets: it rings until the line is free (ring),
+        /// is refused busy (reject), or is answered with the current call held (answer).
+        #[arg(long, value_enum, default_value_t = Waiting::Ring)]
+        waiting: Waiting,
+        /// With two calls up, swaps between them (holds one, resumes the other) this many
+        /// seconds after the second was answered.
+        #[arg(long, requires = "waiting")]
+        swap_after: Option<f64>,
         /// Account, audio and wrap-up.
         #[command(flatten)]
         talk: TalkArgs,
@@ -145,6 +161,17 @@ pub enum Command {
         #[command(flatten)]
         account: SipAccountArgs,
     },
+}
+
+/// What a call arriving during a call gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Waiting {
+    /// It rings until the current call ends, then is answered.
+    Ring,
+    /// It is refused: 486 Busy Here.
+    Reject,
+    /// The current call is held and the new one answered.
+    Answer,
 }
 
 /// What a headless call uses: the account, the audio and the wrap-up.

@@ -7,6 +7,9 @@
 
 mod args;
 mod output;
+mod answering;
+mod dialing;
+mod line;
 mod phone;
 mod sync;
 
@@ -126,18 +129,35 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
             ring_timeout,
             dtmf,
             hold_after,
+            transfer_to,
+            attended,
             talk,
-        } => phone::call(
+        } => dialing::call(
             &handle,
-            &phone::Dial {
+            &dialing::Dial {
                 destination,
                 ring_timeout: *ring_timeout,
                 dtmf: dtmf.as_deref(),
                 hold_after: *hold_after,
+                transfer_to: transfer_to.as_deref(),
+                attended: *attended,
             },
             talk,
         )?,
-        Command::Answer { calls, talk } => phone::answer(&handle, *calls, talk)?,
+        Command::Answer {
+            calls,
+            waiting,
+            swap_after,
+            talk,
+        } => answering::answer(
+            &handle,
+            &answering::Answering {
+                calls: *calls,
+                waiting: *waiting,
+                swap_after: *swap_after,
+            },
+            talk,
+        )?,
         Command::Changes { action: None } => out.changes(&handle.changes()?),
         Command::Changes {
             action: Some(ChangesAction::Dismiss { id }),

@@ -11,6 +11,7 @@
 
 mod agent;
 mod calling;
+mod conversation;
 pub mod demo;
 mod error;
 pub mod keychain;
@@ -21,6 +22,7 @@ pub mod when;
 
 pub use agent::{LeadFilter, Overview};
 pub use calling::CallRecord;
+pub use conversation::{Conversation, TalkEvent};
 pub use error::{CoreError, ErrorPayload};
 pub use leadline_media as media;
 pub use leadline_sip as sip;

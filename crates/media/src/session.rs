@@ -104,6 +104,7 @@ pub struct Counters {
 
 struct Handler {
     gathered: Arc<Notify>,
+    gathering_done: Arc<std::sync::atomic::AtomicBool>,
     connected: Arc<Notify>,
     tracks: mpsc::UnboundedSender<Arc<dyn TrackRemote>>,
 }
@@ -112,6 +113,7 @@ struct Handler {
 impl PeerConnectionEventHandler for Handler {
     async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
         if state == RTCIceGatheringState::Complete {
+            self.gathering_done.store(true, Ordering::Release);
             self.gathered.notify_one();
         }
     }
@@ -170,6 +172,7 @@ pub struct MediaSession {
     track: Arc<TrackLocalStaticRTP>,
     ssrc: u32,
     gathered: Arc<Notify>,
+    gathering_done: Arc<std::sync::atomic::AtomicBool>,
     connected: Arc<Notify>,
     tracks: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>>,
     /// Packet counters.
@@ -244,10 +247,12 @@ impl MediaSession {
             .with_ice_servers(ice_servers)
             .build();
         let gathered = Arc::new(Notify::new());
+        let gathering_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let connected = Arc::new(Notify::new());
         let (tracks_tx, tracks_rx) = mpsc::unbounded_channel();
         let handler = Arc::new(Handler {
             gathered: gathered.clone(),
+            gathering_done: gathering_done.clone(),
             connected: connected.clone(),
             tracks: tracks_tx,
         });
@@ -295,6 +300,7 @@ impl MediaSession {
             track,
             ssrc,
             gathered,
+            gathering_done,
             connected,
             tracks: std::sync::Mutex::new(Some(tracks_rx)),
             counters: Arc::new(Counters::default()),
@@ -306,7 +312,9 @@ impl MediaSession {
     }
 
     async fn local_sdp(&self) -> Result<String, MediaError> {
-        let _ = tokio::time::timeout(GATHER_TIMEOUT, self.gathered.notified()).await;
+        if !self.gathering_done.load(Ordering::Acquire) {
+            let _ = tokio::time::timeout(GATHER_TIMEOUT, self.gathered.notified()).await;
+        }
         let local = self
             .pc
             .local_description()
@@ -348,6 +356,23 @@ impl MediaSession {
             .map_err(|e| MediaError::BadSdp(e.to_string()))?;
         self.set_negotiated(chosen, answer);
         Ok(())
+    }
+
+    /// Answers a new offer from the other side on this established session (a re-INVITE:
+    /// being held, resumed, or media changed). ICE and DTLS stay as they are; the codec in use
+    /// stays the one first negotiated.
+    pub async fn answer_reoffer(&self, offer: &str) -> Result<String, MediaError> {
+        let codec = self.codec();
+        let answer = self.answer(offer).await?;
+        if let (Some(before), Some(now)) = (codec, self.codec())
+            && before != now
+        {
+            tracing::warn!(?before, ?now, "a re-offer changed the codec; the first one stays");
+            if let Ok(mut negotiated) = self.negotiated.lock() {
+                *negotiated = Some(before);
+            }
+        }
+        Ok(answer)
     }
 
     async fn answer(&self, offer: &str) -> Result<String, MediaError> {

@@ -89,6 +89,19 @@ impl Account {
     pub fn aor(&self) -> String {
         format!("sip:{}@{}", self.username, self.domain)
     }
+
+    /// The SIP address of `destination`: a full `sip:`/`sips:` address as it is, `user@host`
+    /// with `sip:` before it, a bare number or user at this account's domain.
+    pub fn address_of(&self, destination: &str) -> String {
+        let destination = destination.trim();
+        if destination.starts_with("sip:") || destination.starts_with("sips:") {
+            destination.to_owned()
+        } else if destination.contains('@') {
+            format!("sip:{destination}")
+        } else {
+            format!("sip:{destination}@{}", self.domain)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -113,6 +126,15 @@ mod tests {
         let text = format!("{:?}", account());
         assert!(!text.contains("s3cret-pw"), "{text}");
         assert!(text.contains("***"));
+    }
+
+    #[test]
+    fn destinations_become_addresses() {
+        let account = account();
+        assert_eq!(account.address_of("3003"), "sip:3003@pbx.example.com");
+        assert_eq!(account.address_of(" +1555 "), "sip:+1555@pbx.example.com");
+        assert_eq!(account.address_of("bob@other.net"), "sip:bob@other.net");
+        assert_eq!(account.address_of("sips:bob@other.net"), "sips:bob@other.net");
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum EndReason {
     LocalHangup,
     /// The other side hung up.
     RemoteHangup,
+    /// We transferred the other side elsewhere, and the transfer worked.
+    Transferred,
     /// Cancelled before it was answered.
     Cancelled,
     /// The callee is busy (486, 600).
@@ -58,7 +60,10 @@ impl EndReason {
 
     /// Whether the call was set up and then hung up (as opposed to never connecting).
     pub fn was_connected(&self) -> bool {
-        matches!(self, EndReason::LocalHangup | EndReason::RemoteHangup)
+        matches!(
+            self,
+            EndReason::LocalHangup | EndReason::RemoteHangup | EndReason::Transferred
+        )
     }
 }
 
@@ -95,9 +100,9 @@ impl Caller {
 
 /// An established (or establishing) call.
 pub struct Call {
-    dialog: InviteDialog,
-    states: Mutex<DialogStateReceiver>,
-    layer: Arc<DialogLayer>,
+    pub(crate) dialog: InviteDialog,
+    pub(crate) states: Mutex<DialogStateReceiver>,
+    pub(crate) layer: Arc<DialogLayer>,
     /// The far side's SDP.
     pub remote_sdp: String,
     /// The SIP Call-ID.
@@ -110,7 +115,7 @@ impl std::fmt::Debug for Call {
     }
 }
 
-fn ended_by(reason: &TerminatedReason) -> EndReason {
+pub(crate) fn ended_by(reason: &TerminatedReason) -> EndReason {
     match reason {
         TerminatedReason::UacBye | TerminatedReason::UasBye => EndReason::RemoteHangup,
         TerminatedReason::UacCancel => EndReason::Cancelled,
@@ -174,21 +179,6 @@ impl Call {
                 tracing::debug!(%error, "INFO failed");
                 false
             }
-        }
-    }
-
-    /// Waits until the far side ends the call.
-    pub async fn ended(&self) -> EndReason {
-        let mut states = self.states.lock().await;
-        while let Some(state) = states.recv().await {
-            if let DialogState::Terminated(_, reason) = state {
-                self.layer.remove_dialog(&self.dialog.id());
-                return ended_by(&reason);
-            }
-        }
-        EndReason::Failed {
-            code: 0,
-            detail: "the connection to the PBX closed".into(),
         }
     }
 

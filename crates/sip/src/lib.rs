@@ -14,6 +14,7 @@
 mod account;
 mod call;
 mod error;
+mod in_call;
 pub mod policy;
 mod registrar;
 pub mod transport;
@@ -21,5 +22,6 @@ pub mod transport;
 pub use account::{Account, DEFAULT_EXPIRES, Password};
 pub use call::{Call, Caller, EndReason, GiveUp, IncomingCall, Ringing, new_call_id};
 pub use error::SipError;
+pub use in_call::{CallEvent, Reoffer, holds_us};
 pub use policy::{Failure, RegState};
 pub use registrar::{RegEvent, Registrar};

@@ -243,6 +243,11 @@ impl Registrar {
         }
     }
 
+    /// The SIP address of `destination` (a number, a user, `user@host` or a full address).
+    pub fn address_of(&self, destination: &str) -> String {
+        self.account.address_of(destination)
+    }
+
     /// The calls that arrive (once: the receiver moves to the caller).
     pub fn incoming_calls(&mut self) -> Option<mpsc::UnboundedReceiver<IncomingCall>> {
         self.incoming_rx.take()
@@ -270,13 +275,7 @@ impl Registrar {
                 detail: format!("{text:?} is not a SIP address: {e}"),
             })
         };
-        let callee = if destination.starts_with("sip:") || destination.starts_with("sips:") {
-            destination.to_owned()
-        } else if destination.contains('@') {
-            format!("sip:{destination}")
-        } else {
-            format!("sip:{destination}@{}", self.account.domain)
-        };
+        let callee = self.account.address_of(destination);
         let option = InviteOption {
             caller_display_name: self.account.display_name.clone(),
             caller: parse(&self.account.aor())?,

@@ -1,0 +1,177 @@
+//! Call control against baresip through Kamailio and rtpengine, on loopback in a private
+//! network namespace: the other side holds and resumes us, a blind transfer hands the other
+//! side to a third phone that then hears it, and call waiting holds one caller, answers a
+//! second and swaps between them. Audio is proven by tones detected in recordings.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
+mod pbx;
+
+use pbx::{Baresip, Kamailio, User, tone_file, tone_in};
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
+
+const ANA: User = User::plain("1001", "ana-sip-secret");
+const CARL: User = User::plain("3003", "carl-sip-secret");
+const DAVE: User = User::plain("4004", "dave-sip-secret");
+
+fn events<'a>(lines: &'a [Value], event: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|l| l["event"] == event).collect()
+}
+
+fn received(line: &Value) -> u64 {
+    line["packets_received"].as_u64().unwrap()
+}
+
+fn tones(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let (ours, carls, daves) = (dir.join("tone1000.wav"), dir.join("tone440.wav"), dir.join("tone660.wav"));
+    tone_file(&ours, 1000.0, 8000, 1, 30.0);
+    tone_file(&carls, 440.0, 8000, 1, 30.0);
+    tone_file(&daves, 660.0, 8000, 1, 30.0);
+    (ours, carls, daves)
+}
+
+fn args(kamailio: &Kamailio, command: &[&str], ours: &Path, heard: &Path) -> Vec<String> {
+    let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+    args.extend(["--audio-in".into(), ours.display().to_string()]);
+    args.extend(["--record".into(), heard.display().to_string()]);
+    args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
+    args
+}
+
+#[test]
+fn baresip_holds_and_resumes_leadline_by_reinvite() {
+    if pbx::rerun_isolated("baresip_holds_and_resumes_leadline_by_reinvite") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, carls, _) = tones(dir.path());
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let heard = dir.path().join("heard.wav");
+    let args = args(&kamailio, &["call", CARL.name, "--duration", "7"], &ours, &heard);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    calling.expect_event("answered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    carl.command("hold", "");
+    let held = calling.expect_event("held", Duration::from_secs(5));
+    std::thread::sleep(Duration::from_secs(2));
+    carl.command("resume", "");
+    let resumed = calling.expect_event("resumed", Duration::from_secs(5));
+    let (code, lines, stderr) = calling.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
+    assert_eq!(held["by"], "remote", "{held}");
+    assert_eq!(resumed["by"], "remote", "{resumed}");
+    let last = received(events(&lines, "media").last().unwrap());
+    eprintln!("held at {}, resumed at {}, last {last}", received(&held), received(&resumed));
+    // About 2 s on hold: at 50 packets a second that would be 100 if Carl kept sending.
+    assert!(
+        received(&resumed) - received(&held) < 30,
+        "Carl stopped sending while holding us: {held} {resumed}"
+    );
+    assert!(last - received(&resumed) > 50, "Carl's audio came back: {resumed} then {last}");
+    let ended = events(&lines, "ended")[0];
+    assert_eq!(ended["reason"]["reason"], "local_hangup", "{ended}");
+    assert!(tone_in(&heard, 440.0).tone_blocks >= 10, "we heard Carl");
+}
+
+#[test]
+fn a_blind_transfer_hands_the_caller_to_a_third_phone_that_hears_them() {
+    if pbx::rerun_isolated("a_blind_transfer_hands_the_caller_to_a_third_phone_that_hears_them") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL, DAVE], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, carls, daves) = tones(dir.path());
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let dave = Baresip::start(DAVE, 5080, &daves, "PCMU", true);
+    let heard = dir.path().join("heard.wav");
+    let args = args(
+        &kamailio,
+        &["call", CARL.name, "--transfer-to", DAVE.name, "--duration", "20"],
+        &ours,
+        &heard,
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, lines, stderr) = pbx::leadline(dir.path(), &args, &format!("{}\n", ANA.password));
+    let logs = || format!("{lines:#?}\n{stderr}\ncarl:\n{}\ndave:\n{}\nkamailio:\n{}", carl.log(), dave.log(), kamailio.log());
+    assert_eq!(code, 0, "{}", logs());
+    let transferring = events(&lines, "transferring");
+    assert_eq!(transferring.len(), 1, "{}", logs());
+    assert_eq!(transferring[0]["to"], format!("sip:{}@{}", DAVE.name, pbx::DOMAIN));
+    let progress = events(&lines, "transfer");
+    let last = progress.last().unwrap_or_else(|| panic!("no progress: {}", logs()));
+    assert_eq!((last["code"].as_u64(), last["done"].as_bool()), (Some(200), Some(true)), "{}", logs());
+    let ended = events(&lines, "ended")[0];
+    assert_eq!(ended["reason"]["reason"], "transferred", "{ended}");
+
+    // Carl now talks to Dave: Dave hears Carl's 440 Hz once the call has run a while.
+    std::thread::sleep(Duration::from_secs(2));
+    dave.command("hangup", "");
+    let recordings = dave.heard();
+    assert!(!recordings.is_empty(), "Dave recorded the transferred call:\n{}", dave.log());
+    let report = tone_in(recordings.last().unwrap(), 440.0);
+    assert!(report.tone_blocks >= 10, "Dave heard Carl: {report:?}\n{}", dave.log());
+}
+
+#[test]
+fn call_waiting_holds_the_first_caller_answers_the_second_and_swaps() {
+    if pbx::rerun_isolated("call_waiting_holds_the_first_caller_answers_the_second_and_swaps") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL, DAVE], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, carls, daves) = tones(dir.path());
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", false);
+    let dave = Baresip::start(DAVE, 5080, &daves, "PCMU", false);
+    let heard = dir.path().join("heard.wav");
+    let args = args(
+        &kamailio,
+        &["answer", "--calls", "2", "--waiting", "answer", "--swap-after", "2", "--duration", "7"],
+        &ours,
+        &heard,
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut answering = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    answering.expect_event("registered", Duration::from_secs(10));
+    carl.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
+    let first = answering.expect_event("answered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    dave.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
+    let (code, lines, stderr) = answering.finish();
+    let logs = || format!("{lines:#?}\n{stderr}\ncarl:\n{}\ndave:\n{}", carl.log(), dave.log());
+    assert_eq!(code, 0, "{}", logs());
+    let incoming = events(&lines, "incoming");
+    assert_eq!(incoming.len(), 2, "{}", logs());
+    assert_eq!(incoming[1]["waiting"], true);
+    assert_eq!(incoming[1]["caller_number"], DAVE.name);
+    let (carls_call, daves_call) = (first["call_id"].clone(), incoming[1]["call_id"].clone());
+    // In order: Carl held, Dave answered; the swap holds Dave and resumes Carl; when Carl's
+    // call ends Dave is resumed.
+    let steps: Vec<(String, Value)> = lines
+        .iter()
+        .filter(|l| ["held", "resumed", "answered", "ended"].contains(&l["event"].as_str().unwrap()))
+        .map(|l| (l["event"].as_str().unwrap().to_owned(), l["call_id"].clone()))
+        .collect();
+    let expected = vec![
+        ("answered".to_owned(), carls_call.clone()),
+        ("held".to_owned(), carls_call.clone()),
+        ("answered".to_owned(), daves_call.clone()),
+        ("held".to_owned(), daves_call.clone()),
+        ("resumed".to_owned(), carls_call.clone()),
+        ("ended".to_owned(), carls_call.clone()),
+        ("resumed".to_owned(), daves_call.clone()),
+        ("ended".to_owned(), daves_call.clone()),
+    ];
+    assert_eq!(steps, expected, "{}", logs());
+    for ended in events(&lines, "ended") {
+        assert_eq!(ended["reason"]["reason"], "local_hangup", "{ended}");
+    }
+    // Each caller was heard on their own line.
+    let report = tone_in(&heard, 440.0);
+    assert!(report.tone_blocks >= 10, "Carl on the first line: {report:?}");
+    let report = tone_in(&dir.path().join("heard-2.wav"), 660.0);
+    assert!(report.tone_blocks >= 10, "Dave on the second line: {report:?}");
+}

@@ -1,0 +1,173 @@
+//! One call and its audio kept in step: a SIP [`Call`] and its [`MediaSession`].
+//!
+//! We hold and resume by re-INVITE with a new offer from the same session; the other side's
+//! new offers (their hold, their resume) are answered from the session and reported as
+//! [`TalkEvent::Held`]/[`TalkEvent::Resumed`]; DTMF goes out by RFC 4733 or SIP INFO and
+//! comes in by either; a transfer (blind, or attended to another conversation) is asked for
+//! by REFER and its progress reported until the call ends as transferred.
+
+use crate::CoreError;
+use leadline_media::MediaSession;
+use leadline_sip::{Call, CallEvent, EndReason, SipError, holds_us};
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What happened on a call, as the agent sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TalkEvent {
+    /// The other side put us on hold.
+    Held {
+        /// Who holds: always `"remote"` here (our own hold is the caller's doing).
+        by: &'static str,
+    },
+    /// The other side took us off hold.
+    Resumed {
+        /// Always `"remote"`.
+        by: &'static str,
+    },
+    /// The other side pressed a key (SIP INFO; RFC 4733 events arrive with the audio).
+    DtmfReceived {
+        /// The digit.
+        digit: char,
+    },
+    /// How our transfer goes: the status of the transferee's new call.
+    Transfer {
+        /// SIP status (100 trying, 180 ringing, 200 answered, 486 busy…).
+        code: u16,
+        /// Final: the call ends as transferred (2xx) or goes on (failure).
+        done: bool,
+    },
+    /// The call ended.
+    Ended {
+        /// Why.
+        reason: EndReason,
+    },
+}
+
+/// A call with its media.
+pub struct Conversation {
+    /// The SIP side.
+    pub call: Call,
+    /// The audio.
+    pub media: MediaSession,
+    held_by_them: AtomicBool,
+    transferring: AtomicBool,
+}
+
+impl std::fmt::Debug for Conversation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversation")
+            .field("call", &self.call)
+            .finish()
+    }
+}
+
+impl Conversation {
+    /// Pairs an established call with its negotiated media.
+    pub fn new(call: Call, media: MediaSession) -> Conversation {
+        Conversation {
+            call,
+            media,
+            held_by_them: AtomicBool::new(false),
+            transferring: AtomicBool::new(false),
+        }
+    }
+
+    /// Holds the other side (`on`) or takes them off hold, by re-INVITE.
+    pub async fn hold(&self, on: bool) -> Result<(), CoreError> {
+        let offer = self.media.reoffer(on).await?;
+        let answer = self.call.reinvite(offer).await.map_err(SipError::Call)?;
+        self.media.accept_answer(&answer).await?;
+        Ok(())
+    }
+
+    /// Sends `digits` by RFC 4733, or by SIP INFO when the other side takes no
+    /// telephone-event at the audio's rate; returns the method used.
+    pub async fn send_dtmf(&self, digits: &str) -> Result<&'static str, CoreError> {
+        if self.media.send_dtmf(digits).is_ok() {
+            return Ok("rfc4733");
+        }
+        for digit in digits.chars() {
+            if !self.call.send_dtmf_info(digit).await {
+                return Err(SipError::Call(EndReason::Failed {
+                    code: 0,
+                    detail: format!("the other side refused DTMF {digit} by INFO"),
+                })
+                .into());
+            }
+        }
+        Ok("info")
+    }
+
+    /// Asks the other side to call `target` (a SIP address) instead — or, with `replacing`,
+    /// to take the place of that other call of ours (attended transfer).
+    pub async fn transfer(&self, target: &str, replacing: Option<&Conversation>) -> Result<(), CoreError> {
+        self.call
+            .transfer(target, replacing.map(|c| &c.call))
+            .await
+            .map_err(SipError::Call)?;
+        self.transferring.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Whether the other side has us on hold.
+    pub fn held_by_them(&self) -> bool {
+        self.held_by_them.load(Ordering::Acquire)
+    }
+
+    /// Waits for the next thing the agent should see. New offers are answered from the
+    /// media session here (refused, the call going on as it was, when they cannot be); a
+    /// transfer that worked hangs up our leg and ends the call as transferred.
+    pub async fn next(&self) -> TalkEvent {
+        loop {
+            match self.call.next_event().await {
+                CallEvent::Reoffer(reoffer) => {
+                    let holding = holds_us(&reoffer.sdp);
+                    match self.media.answer_reoffer(&reoffer.sdp).await {
+                        Ok(answer) => reoffer.accept(answer).await,
+                        Err(error) => {
+                            tracing::warn!(%error, "a new offer could not be answered");
+                            reoffer.refuse().await;
+                            continue;
+                        }
+                    }
+                    if self.held_by_them.swap(holding, Ordering::AcqRel) != holding {
+                        return if holding {
+                            TalkEvent::Held { by: "remote" }
+                        } else {
+                            TalkEvent::Resumed { by: "remote" }
+                        };
+                    }
+                }
+                CallEvent::Dtmf(digit) => return TalkEvent::DtmfReceived { digit },
+                CallEvent::TransferProgress { code, done } => {
+                    if !self.transferring.load(Ordering::Acquire) {
+                        continue;
+                    }
+                    if done {
+                        self.transferring.store(false, Ordering::Release);
+                    }
+                    return TalkEvent::Transfer { code, done };
+                }
+                CallEvent::Ended(reason) => return TalkEvent::Ended { reason },
+            }
+        }
+    }
+
+    /// Hangs up (BYE) and reports how the call ended: transferred after a transfer that
+    /// worked, else our hang-up.
+    pub async fn hangup(&self, transferred: bool) -> EndReason {
+        let reason = self.call.hangup().await;
+        if transferred {
+            EndReason::Transferred
+        } else {
+            reason
+        }
+    }
+
+    /// Stops the audio and closes the media connection.
+    pub async fn close(&self) {
+        self.media.close().await;
+    }
+}
