@@ -160,7 +160,9 @@ impl Registrar {
             }
         });
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
-        dispatch_incoming(&endpoint, dialogs.clone(), self.incoming_tx.clone())?;
+        let contact = rsipstack::sip::Uri::try_from(contact_address(&self.account, &dialed).as_str())
+            .map_err(|e| SipError::Stack(format!("our contact address: {e}")))?;
+        dispatch_incoming(&endpoint, dialogs.clone(), self.incoming_tx.clone(), contact)?;
         let registration = Registration::new(endpoint.inner.clone(), Some(self.credential()));
         self.link = Some(Link {
             dialed,
@@ -280,7 +282,7 @@ impl Registrar {
             caller_display_name: self.account.display_name.clone(),
             caller: parse(&self.account.aor())?,
             callee: parse(&callee)?,
-            contact: parse(&self.account.aor())?,
+            contact: parse(&contact_address(&self.account, &link.dialed))?,
             content_type: Some("application/sdp".into()),
             offer: Some(offer.into_bytes()),
             credential: Some(self.credential()),
@@ -362,6 +364,14 @@ impl Registrar {
     }
 }
 
+/// Where the PBX reaches us inside a call: our end of the WebSocket, marked `transport=ws`
+/// (or `wss`). Never the address of record: its domain is the PBX's own, and a proxy seeing
+/// itself in the request URI would take the request for strict-routed.
+fn contact_address(account: &Account, dialed: &Dialed) -> String {
+    let transport = if dialed.secure { "wss" } else { "ws" };
+    format!("sip:{}@{};transport={transport}", account.username, dialed.local)
+}
+
 /// A Contact without a `transport` parameter means UDP (RFC 3261), but the stack marks a
 /// remote target without one with the transport it arrived on (WS), and the proxy would then
 /// route our BYE to a UDP phone over WebSocket. Saying `transport=udp` keeps the meaning.
@@ -417,6 +427,7 @@ fn dispatch_incoming(
     endpoint: &Endpoint,
     dialogs: Arc<DialogLayer>,
     calls: mpsc::UnboundedSender<IncomingCall>,
+    contact: rsipstack::sip::Uri,
 ) -> Result<(), SipError> {
     let mut incoming = endpoint.incoming_transactions()?;
     tokio::spawn(async move {
@@ -432,7 +443,7 @@ fn dispatch_incoming(
             } else if tx.original.method == Method::Invite {
                 explicit_transport_in_contact(&mut tx.original);
                 let (state_tx, states) = dialogs.new_dialog_state_channel();
-                match dialogs.get_or_create_server_invite(&tx, state_tx, None, None) {
+                match dialogs.get_or_create_server_invite(&tx, state_tx, None, Some(contact.clone())) {
                     Ok(dialog) => {
                         // The stack stamps the arrival transport on the remote target; the
                         // Contact's own (now explicit) transport is the right one.

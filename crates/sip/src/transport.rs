@@ -27,6 +27,10 @@ pub struct Dialed {
     pub connection: SipConnection,
     /// The PBX's address as the transport layer knows it.
     pub remote: SipAddr,
+    /// Our end of the connection.
+    pub local: std::net::SocketAddr,
+    /// Whether it is TLS (`wss`).
+    pub secure: bool,
     /// Cancelled when the connection closes (or to close it).
     pub closed: CancellationToken,
 }
@@ -182,6 +186,8 @@ pub async fn dial(account: &Account, timeout: Duration) -> Result<Dialed, SipErr
     Ok(Dialed {
         connection: SipConnection::from(connection),
         remote,
+        local,
+        secure,
         closed,
     })
 }
