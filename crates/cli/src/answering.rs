@@ -10,7 +10,7 @@ use crate::phone::{Recorder, audio, emit, prepare, registered};
 use leadline_core::media::{MediaConfig, MediaSession};
 use leadline_core::sip::{EndReason, IncomingCall, SipError};
 use leadline_core::store::model::Direction;
-use leadline_core::{CoreError, Conversation, Handle, TalkEvent};
+use leadline_core::{Conversation, CoreError, Handle, TalkEvent};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -40,7 +40,9 @@ impl Lines<'_> {
         let (session, answer) = match MediaSession::answering(&MediaConfig::default(), &ringing.offer).await {
             Ok(answering) => answering,
             Err(error) => {
-                emit(&serde_json::json!({"event": "error", "kind": "call", "message": error.to_string(), "call_id": ringing.call_id}));
+                emit(
+                    &serde_json::json!({"event": "error", "kind": "call", "message": error.to_string(), "call_id": ringing.call_id}),
+                );
                 ringing.reject(Some(488));
                 return Ok(());
             }

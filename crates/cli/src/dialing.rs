@@ -8,7 +8,7 @@ use crate::phone::{Recorder, audio, emit, millis, prepare, registered};
 use leadline_core::media::{MediaConfig, MediaSession};
 use leadline_core::sip::{EndReason, GiveUp, Registrar, SipError};
 use leadline_core::store::model::Direction;
-use leadline_core::{CoreError, Conversation, Handle, TalkEvent};
+use leadline_core::{Conversation, CoreError, Handle, TalkEvent};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -64,7 +64,9 @@ async fn dial_out(
         cancel,
     };
     let ringing = |r: leadline_core::sip::Ringing| {
-        emit(&serde_json::json!({"event": "ringing", "code": r.code, "early_media": r.early_media, "call_id": call_id}));
+        emit(
+            &serde_json::json!({"event": "ringing", "code": r.code, "early_media": r.early_media, "call_id": call_id}),
+        );
     };
     let outcome = registrar
         .call(destination, &call_id, offer, ringing, give_up)
@@ -74,7 +76,9 @@ async fn dial_out(
         Ok(call) => call,
         Err(reason) => {
             session.close().await;
-            emit(&serde_json::json!({"event": "ended", "reason": reason, "duration_ms": 0, "call_id": call_id}));
+            emit(
+                &serde_json::json!({"event": "ended", "reason": reason, "duration_ms": 0, "call_id": call_id}),
+            );
             if let Some(recorder) = recorder {
                 recorder.end(record)?;
             }

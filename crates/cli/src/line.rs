@@ -7,7 +7,7 @@ use crate::phone::{CallAudio, Recorder, emit, millis};
 use leadline_core::media::SinkHandle;
 use leadline_core::sip::EndReason;
 use leadline_core::store::model::CallId;
-use leadline_core::{CoreError, Conversation, TalkEvent};
+use leadline_core::{Conversation, CoreError, TalkEvent};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
@@ -59,7 +59,10 @@ impl Line {
 
     /// Prints `event` about this call with its Call-ID.
     pub fn report(&self, event: &TalkEvent) {
-        report(&self.conversation, serde_json::to_value(event).unwrap_or_default());
+        report(
+            &self.conversation,
+            serde_json::to_value(event).unwrap_or_default(),
+        );
     }
 
     /// Prints `value` (a JSON object) about this call.
@@ -107,7 +110,10 @@ impl Line {
 pub fn report(conversation: &Conversation, mut value: serde_json::Value) {
     if let Some(object) = value.as_object_mut() {
         object.insert("call_id".into(), conversation.call.call_id.clone().into());
-        if matches!(object.get("event").and_then(|e| e.as_str()), Some("held" | "resumed")) {
+        if matches!(
+            object.get("event").and_then(|e| e.as_str()),
+            Some("held" | "resumed")
+        ) {
             let received = conversation.media.counters.received.load(Relaxed);
             object.insert("packets_received".into(), received.into());
         }

@@ -5,11 +5,11 @@
 //! permission, a value that cannot be read), 4 not found, 5 the server refused the account
 //! (or not signed in), 6 the server is unreachable or failing.
 
-mod args;
-mod output;
 mod answering;
+mod args;
 mod dialing;
 mod line;
+mod output;
 mod phone;
 mod sync;
 

@@ -4,8 +4,8 @@
 
 use crate::args::{CallAudioArgs, SipAccountArgs, WrapUpArgs};
 use leadline_core::CallRecord;
-use leadline_core::media::audio::{AudioSink, AudioSource, Discard, Silence, WavRecorder, WavSource};
 use leadline_core::media::MediaSession;
+use leadline_core::media::audio::{AudioSink, AudioSource, Discard, Silence, WavRecorder, WavSource};
 use leadline_core::sip::{Account, Password, RegEvent, Registrar, SipError};
 use leadline_core::store::model::{CallId, Direction};
 use leadline_core::{CoreError, Handle};
@@ -213,7 +213,10 @@ fn recording_path(path: &std::path::Path, number: usize) -> std::path::PathBuf {
     if number == 0 {
         return path.to_owned();
     }
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let name = match path.extension() {
         Some(ext) => format!("{stem}-{}.{}", number + 1, ext.to_string_lossy()),
         None => format!("{stem}-{}", number + 1),
@@ -228,8 +231,14 @@ mod tests {
 
     #[test]
     fn later_calls_record_beside_the_first() {
-        assert_eq!(recording_path(Path::new("/t/heard.wav"), 0), Path::new("/t/heard.wav"));
-        assert_eq!(recording_path(Path::new("/t/heard.wav"), 1), Path::new("/t/heard-2.wav"));
+        assert_eq!(
+            recording_path(Path::new("/t/heard.wav"), 0),
+            Path::new("/t/heard.wav")
+        );
+        assert_eq!(
+            recording_path(Path::new("/t/heard.wav"), 1),
+            Path::new("/t/heard-2.wav")
+        );
         assert_eq!(recording_path(Path::new("heard"), 2), Path::new("heard-3"));
     }
 }

@@ -25,7 +25,11 @@ fn received(line: &Value) -> u64 {
 }
 
 fn tones(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    let (ours, carls, daves) = (dir.join("tone1000.wav"), dir.join("tone440.wav"), dir.join("tone660.wav"));
+    let (ours, carls, daves) = (
+        dir.join("tone1000.wav"),
+        dir.join("tone440.wav"),
+        dir.join("tone660.wav"),
+    );
     tone_file(&ours, 1000.0, 8000, 1, 30.0);
     tone_file(&carls, 440.0, 8000, 1, 30.0);
     tone_file(&daves, 660.0, 8000, 1, 30.0);
@@ -65,13 +69,20 @@ fn baresip_holds_and_resumes_leadline_by_reinvite() {
     assert_eq!(held["by"], "remote", "{held}");
     assert_eq!(resumed["by"], "remote", "{resumed}");
     let last = received(events(&lines, "media").last().unwrap());
-    eprintln!("held at {}, resumed at {}, last {last}", received(&held), received(&resumed));
+    eprintln!(
+        "held at {}, resumed at {}, last {last}",
+        received(&held),
+        received(&resumed)
+    );
     // About 2 s on hold: at 50 packets a second that would be 100 if Carl kept sending.
     assert!(
         received(&resumed) - received(&held) < 30,
         "Carl stopped sending while holding us: {held} {resumed}"
     );
-    assert!(last - received(&resumed) > 50, "Carl's audio came back: {resumed} then {last}");
+    assert!(
+        last - received(&resumed) > 50,
+        "Carl's audio came back: {resumed} then {last}"
+    );
     let ended = events(&lines, "ended")[0];
     assert_eq!(ended["reason"]["reason"], "local_hangup", "{ended}");
     assert!(tone_in(&heard, 440.0).tone_blocks >= 10, "we heard Carl");
@@ -96,14 +107,31 @@ fn a_blind_transfer_hands_the_caller_to_a_third_phone_that_hears_them() {
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, lines, stderr) = pbx::leadline(dir.path(), &args, &format!("{}\n", ANA.password));
-    let logs = || format!("{lines:#?}\n{stderr}\ncarl:\n{}\ndave:\n{}\nkamailio:\n{}", carl.log(), dave.log(), kamailio.log());
+    let logs = || {
+        format!(
+            "{lines:#?}\n{stderr}\ncarl:\n{}\ndave:\n{}\nkamailio:\n{}",
+            carl.log(),
+            dave.log(),
+            kamailio.log()
+        )
+    };
     assert_eq!(code, 0, "{}", logs());
     let transferring = events(&lines, "transferring");
     assert_eq!(transferring.len(), 1, "{}", logs());
-    assert_eq!(transferring[0]["to"], format!("sip:{}@{}", DAVE.name, pbx::DOMAIN));
+    assert_eq!(
+        transferring[0]["to"],
+        format!("sip:{}@{}", DAVE.name, pbx::DOMAIN)
+    );
     let progress = events(&lines, "transfer");
-    let last = progress.last().unwrap_or_else(|| panic!("no progress: {}", logs()));
-    assert_eq!((last["code"].as_u64(), last["done"].as_bool()), (Some(200), Some(true)), "{}", logs());
+    let last = progress
+        .last()
+        .unwrap_or_else(|| panic!("no progress: {}", logs()));
+    assert_eq!(
+        (last["code"].as_u64(), last["done"].as_bool()),
+        (Some(200), Some(true)),
+        "{}",
+        logs()
+    );
     let ended = events(&lines, "ended")[0];
     assert_eq!(ended["reason"]["reason"], "transferred", "{ended}");
 
@@ -111,9 +139,17 @@ fn a_blind_transfer_hands_the_caller_to_a_third_phone_that_hears_them() {
     std::thread::sleep(Duration::from_secs(2));
     dave.command("hangup", "");
     let recordings = dave.heard();
-    assert!(!recordings.is_empty(), "Dave recorded the transferred call:\n{}", dave.log());
+    assert!(
+        !recordings.is_empty(),
+        "Dave recorded the transferred call:\n{}",
+        dave.log()
+    );
     let report = tone_in(recordings.last().unwrap(), 440.0);
-    assert!(report.tone_blocks >= 10, "Dave heard Carl: {report:?}\n{}", dave.log());
+    assert!(
+        report.tone_blocks >= 10,
+        "Dave heard Carl: {report:?}\n{}",
+        dave.log()
+    );
 }
 
 #[test]
@@ -129,7 +165,17 @@ fn call_waiting_holds_the_first_caller_answers_the_second_and_swaps() {
     let heard = dir.path().join("heard.wav");
     let args = args(
         &kamailio,
-        &["answer", "--calls", "2", "--waiting", "answer", "--swap-after", "2", "--duration", "7"],
+        &[
+            "answer",
+            "--calls",
+            "2",
+            "--waiting",
+            "answer",
+            "--swap-after",
+            "2",
+            "--duration",
+            "7",
+        ],
         &ours,
         &heard,
     );
@@ -141,7 +187,13 @@ fn call_waiting_holds_the_first_caller_answers_the_second_and_swaps() {
     std::thread::sleep(Duration::from_secs(1));
     dave.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
     let (code, lines, stderr) = answering.finish();
-    let logs = || format!("{lines:#?}\n{stderr}\ncarl:\n{}\ndave:\n{}", carl.log(), dave.log());
+    let logs = || {
+        format!(
+            "{lines:#?}\n{stderr}\ncarl:\n{}\ndave:\n{}",
+            carl.log(),
+            dave.log()
+        )
+    };
     assert_eq!(code, 0, "{}", logs());
     let incoming = events(&lines, "incoming");
     assert_eq!(incoming.len(), 2, "{}", logs());

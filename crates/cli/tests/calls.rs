@@ -128,7 +128,7 @@ fn leadline_calls_baresip_over_opus_and_a_tone_crosses_each_way() {
     if pbx::rerun_isolated("leadline_calls_baresip_over_opus_and_a_tone_crosses_each_way") {
         return;
     }
-    // No telephone-event at 48 kHz is offered: DTMF falls back to SIP INFO.
+    // baresip takes no telephone-event at 48 kHz: DTMF falls back to SIP INFO.
     leadline_calls_baresip("opus/48000/2", 48_000, 2, "OPUS", "info");
 }
 

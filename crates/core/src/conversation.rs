@@ -57,9 +57,7 @@ pub struct Conversation {
 
 impl std::fmt::Debug for Conversation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conversation")
-            .field("call", &self.call)
-            .finish()
+        f.debug_struct("Conversation").field("call", &self.call).finish()
     }
 }
 

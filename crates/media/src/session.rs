@@ -37,8 +37,10 @@ use webrtc::peer_connection::{
 
 /// How long ICE gathering may take before the SDP goes out with what was found.
 const GATHER_TIMEOUT: Duration = Duration::from_secs(3);
-/// The `telephone-event` payload type we offer (8 kHz).
+/// The `telephone-event` payload type we offer at 8 kHz (with G.711).
 pub const DTMF_PT_8K: u8 = 101;
+/// The `telephone-event` payload type we offer at 48 kHz (with Opus).
+pub const DTMF_PT_48K: u8 = 110;
 
 /// Network settings of the media.
 #[derive(Debug, Clone)]
@@ -162,6 +164,18 @@ fn telephone_event(rate: u32, pt: u8) -> RTCRtpCodecParameters {
     }
 }
 
+/// `telephone-event` at each clock rate of `codecs` (RFC 4733 events run at the audio's rate).
+fn telephone_events(codecs: &[Codec]) -> Vec<RTCRtpCodecParameters> {
+    let mut events = Vec::new();
+    if codecs.contains(&Codec::Opus) {
+        events.push(telephone_event(48_000, DTMF_PT_48K));
+    }
+    if codecs.iter().any(|c| c.clock_rate() == 8_000) {
+        events.push(telephone_event(8_000, DTMF_PT_8K));
+    }
+    events
+}
+
 fn webrtc_error(error: impl std::fmt::Display) -> MediaError {
     MediaError::WebRtc(error.to_string())
 }
@@ -224,9 +238,11 @@ impl MediaSession {
                 .register_codec(codec_parameters(*codec), RtpCodecKind::Audio)
                 .map_err(webrtc_error)?;
         }
-        engine
-            .register_codec(telephone_event(8_000, DTMF_PT_8K), RtpCodecKind::Audio)
-            .map_err(webrtc_error)?;
+        for events in telephone_events(&config.codecs) {
+            engine
+                .register_codec(events, RtpCodecKind::Audio)
+                .map_err(webrtc_error)?;
+        }
         // No mDNS: it needs a multicast interface (absent offline or on loopback) and SIP
         // peers cannot resolve .local names anyway. Loopback candidates are allowed.
         let settings = SettingEngineBuilder::new()
@@ -288,7 +304,7 @@ impl MediaSession {
         // add_track narrows the offer to the track's codec: offer them all again.
         let mut preferences: Vec<RTCRtpCodecParameters> =
             config.codecs.iter().map(|c| codec_parameters(*c)).collect();
-        preferences.push(telephone_event(8_000, DTMF_PT_8K));
+        preferences.extend(telephone_events(&config.codecs));
         for transceiver in pc.get_transceivers().await {
             transceiver
                 .set_codec_preferences(preferences.clone())

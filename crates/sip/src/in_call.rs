@@ -64,9 +64,9 @@ impl Reoffer {
 /// Whether an SDP says its sender will not listen: `sendonly` or `inactive` (or the old
 /// `c=IN IP4 0.0.0.0`). That is how the other side holds us.
 pub fn holds_us(sdp: &str) -> bool {
-    sdp.lines().map(str::trim).any(|l| {
-        l == "a=sendonly" || l == "a=inactive" || l == "c=IN IP4 0.0.0.0"
-    })
+    sdp.lines()
+        .map(str::trim)
+        .any(|l| l == "a=sendonly" || l == "a=inactive" || l == "c=IN IP4 0.0.0.0")
 }
 
 fn header_value<'a>(request: &'a Request, wanted: fn(&'a Header) -> Option<&'a str>) -> Option<&'a str> {
@@ -215,8 +215,7 @@ impl Call {
                 refer_to_replacing(target, &id.call_id, &id.local_tag, &id.remote_tag)
             }
         };
-        match self.dialog.refer(refer_to.as_str(), None, None).await
-        {
+        match self.dialog.refer(refer_to.as_str(), None, None).await {
             Ok(Some(response)) if (200..300).contains(&response.status_code.code()) => Ok(()),
             Ok(Some(response)) => Err(EndReason::of_status(
                 response.status_code.code(),
@@ -264,7 +263,10 @@ mod tests {
         assert_eq!(relay("Signal=d\r\n"), Some('D'));
         assert_eq!(relay("Signal=x\r\n"), None);
         assert_eq!(relay("Duration=160\r\n"), None);
-        let plain = request(vec![Header::ContentType(ContentType::new("application/dtmf"))], "7\r\n");
+        let plain = request(
+            vec![Header::ContentType(ContentType::new("application/dtmf"))],
+            "7\r\n",
+        );
         assert_eq!(dtmf_of_info(&plain), Some('7'));
         let other = request(vec![Header::ContentType(ContentType::new("text/plain"))], "7");
         assert_eq!(dtmf_of_info(&other), None);
@@ -283,9 +285,15 @@ mod tests {
                 body,
             ))
         };
-        assert_eq!(notify("active;expires=60", "SIP/2.0 100 Trying\r\n"), Some((100, false)));
+        assert_eq!(
+            notify("active;expires=60", "SIP/2.0 100 Trying\r\n"),
+            Some((100, false))
+        );
         assert_eq!(notify("active", "SIP/2.0 180 Ringing"), Some((180, false)));
-        assert_eq!(notify("terminated;reason=noresource", "SIP/2.0 200 OK\r\n"), Some((200, true)));
+        assert_eq!(
+            notify("terminated;reason=noresource", "SIP/2.0 200 OK\r\n"),
+            Some((200, true))
+        );
         assert_eq!(notify("active", "SIP/2.0 486 Busy Here"), Some((486, true)));
         assert_eq!(notify("active", "garbage"), None);
         let presence = request(vec![Header::Event(Event::new("presence"))], "SIP/2.0 200 OK");
