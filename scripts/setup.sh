@@ -16,7 +16,7 @@ if [ "$mode" = test ]; then
   # The calling tests' real peers, in a private network namespace (iproute2, util-linux).
   packages+=(kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules
     kamailio-utils-modules rtpengine-daemon rtpengine-utils baresip-core openssl iproute2 util-linux
-    tcpdump)
+    tcpdump chromium linphone-cli sip-tester)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -34,6 +34,16 @@ if [ ! -f ui/node_modules/.leadline-stamp ] || [ ui/package-lock.json -nt ui/nod
   echo "setup: installing front-end packages"
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
   touch ui/node_modules/.leadline-stamp
+fi
+
+# The browser softphone peer (JsSIP driven in Chromium by playwright-core), from its lock file.
+if [ "$mode" = test ]; then
+  peer=tests/peers/jssip
+  if [ ! -f $peer/node_modules/.leadline-stamp ] || [ $peer/package-lock.json -nt $peer/node_modules/.leadline-stamp ]; then
+    echo "setup: installing the browser peer's packages"
+    (cd $peer && npm ci --no-audit --no-fund --loglevel=error)
+    touch $peer/node_modules/.leadline-stamp
+  fi
 fi
 
 # tauri-driver drives the real app over WebDriver in the desktop tests.

@@ -6,8 +6,8 @@
 
 use crate::args::{CallAudioArgs, TalkArgs, Waiting};
 use crate::line::Line;
-use crate::phone::{Recorder, audio, emit, prepare, registered};
-use leadline_core::media::{MediaConfig, MediaSession};
+use crate::phone::{Recorder, audio, emit, media_config, prepare, registered};
+use leadline_core::media::MediaSession;
 use leadline_core::sip::{EndReason, IncomingCall, SipError};
 use leadline_core::store::model::Direction;
 use leadline_core::{Conversation, CoreError, Handle, TalkEvent};
@@ -37,7 +37,8 @@ struct Lines<'a> {
 impl Lines<'_> {
     /// Answers `ringing` as line `number`; a refused offer is answered 488 and reported.
     async fn answer(&mut self, ringing: IncomingCall, number: usize) -> Result<(), CoreError> {
-        let (session, answer) = match MediaSession::answering(&MediaConfig::default(), &ringing.offer).await {
+        let (session, answer) = match MediaSession::answering(&media_config(self.audio), &ringing.offer).await
+        {
             Ok(answering) => answering,
             Err(error) => {
                 emit(

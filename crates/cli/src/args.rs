@@ -1,6 +1,7 @@
 //! The command line, as clap reads it.
 
 use clap::{Parser, Subcommand};
+use leadline_core::media::sdp::Codec;
 use std::path::PathBuf;
 
 /// Leadline's headless agent and admin tool.
@@ -200,6 +201,14 @@ pub struct CallAudioArgs {
     /// Hangs up after this many seconds of talk (default: wait for the other side).
     #[arg(long)]
     pub duration: Option<f64>,
+    /// Offers or accepts only these codecs, best first (repeat: `--codec pcmu --codec opus`;
+    /// default Opus, PCMU, PCMA).
+    #[arg(long = "codec", value_parser = codec)]
+    pub codecs: Vec<Codec>,
+}
+
+fn codec(name: &str) -> Result<Codec, String> {
+    Codec::from_encoding(name).ok_or_else(|| format!("{name:?} is not a codec: use opus, pcmu or pcma"))
 }
 
 /// The wrap-up of a call made with the signed-in agent's account (each such call is recorded in

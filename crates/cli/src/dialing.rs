@@ -4,8 +4,8 @@
 
 use crate::args::{CallAudioArgs, TalkArgs};
 use crate::line::{Line, LineEvents, hold, report};
-use crate::phone::{Recorder, audio, emit, millis, prepare, registered};
-use leadline_core::media::{MediaConfig, MediaSession};
+use crate::phone::{Recorder, audio, emit, media_config, millis, prepare, registered};
+use leadline_core::media::MediaSession;
 use leadline_core::sip::{EndReason, GiveUp, Registrar, SipError};
 use leadline_core::store::model::Direction;
 use leadline_core::{Conversation, CoreError, Handle, TalkEvent};
@@ -47,7 +47,7 @@ async fn dial_out(
     number: usize,
     events: LineEvents,
 ) -> Result<Line, CoreError> {
-    let (session, offer) = MediaSession::offering(&MediaConfig::default()).await?;
+    let (session, offer) = MediaSession::offering(&media_config(audio_args)).await?;
     let call_id = leadline_core::sip::new_call_id();
     let record = recorder.and_then(|r| r.start(Direction::Outbound, destination, &call_id));
     let invited = Instant::now();

@@ -4,8 +4,8 @@
 
 use crate::args::{CallAudioArgs, SipAccountArgs, WrapUpArgs};
 use leadline_core::CallRecord;
-use leadline_core::media::MediaSession;
 use leadline_core::media::audio::{AudioSink, AudioSource, Discard, Silence, WavRecorder, WavSource};
+use leadline_core::media::{MediaConfig, MediaSession};
 use leadline_core::sip::{Account, Password, RegEvent, Registrar, SipError};
 use leadline_core::store::model::{CallId, Direction};
 use leadline_core::{CoreError, Handle};
@@ -122,6 +122,15 @@ pub fn audio(args: &CallAudioArgs, number: usize) -> Result<CallAudio, CoreError
         None => Box::new(Discard),
     };
     Ok((source, sink))
+}
+
+/// The media settings of a call: the default ones, with `--codec` when given.
+pub fn media_config(args: &CallAudioArgs) -> MediaConfig {
+    let mut config = MediaConfig::default();
+    if !args.codecs.is_empty() {
+        config.codecs = args.codecs.clone();
+    }
+    config
 }
 
 /// Milliseconds to the microsecond.

@@ -9,6 +9,9 @@
 
 #![allow(dead_code)] // each test file uses part of the harness
 
+mod browser;
+pub use browser::Browser;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
