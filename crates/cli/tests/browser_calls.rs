@@ -53,7 +53,13 @@ fn leadline_calls_a_browser_over_opus_and_a_tone_crosses_each_way() {
             heard.to_str().unwrap(),
         ],
     );
-    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}\nbrowser: {:#?}", kamailio.log(), bea.seen);
+    assert_eq!(
+        code,
+        0,
+        "{lines:#?}\n{stderr}\n{}\nbrowser: {:#?}",
+        kamailio.log(),
+        bea.seen
+    );
     let answered = lines.iter().find(|l| l["event"] == "answered").unwrap();
     assert_eq!(answered["codec"], "OPUS", "{answered}");
     let ended = bea.expect("ended", Duration::from_secs(5));

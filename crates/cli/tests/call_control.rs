@@ -7,7 +7,7 @@
 
 mod pbx;
 
-use pbx::{Baresip, Kamailio, User, tone_file, tone_in};
+use pbx::{Baresip, Kamailio, Linphone, User, tone_file, tone_in};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
@@ -153,6 +153,81 @@ fn a_blind_transfer_hands_the_caller_to_a_third_phone_that_hears_them() {
 }
 
 #[test]
+fn an_attended_transfer_puts_the_caller_in_place_of_the_consultation_call() {
+    if pbx::rerun_isolated("an_attended_transfer_puts_the_caller_in_place_of_the_consultation_call") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL, DAVE], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, carls, daves) = tones(dir.path());
+    let carl = Linphone::start(CARL, 5070, &carls, true);
+    let mut dave = Linphone::start(DAVE, 5080, &daves, true);
+    let heard = dir.path().join("heard.wav");
+    let args = args(
+        &kamailio,
+        &[
+            "call",
+            CARL.name,
+            "--transfer-to",
+            DAVE.name,
+            "--attended",
+            "--duration",
+            "20",
+        ],
+        &ours,
+        &heard,
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, lines, stderr) = pbx::leadline(dir.path(), &args, &format!("{}\n", ANA.password));
+    let logs = || {
+        format!(
+            "{lines:#?}\n{stderr}\ncarl:\n{}\ndave:\n{}\nkamailio:\n{}",
+            carl.log(),
+            dave.log(),
+            kamailio.log()
+        )
+    };
+    assert_eq!(code, 0, "{}", logs());
+    let answered = events(&lines, "answered");
+    assert_eq!(
+        answered.len(),
+        2,
+        "Carl, then Dave for the consultation: {}",
+        logs()
+    );
+    let transferring = events(&lines, "transferring");
+    assert_eq!(transferring.len(), 1, "{}", logs());
+    assert_eq!(transferring[0]["attended"], true);
+    let last = *events(&lines, "transfer")
+        .last()
+        .unwrap_or_else(|| panic!("no progress: {}", logs()));
+    assert_eq!(
+        (last["code"].as_u64(), last["done"].as_bool()),
+        (Some(200), Some(true)),
+        "{}",
+        logs()
+    );
+    // Both of our calls end as transferred: Carl's by our BYE after the NOTIFY, Dave's by
+    // Dave's BYE once Carl's call replaced it.
+    let ended = events(&lines, "ended");
+    assert_eq!(ended.len(), 2, "{}", logs());
+    for end in ended {
+        assert_eq!(end["reason"]["reason"], "transferred", "{end}\n{}", logs());
+    }
+
+    // Carl and Dave now talk: Dave hears Carl's 440 Hz.
+    std::thread::sleep(Duration::from_secs(2));
+    dave.command("terminate");
+    std::thread::sleep(Duration::from_millis(500));
+    let report = tone_in(&dave.recording(), 440.0);
+    assert!(
+        report.tone_blocks >= 10,
+        "Dave heard Carl: {report:?}\n{}",
+        dave.log()
+    );
+}
+
+#[test]
 fn call_waiting_holds_the_first_caller_answers_the_second_and_swaps() {
     if pbx::rerun_isolated("call_waiting_holds_the_first_caller_answers_the_second_and_swaps") {
         return;
@@ -226,4 +301,30 @@ fn call_waiting_holds_the_first_caller_answers_the_second_and_swaps() {
     assert!(report.tone_blocks >= 10, "Carl on the first line: {report:?}");
     let report = tone_in(&dir.path().join("heard-2.wav"), 660.0);
     assert!(report.tone_blocks >= 10, "Dave on the second line: {report:?}");
+}
+
+#[test]
+fn a_phone_waiting_for_calls_stays_reachable_past_the_idle_timeout() {
+    if pbx::rerun_isolated("a_phone_waiting_for_calls_stays_reachable_past_the_idle_timeout") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, carls, _) = tones(dir.path());
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", false);
+    let heard = dir.path().join("heard.wav");
+    let args = args(&kamailio, &["answer", "--duration", "1"], &ours, &heard);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut answering = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    answering.expect_event("registered", Duration::from_secs(10));
+    // Longer than a silent connection may live: only the keepalive keeps it open.
+    std::thread::sleep(Duration::from_secs(30));
+    carl.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
+    answering.expect_event("answered", Duration::from_secs(10));
+    let (code, lines, stderr) = answering.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}");
+    assert!(
+        !stderr.contains("idle timeout"),
+        "the connection was never idle-closed:\n{stderr}"
+    );
 }

@@ -164,6 +164,7 @@ impl Registrar {
             .map_err(|e| SipError::Stack(format!("our contact address: {e}")))?;
         dispatch_incoming(&endpoint, dialogs.clone(), self.incoming_tx.clone(), contact)?;
         let registration = Registration::new(endpoint.inner.clone(), Some(self.credential()));
+        keep_alive(dialed.clone());
         self.link = Some(Link {
             dialed,
             endpoint,
@@ -326,42 +327,51 @@ impl Registrar {
                 .link
                 .as_ref()
                 .map_or_else(CancellationToken::new, |l| l.dialed.closed.clone());
-            let mut ping = tokio::time::interval(PING_EVERY);
-            ping.tick().await;
-            loop {
-                tokio::select! {
-                    () = stop.cancelled() => {
-                        let _ = events.send(self.unregister().await);
+            tokio::select! {
+                () = stop.cancelled() => {
+                    let _ = events.send(self.unregister().await);
+                }
+                () = tokio::time::sleep_until(next.into()) => continue,
+                () = closed.cancelled(), if self.link.is_some() => {
+                    tracing::info!("the connection to the PBX closed");
+                    self.link = None;
+                    let decision = self.policy.on_connection_lost(Instant::now());
+                    let wait = decision.next.map(|at| at.saturating_duration_since(Instant::now()));
+                    let _ = events.send(RegEvent::RegistrationFailed {
+                        failure: Failure::ConnectionLost,
+                        final_: false,
+                        retry_in_ms: wait.map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
+                    });
+                    tokio::select! {
+                        () = stop.cancelled() => {}
+                        () = tokio::time::sleep(wait.unwrap_or_default()) => continue,
+                    }
+                }
+            }
+            return;
+        }
+    }
+}
+
+/// Pings the connection every [`PING_EVERY`] for as long as it is open — registered, ringing
+/// or talking, whoever drives the registrar — so that the transport's idle timer closes only a
+/// dead one (silent for [`DEAD_AFTER`]). A failed ping closes it at once.
+fn keep_alive(dialed: Dialed) {
+    tokio::spawn(async move {
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.tick().await;
+        loop {
+            tokio::select! {
+                () = dialed.closed.cancelled() => return,
+                _ = ping.tick() => {
+                    if transport::ping(&dialed).await.is_err() {
+                        dialed.closed.cancel();
                         return;
-                    }
-                    () = tokio::time::sleep_until(next.into()) => break,
-                    () = closed.cancelled(), if self.link.is_some() => {
-                        tracing::info!("the connection to the PBX closed");
-                        self.link = None;
-                        let decision = self.policy.on_connection_lost(Instant::now());
-                        let wait = decision.next.map(|at| at.saturating_duration_since(Instant::now()));
-                        let _ = events.send(RegEvent::RegistrationFailed {
-                            failure: Failure::ConnectionLost,
-                            final_: false,
-                            retry_in_ms: wait.map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
-                        });
-                        tokio::select! {
-                            () = stop.cancelled() => return,
-                            () = tokio::time::sleep(wait.unwrap_or_default()) => {}
-                        }
-                        break;
-                    }
-                    _ = ping.tick() => {
-                        if let Some(link) = &self.link
-                            && transport::ping(&link.dialed).await.is_err()
-                        {
-                            link.dialed.closed.cancel();
-                        }
                     }
                 }
             }
         }
-    }
+    });
 }
 
 /// Where the PBX reaches us inside a call: our end of the WebSocket, marked `transport=ws`

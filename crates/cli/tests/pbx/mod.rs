@@ -10,7 +10,9 @@
 #![allow(dead_code)] // each test file uses part of the harness
 
 mod browser;
+mod linphone;
 pub use browser::Browser;
+pub use linphone::Linphone;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
