@@ -7,4 +7,4 @@ exec dbus-run-session -- bash -c '
   export XDG_DATA_HOME=$(mktemp -d)
   eval "$(printf leadline | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
   "$@"
-' with-keyring "$@" 2> >(grep -v "Failed to set fd limit" >&2)
+' with-keyring "$@" 2> >(grep --line-buffered -v "Failed to set fd limit" >&2)

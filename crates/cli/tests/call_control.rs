@@ -106,7 +106,18 @@ fn a_blind_transfer_hands_the_caller_to_a_third_phone_that_hears_them() {
         &heard,
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, lines, stderr) = pbx::leadline(dir.path(), &args, &format!("{}\n", ANA.password));
+    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    for event in ["answered", "held", "answered", "transferring"] {
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            calling.expect_event(event, Duration::from_secs(15))
+        }))
+        .is_err()
+        {
+            calling.interrupt();
+            panic!("no {event}:\ncarl:\n{}\ndave:\n{}", carl.log(), dave.log());
+        }
+    }
+    let (code, lines, stderr) = calling.finish();
     let logs = || {
         format!(
             "{lines:#?}\n{stderr}\ncarl:\n{}\ndave:\n{}\nkamailio:\n{}",
@@ -159,7 +170,11 @@ fn an_attended_transfer_puts_the_caller_in_place_of_the_consultation_call() {
     }
     let kamailio = Kamailio::start(&[ANA, CARL, DAVE], 60);
     let dir = tempfile::tempdir().unwrap();
-    let (ours, carls, daves) = tones(dir.path());
+    let (ours, _, _) = tones(dir.path());
+    // liblinphone plays a file at the call's rate without resampling: 48 kHz for Opus.
+    let (carls, daves) = (dir.path().join("carl48k.wav"), dir.path().join("dave48k.wav"));
+    tone_file(&carls, 440.0, 48_000, 1, 30.0);
+    tone_file(&daves, 660.0, 48_000, 1, 30.0);
     let carl = Linphone::start(CARL, 5070, &carls, true);
     let mut dave = Linphone::start(DAVE, 5080, &daves, true);
     let heard = dir.path().join("heard.wav");
@@ -178,7 +193,18 @@ fn an_attended_transfer_puts_the_caller_in_place_of_the_consultation_call() {
         &heard,
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, lines, stderr) = pbx::leadline(dir.path(), &args, &format!("{}\n", ANA.password));
+    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    for event in ["answered", "held", "answered", "transferring"] {
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            calling.expect_event(event, Duration::from_secs(15))
+        }))
+        .is_err()
+        {
+            calling.interrupt();
+            panic!("no {event}:\ncarl:\n{}\ndave:\n{}", carl.log(), dave.log());
+        }
+    }
+    let (code, lines, stderr) = calling.finish();
     let logs = || {
         format!(
             "{lines:#?}\n{stderr}\ncarl:\n{}\ndave:\n{}\nkamailio:\n{}",
@@ -217,9 +243,7 @@ fn an_attended_transfer_puts_the_caller_in_place_of_the_consultation_call() {
 
     // Carl and Dave now talk: Dave hears Carl's 440 Hz.
     std::thread::sleep(Duration::from_secs(2));
-    dave.command("terminate");
-    std::thread::sleep(Duration::from_millis(500));
-    let report = tone_in(&dave.recording(), 440.0);
+    let report = dave.hang_up_and_hear(440.0);
     assert!(
         report.tone_blocks >= 10,
         "Dave heard Carl: {report:?}\n{}",

@@ -7,7 +7,7 @@
 mod common;
 mod pbx;
 
-use pbx::{Baresip, Kamailio, User, leadline, tone_file, tone_in};
+use pbx::{Baresip, Kamailio, Linphone, User, leadline, tone_file, tone_in};
 use std::time::Duration;
 
 const ANA: User = User::plain("1001", "ana-sip-secret");
@@ -365,5 +365,52 @@ fn leadline_holds_and_resumes_baresip_by_reinvite() {
     assert!(
         last - resumed > 50,
         "audio came back after resuming: {resumed} then {last}"
+    );
+}
+
+#[test]
+fn leadline_calls_linphone_and_a_tone_crosses_each_way() {
+    if pbx::rerun_isolated("leadline_calls_linphone_and_a_tone_crosses_each_way") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("tone1000.wav");
+    let theirs = dir.path().join("tone440.wav");
+    tone_file(&ours, 1000.0, 8000, 1, 30.0);
+    // liblinphone plays a file at the call's rate without resampling: 48 kHz for Opus.
+    tone_file(&theirs, 440.0, 48_000, 1, 30.0);
+    let mut carl = Linphone::start(CARL, 5070, &theirs, true);
+    let heard = dir.path().join("heard.wav");
+    let (code, lines, stderr) = pbx::leadline_as(
+        dir.path(),
+        &ANA,
+        &kamailio.ws_url(),
+        &[
+            "call",
+            CARL.name,
+            "--duration",
+            "3",
+            "--audio-in",
+            ours.to_str().unwrap(),
+            "--record",
+            heard.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
+    let media = lines.iter().rev().find(|l| l["event"] == "media").unwrap();
+    assert!(
+        media["packets_received"].as_u64().unwrap() > 50,
+        "{media}\n{stderr}"
+    );
+    let report = tone_in(&heard, 440.0);
+    assert!(
+        report.tone_blocks >= 10,
+        "Leadline heard linphone's 440 Hz: {report:?}"
+    );
+    let report = carl.hang_up_and_hear(1000.0);
+    assert!(
+        report.tone_blocks >= 10,
+        "linphone heard Leadline's 1000 Hz: {report:?}"
     );
 }

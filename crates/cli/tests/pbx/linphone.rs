@@ -28,10 +28,11 @@ impl Linphone {
         std::fs::create_dir_all(dir.path().join(".local/share/linphone")).expect("its data directory");
         let config = format!(
             "[sip]\nsip_port={sip_port}\nsip_tcp_port=-1\nsip_tls_port=-1\ndefault_proxy=0\n\
-             register_only_when_network_is_up=0\n\
+             register_only_when_network_is_up=0\nauto_net_state_mon=0\n\
              [rtp]\naudio_rtp_port={rtp}\n\
              [net]\nipv6=0\n\
              [proxy_0]\nreg_proxy=<sip:127.0.0.1:{UDP_PORT};transport=udp>\n\
+             reg_route=<sip:127.0.0.1:{UDP_PORT};transport=udp;lr>\n\
              reg_identity=sip:{name}@{DOMAIN}\nreg_expires=600\nreg_sendregister=1\npublish=0\n\
              [auth_info_0]\nusername={name}\nuserid={auth}\npasswd={password}\nrealm={DOMAIN}\ndomain={DOMAIN}\n",
             rtp = sip_port + 10,
@@ -66,13 +67,36 @@ impl Linphone {
         if auto_answer {
             linphone.command("autoanswer enable");
         }
-        linphone.wait_for("Registration", "ok", Duration::from_secs(15));
+        linphone.wait_for(
+            "moving from state",
+            "to [LinphoneRegistrationOk]",
+            Duration::from_secs(15),
+        );
         linphone
     }
 
     /// Where it records its calls.
     pub fn recording(&self) -> PathBuf {
         self.dir.path().join("heard.wav")
+    }
+
+    /// Hangs up every call and says how much of what it recorded was `frequency`.
+    pub fn hang_up_and_hear(&mut self, frequency: f64) -> leadline_core::media::tone::ToneReport {
+        self.command("terminate all");
+        self.wait_for(
+            "moving from state",
+            "to LinphoneCallReleased",
+            Duration::from_secs(5),
+        );
+        let bytes = std::fs::read(self.recording()).unwrap_or_default();
+        let (samples, rate) = wav_samples(&bytes).unwrap_or_else(|| {
+            panic!(
+                "linphonec recorded no WAV ({} bytes):\n{}",
+                bytes.len(),
+                self.log()
+            )
+        });
+        leadline_core::media::tone::detect(&samples, rate, frequency)
     }
 
     /// Sends a command line (`call sip:…`, `terminate`, `transfer …`).
@@ -116,4 +140,35 @@ impl Drop for Linphone {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The samples (first channel) and rate of a 16-bit PCM WAV, read to the end of the file
+/// whatever its sizes say: liblinphone records every call into the same file, and the sizes
+/// it writes are those of the first call only.
+fn wav_samples(bytes: &[u8]) -> Option<(Vec<i16>, u32)> {
+    let u16_at = |i: usize| Some(u16::from_le_bytes(bytes.get(i..i + 2)?.try_into().ok()?));
+    let u32_at = |i: usize| Some(u32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
+    if bytes.get(0..4)? != b"RIFF" || bytes.get(8..12)? != b"WAVE" {
+        return None;
+    }
+    let (mut at, mut format) = (12, None);
+    while at + 8 <= bytes.len() {
+        let (id, size) = (bytes.get(at..at + 4)?, u32_at(at + 4)? as usize);
+        if id == b"fmt " {
+            format = Some((u16_at(at + 10)?, u32_at(at + 12)?, u16_at(at + 22)?));
+        } else if id == b"data" {
+            let (channels, rate, bits) = format?;
+            if bits != 16 || channels == 0 {
+                return None;
+            }
+            let data = &bytes[at + 8..];
+            let samples = data
+                .chunks_exact(2 * usize::from(channels))
+                .map(|frame| i16::from_le_bytes([frame[0], frame[1]]))
+                .collect();
+            return Some((samples, rate));
+        }
+        at += 8 + size + size % 2;
+    }
+    None
 }

@@ -11,7 +11,9 @@
 
 mod browser;
 mod linphone;
+#[allow(unused_imports)] // each test file uses part of the harness
 pub use browser::Browser;
+#[allow(unused_imports)]
 pub use linphone::Linphone;
 
 use std::io::{BufRead, BufReader, Write};
@@ -406,6 +408,8 @@ impl Drop for Kamailio {
 pub struct Leadline {
     child: Child,
     lines: mpsc::Receiver<String>,
+    /// Its stderr, read as it comes (a full pipe would block the process).
+    stderr: std::thread::JoinHandle<String>,
     /// Every line read so far.
     pub seen: Vec<serde_json::Value>,
 }
@@ -439,9 +443,16 @@ impl Leadline {
         input.write_all(stdin.as_bytes()).expect("write stdin");
         drop(input);
         let lines = read_lines(child.stdout.take().expect("stdout"));
+        let mut err = child.stderr.take().expect("stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut err, &mut text);
+            text
+        });
         Leadline {
             child,
             lines,
+            stderr,
             seen: Vec::new(),
         }
     }
@@ -475,10 +486,7 @@ impl Leadline {
     /// Waits for it to end; returns its exit code, the remaining JSON lines and stderr.
     pub fn finish(mut self) -> (i32, Vec<serde_json::Value>, String) {
         let status = self.child.wait().expect("leadline ends");
-        let mut stderr = String::new();
-        if let Some(mut err) = self.child.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut err, &mut stderr);
-        }
+        let stderr = self.stderr.join().unwrap_or_default();
         let mut seen = std::mem::take(&mut self.seen);
         while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
             if let Ok(value) = serde_json::from_str(&line) {
