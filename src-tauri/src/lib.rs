@@ -3,6 +3,7 @@
 //! core [`Handle`] off the UI thread, and errors reach the UI as `{kind, message}`.
 
 mod commands;
+mod phone;
 
 use leadline_core::Handle;
 use std::path::PathBuf;
@@ -32,6 +33,7 @@ pub fn run() -> ExitCode {
                 Ok(None) => {}
                 Err(error) => tracing::warn!(%error, "the demo runs without its tenant server"),
             }
+            app.manage(phone::start(app.handle(), &handle));
             app.manage(handle);
             Ok(())
         })
@@ -41,8 +43,16 @@ pub fn run() -> ExitCode {
             commands::board_column,
             commands::search,
             commands::lead,
+            phone::phone_status,
         ])
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|app, event| {
+                if let tauri::RunEvent::Exit = event {
+                    phone::stop(app);
+                }
+            })
+        });
     match app {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

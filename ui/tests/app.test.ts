@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
 import App from "../src/App.svelte";
 import type { Board, LeadCard, LeadDetail, Session } from "../src/lib/bindings";
 
@@ -41,8 +42,9 @@ const board: Board = {
 
 function mockCore(calls: string[]) {
   mockIPC((cmd, args) => {
-    calls.push(cmd);
+    if (cmd !== "phone_status") calls.push(cmd);
     switch (cmd) {
+      case "phone_status": return { state: "off", reason: "not set to register on start" };
       case "session": return session;
       case "board": return board;
       case "board_column": {
@@ -60,7 +62,7 @@ function mockCore(calls: string[]) {
       case "search": return [];
       default: throw { kind: "not_found", message: `no command ${cmd}` };
     }
-  });
+  }, { shouldMockEvents: true });
 }
 
 describe("App", () => {
@@ -96,6 +98,32 @@ describe("App", () => {
     await tick(); await tick();
     expect(screen.getByTestId("lead-panel").textContent).toContain("Müller & Co");
     expect(screen.getByTestId("timeline").textContent).toContain("Wants a demo");
+  });
+
+  it("shows the phone line's status as it changes", async () => {
+    mockCore([]);
+    render(App);
+    await tick(); await tick();
+    const pill = () => screen.getByTestId("phone-status");
+    expect(pill().textContent?.trim()).toBe("Phone off");
+    expect(pill().title).toBe("not set to register on start");
+    await emit("phone-status", { state: "registered", expires: 600 });
+    await tick();
+    expect(pill().dataset.state).toBe("registered");
+    expect(pill().textContent?.trim()).toBe("Phone ready");
+    await emit("phone-status", {
+      state: "failed", kind: "bad_credentials", reason: "the PBX refused the SIP username or password",
+      final: true, retry_in_ms: null,
+    });
+    await tick();
+    expect(pill().textContent?.trim()).toBe("Phone: check settings");
+    expect(pill().title).toBe("the PBX refused the SIP username or password");
+    await emit("phone-status", {
+      state: "failed", kind: "unreachable", reason: "the PBX cannot be reached: refused", final: false, retry_in_ms: 4200,
+    });
+    await tick();
+    expect(pill().textContent?.trim()).toBe("Phone offline");
+    expect(pill().title).toBe("the PBX cannot be reached: refused — retrying in 5 s");
   });
 
   it("shows a core error as a message", async () => {

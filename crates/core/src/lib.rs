@@ -16,6 +16,7 @@ pub mod demo;
 mod error;
 pub mod keychain;
 pub mod logging;
+mod phone_line;
 mod session;
 mod sync;
 pub mod when;
@@ -27,6 +28,7 @@ pub use error::{CoreError, ErrorPayload};
 pub use leadline_media as media;
 pub use leadline_sip as sip;
 pub use leadline_store as store;
+pub use phone_line::{PhoneLine, PhoneStatus, UNREGISTER_WITHIN};
 pub use session::Session;
 pub use sync::{SyncProgress, SyncReport, stops_sync};
 

@@ -7,7 +7,7 @@
 use leadline_core::store::Timestamp;
 use leadline_core::store::model::*;
 use leadline_core::store::queries::{Board, BoardColumn, BoardCursor, LeadCard, TimelineEntry};
-use leadline_core::{ColumnPage, ErrorPayload, LeadDetail, Session};
+use leadline_core::{ColumnPage, ErrorPayload, LeadDetail, PhoneStatus, Session};
 use ts_rs::{Config, TS};
 
 macro_rules! declarations {
@@ -25,7 +25,7 @@ fn render() -> String {
         TenantStatus, Role, Score, ActivityType, Direction, Permission,
         Tenant, User, LeadStatus, Lead, LeadActivity, CallDisposition, Call,
         LeadCard, BoardCursor, BoardColumn, Board, TimelineEntry,
-        Session, ColumnPage, LeadDetail, ErrorPayload,
+        Session, ColumnPage, LeadDetail, ErrorPayload, PhoneStatus,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p leadline-core --test bindings`;\n\

@@ -152,3 +152,34 @@ kind: string,
  * A sentence for the agent.
  */
 message: string, };
+
+export type PhoneStatus = { "state": "off", 
+/**
+ * Why, for the agent.
+ */
+reason: string, } | { "state": "connecting", 
+/**
+ * The PBX's address.
+ */
+url: string, } | { "state": "registered", 
+/**
+ * Seconds the PBX granted.
+ */
+expires: number, } | { "state": "failed", 
+/**
+ * `bad_credentials`, `forbidden`, `unreachable`, `tls`, `server_error`, `timeout`,
+ * `connection_lost`.
+ */
+kind: string, 
+/**
+ * What happened, for the agent.
+ */
+reason: string, 
+/**
+ * The agent must fix something first (no retry).
+ */
+final: boolean, 
+/**
+ * Milliseconds to the next attempt.
+ */
+retry_in_ms: number | null, } | { "state": "unregistered" };
