@@ -152,6 +152,10 @@ pub enum Command {
         #[command(flatten)]
         talk: TalkArgs,
     },
+    /// Runs the signed-in agent's phone line as the app does on start: registers when the
+    /// agent's SIP account says so (auto_register), prints each status as a JSON line, and
+    /// unregisters on Ctrl-C.
+    Phone,
     /// Registers to the PBX and stays registered (refreshing, reconnecting) until Ctrl-C.
     /// Prints one JSON line per state change.
     Register {

@@ -124,6 +124,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
         Command::Calls { .. } => out.calls(&handle.calls_today()?),
         Command::Followups => out.leads(&handle.followups()?),
         Command::Register { once, account } => phone::register(&handle, account, *once)?,
+        Command::Phone => phone::phone_line(&handle)?,
         Command::Call {
             destination,
             ring_timeout,

@@ -96,6 +96,48 @@ pub fn register(handle: &Handle, args: &SipAccountArgs, once: bool) -> Result<()
     })
 }
 
+/// `leadline phone`: the app's phone line, headless. A final failure (bad password) ends it
+/// with that error.
+pub fn phone_line(handle: &Handle) -> Result<(), CoreError> {
+    use leadline_core::PhoneStatus;
+    crate::runtime()?.block_on(async move {
+        let (statuses, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let line = handle.start_phone_line(seed(), move |status| {
+            let _ = statuses.send(status);
+        });
+        let Some(line) = line else {
+            while let Ok(status) = received.try_recv() {
+                emit(&status);
+            }
+            return Ok(());
+        };
+        let mut failed = None;
+        loop {
+            tokio::select! {
+                Some(status) = received.recv() => {
+                    emit(&status);
+                    if let PhoneStatus::Failed { final_: true, kind, reason, .. } = status {
+                        failed = Some((kind, reason));
+                        break;
+                    }
+                }
+                _ = tokio::signal::ctrl_c() => break,
+            }
+        }
+        line.stop().await;
+        while let Ok(status) = received.try_recv() {
+            emit(&status);
+        }
+        use leadline_core::sip::Failure;
+        match failed.as_ref().map(|(kind, reason)| (kind.as_str(), reason)) {
+            None => Ok(()),
+            Some(("bad_credentials", _)) => Err(SipError::Registration(Failure::BadCredentials).into()),
+            Some(("forbidden", _)) => Err(SipError::Registration(Failure::Forbidden).into()),
+            Some((_, reason)) => Err(SipError::Stack(reason.clone()).into()),
+        }
+    })
+}
+
 /// Registers (printing the events) and returns the registrar, or the failure.
 pub async fn registered(registrar: &mut Registrar, url: String) -> Result<(), CoreError> {
     emit(&RegEvent::Connecting { url });

@@ -227,22 +227,35 @@ fn unanswered_busy_and_unknown_calls_are_reported_as_such() {
 /// A customer's phone, registered as a SIP user on the test PBX.
 const CUSTOMER: User = User::plain("15550103003", "customer-sip-secret");
 
-#[test]
-fn a_signed_in_agents_call_is_recorded_on_the_lead_and_reaches_the_server() {
-    if pbx::rerun_isolated("a_signed_in_agents_call_is_recorded_on_the_lead_and_reaches_the_server") {
-        return;
+/// An agent signed in to a tenant server whose SIP account for them is ANA on `kamailio`
+/// (registering on start when `auto_register`), and a lead whose phone is the customer's.
+struct SignedIn {
+    seeded: common::Seeded,
+    running: Option<leadline_tenant_server::RunningServer>,
+    profile: tempfile::TempDir,
+    lead_id: i64,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Drop for SignedIn {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop();
+        }
     }
-    let kamailio = Kamailio::start(&[ANA, CUSTOMER], 60);
+}
+
+fn signed_in_agent(kamailio: &Kamailio, auto_register: bool) -> SignedIn {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let common::Seeded { _dir, server, tenant } = common::seeded("Northwind Solar", "northwind", 30, 7);
-    let email = common::agent(&tenant);
-    let sealed = server.key().encrypt(ANA.password).unwrap();
-    let (ws_url, domain) = (kamailio.ws_url(), pbx::DOMAIN.to_owned());
-    let lead_id: i64 = server.db().run_now(move |c| {
+    let seeded = common::seeded("Northwind Solar", "northwind", 30, 7);
+    let email = common::agent(&seeded.tenant);
+    let sealed = seeded.server.key().encrypt(ANA.password).unwrap();
+    let (ws_url, domain, who) = (kamailio.ws_url(), pbx::DOMAIN.to_owned(), email.clone());
+    let lead_id: i64 = seeded.server.db().run_now(move |c| {
         c.execute(
-            "UPDATE agent_sip_credentials SET sip_ws_url = ?1, sip_username = ?2, sip_domain = ?3, sip_password = ?4
-             WHERE user_id = (SELECT id FROM users WHERE email = ?5)",
-            rusqlite::params![ws_url, ANA.name, domain, sealed, email],
+            "UPDATE agent_sip_credentials SET sip_ws_url = ?1, sip_username = ?2, sip_domain = ?3, sip_password = ?4,
+             auto_register = ?6 WHERE user_id = (SELECT id FROM users WHERE email = ?5)",
+            rusqlite::params![ws_url, ANA.name, domain, sealed, who, auto_register],
         )
         .unwrap();
         let lead: i64 = c.query_row("SELECT min(id) FROM leads", [], |r| r.get(0)).unwrap();
@@ -250,10 +263,9 @@ fn a_signed_in_agents_call_is_recorded_on_the_lead_and_reaches_the_server() {
         lead
     });
     let running = runtime
-        .block_on(server.clone().spawn("127.0.0.1:0".parse().unwrap()))
+        .block_on(seeded.server.clone().spawn("127.0.0.1:0".parse().unwrap()))
         .unwrap();
     let profile = tempfile::tempdir().unwrap();
-    let email = common::agent(&tenant);
     let (code, _, stderr) = leadline(
         profile.path(),
         &[
@@ -267,6 +279,52 @@ fn a_signed_in_agents_call_is_recorded_on_the_lead_and_reaches_the_server() {
         "leadline-demo\n",
     );
     assert_eq!(code, 0, "{stderr}");
+    SignedIn {
+        seeded,
+        running: Some(running),
+        profile,
+        lead_id,
+        _runtime: runtime,
+    }
+}
+
+#[test]
+fn the_phone_line_registers_an_agent_set_to_register_on_start_and_unregisters_on_quit() {
+    if pbx::rerun_isolated(
+        "the_phone_line_registers_an_agent_set_to_register_on_start_and_unregisters_on_quit",
+    ) {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA], 60);
+    let agent = signed_in_agent(&kamailio, true);
+    let mut line = pbx::Leadline::start(agent.profile.path(), &["phone"], "");
+    let connecting = line.expect_event_field("state", "connecting", Duration::from_secs(10));
+    assert_eq!(connecting["url"], kamailio.ws_url());
+    let registered = line.expect_event_field("state", "registered", Duration::from_secs(10));
+    assert_eq!(registered["expires"], 600, "{registered}");
+    line.interrupt();
+    let (code, lines, stderr) = line.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}");
+    assert_eq!(lines.last().unwrap()["state"], "unregistered", "{lines:#?}");
+    assert!(!stderr.contains(ANA.password), "no SIP password in the logs");
+
+    // An agent not set to register on start: the line stays off and says why.
+    let off = signed_in_agent(&kamailio, false);
+    let (code, lines, stderr) = leadline(off.profile.path(), &["phone"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["state"], "off");
+    assert_eq!(lines[0]["reason"], "not set to register on start");
+}
+
+#[test]
+fn a_signed_in_agents_call_is_recorded_on_the_lead_and_reaches_the_server() {
+    if pbx::rerun_isolated("a_signed_in_agents_call_is_recorded_on_the_lead_and_reaches_the_server") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CUSTOMER], 60);
+    let agent = signed_in_agent(&kamailio, false);
+    let (server, profile, lead_id) = (&agent.seeded.server, &agent.profile, agent.lead_id);
 
     let dir = tempfile::tempdir().unwrap();
     let theirs = dir.path().join("tone440.wav");
@@ -327,7 +385,6 @@ fn a_signed_in_agents_call_is_recorded_on_the_lead_and_reaches_the_server() {
     );
     let (code, _, _) = leadline(profile.path(), &["logout"], "");
     assert_eq!(code, 0);
-    running.stop();
 }
 
 #[test]

@@ -459,19 +459,24 @@ impl Leadline {
 
     /// Waits up to `within` for an event named `event`; returns it.
     pub fn expect_event(&mut self, event: &str, within: Duration) -> serde_json::Value {
+        self.expect_event_field("event", event, within)
+    }
+
+    /// Waits up to `within` for a line whose `field` is `value`; returns it.
+    pub fn expect_event_field(&mut self, field: &str, value: &str, within: Duration) -> serde_json::Value {
         let deadline = Instant::now() + within;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 Ok(line) => {
-                    let value: serde_json::Value = serde_json::from_str(&line)
+                    let parsed: serde_json::Value = serde_json::from_str(&line)
                         .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
-                    self.seen.push(value.clone());
-                    if value["event"] == event {
-                        return value;
+                    self.seen.push(parsed.clone());
+                    if parsed[field] == value {
+                        return parsed;
                     }
                 }
-                Err(_) => panic!("no {event:?} event within {within:?}; seen: {:#?}", self.seen),
+                Err(_) => panic!("no {field} {value:?} within {within:?}; seen: {:#?}", self.seen),
             }
         }
     }
