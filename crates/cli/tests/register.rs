@@ -194,3 +194,95 @@ fn a_pbx_that_stops_answering_is_noticed_within_30_seconds() {
     let (code, _, stderr) = running.finish();
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn sha256_digest_is_answered_when_the_registrar_asks_for_it() {
+    if pbx::rerun_isolated("sha256_digest_is_answered_when_the_registrar_asks_for_it") {
+        return;
+    }
+    use sha2::{Digest, Sha256};
+    let kamailio = Kamailio::start(&[ANA], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pbx/sha256-registrar.xml");
+    let trace = dir.path().join("sipp-messages.log");
+    let mut sipp = std::process::Command::new("setpriv")
+        .args([
+            "--pdeathsig",
+            "KILL",
+            "--",
+            "sipp",
+            "-sf",
+            scenario,
+            "-i",
+            "127.0.0.1",
+        ])
+        .args([
+            "-p",
+            &pbx::SIPP_PORT.to_string(),
+            "-m",
+            "1",
+            "-timeout",
+            "20s",
+            "-nostdin",
+        ])
+        .arg("-trace_msg")
+        .arg("-message_file")
+        .arg(&trace)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("sipp is installed (scripts/setup.sh installs sip-tester)");
+    std::thread::sleep(Duration::from_millis(300));
+    let password = "sha-sip-secret";
+    let (code, lines, stderr) = leadline(
+        dir.path(),
+        &[
+            "register",
+            "--once",
+            "--ws-url",
+            &kamailio.ws_url(),
+            "--username",
+            "5005",
+            "--domain",
+            pbx::SHA_DOMAIN,
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+    let messages = std::fs::read_to_string(&trace).unwrap_or_default();
+    let _ = sipp.kill();
+    let _ = sipp.wait();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{messages}\n{}", kamailio.log());
+    assert_eq!(events(&lines), ["connecting", "registered", "unregistered"]);
+
+    // The answer to the challenge, checked against RFC 7616 with the password.
+    let authorization = messages
+        .lines()
+        .find(|l| l.starts_with("Authorization:"))
+        .unwrap_or_else(|| panic!("a REGISTER with credentials reached SIPp:\n{messages}"));
+    let param = |name: &str| {
+        authorization
+            .split([',', ' '])
+            .find_map(|p| p.trim().strip_prefix(&format!("{name}=")))
+            .map(|v| v.trim_matches('"').to_owned())
+            .unwrap_or_else(|| panic!("{name} in {authorization}"))
+    };
+    assert_eq!(param("algorithm"), "SHA-256", "{authorization}");
+    assert_eq!(param("qop"), "auth");
+    assert_eq!(param("nonce"), "5fa1c0de0ddba11");
+    let hex = |text: String| {
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let ha1 = hex(format!("5005:{}:{password}", pbx::SHA_DOMAIN));
+    let ha2 = hex(format!("REGISTER:{}", param("uri")));
+    let expected = hex(format!(
+        "{ha1}:{}:{}:{}:auth:{ha2}",
+        param("nonce"),
+        param("nc"),
+        param("cnonce")
+    ));
+    assert_eq!(param("response"), expected, "{authorization}");
+}

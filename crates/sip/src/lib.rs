@@ -8,11 +8,13 @@
 //! - [`policy`]: the registration policy as a pure state machine on explicit time: when to
 //!   refresh, how to back off with jitter, what a response means for the agent.
 //! - [`Registrar`]: drives registration over a live connection: digest authentication (401
-//!   and 407, MD5 and SHA-256, `qop=auth`, `stale=true`, a separate auth username),
+//!   and 407, MD5 and SHA-256 — the algorithm named as RFC 7616 spells it, see
+//!   `digest_names` —, `qop=auth`, `stale=true`, a separate auth username),
 //!   `423 Min-Expires`, refresh, keepalive, reconnect, unregister; reports [`RegEvent`]s.
 
 mod account;
 mod call;
+mod digest_names;
 mod error;
 mod in_call;
 pub mod policy;

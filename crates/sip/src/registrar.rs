@@ -152,6 +152,7 @@ impl Registrar {
             .with_transport_layer(layer)
             .with_cancel_token(cancel)
             .with_user_agent(concat!("Leadline/", env!("CARGO_PKG_VERSION")))
+            .with_inspector(Box::new(crate::digest_names::DigestNames))
             .build();
         let serving = endpoint.inner.clone();
         tokio::spawn(async move {

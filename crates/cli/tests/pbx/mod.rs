@@ -33,6 +33,10 @@ pub const WSS_PORT: u16 = 8443;
 pub const UDP_PORT: u16 = 5060;
 /// rtpengine's control port.
 const NG_PORT: u16 = 2223;
+/// A SIP domain whose registrations Kamailio forwards to SIPp (a SHA-256 registrar).
+pub const SHA_DOMAIN: &str = "sha256.leadline.test";
+/// SIPp's UDP port.
+pub const SIPP_PORT: u16 = 5099;
 
 /// Whether this process runs in a network namespace whose only interface is `lo`.
 pub fn isolated() -> bool {
@@ -237,6 +241,8 @@ impl Kamailio {
             .replace("{tls_cfg}", &tls_cfg.display().to_string())
             .replace("{min_expires}", &min_expires.to_string())
             .replace("{ng_port}", &NG_PORT.to_string())
+            .replace("{sha_domain}", SHA_DOMAIN)
+            .replace("{sipp_port}", &SIPP_PORT.to_string())
             .replace("{users}", &users);
         std::fs::write(dir.path().join("kamailio.cfg"), config).expect("write kamailio.cfg");
         let mut kamailio = Kamailio {
