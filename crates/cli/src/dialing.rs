@@ -169,7 +169,7 @@ async fn talk(
                 TalkEvent::Transfer { code, done: true } if (200..300).contains(&code) => {
                     line.report(&event);
                     line.emit(crate::phone::media_event(&line.conversation.media));
-                    break Some(line.conversation.hangup(true).await);
+                    break Some(line.conversation.hangup().await);
                 }
                 event => line.report(&event),
             },

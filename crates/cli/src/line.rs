@@ -86,7 +86,7 @@ impl Line {
             Some(reason) => reason,
             None => {
                 self.emit(crate::phone::media_event(&self.conversation.media));
-                self.conversation.hangup(false).await
+                self.conversation.hangup().await
             }
         };
         self.watcher.abort();

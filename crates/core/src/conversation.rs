@@ -8,9 +8,8 @@
 
 use crate::CoreError;
 use leadline_media::MediaSession;
-use leadline_sip::{Call, CallEvent, EndReason, SipError, holds_us};
+use leadline_sip::{Call, CallEvent, EndReason, HoldChange, SipError, Transfer, holds_us};
 use serde::Serialize;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What happened on a call, as the agent sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,8 +50,6 @@ pub struct Conversation {
     pub call: Call,
     /// The audio.
     pub media: MediaSession,
-    held_by_them: AtomicBool,
-    transferring: AtomicBool,
 }
 
 impl std::fmt::Debug for Conversation {
@@ -64,12 +61,7 @@ impl std::fmt::Debug for Conversation {
 impl Conversation {
     /// Pairs an established call with its negotiated media.
     pub fn new(call: Call, media: MediaSession) -> Conversation {
-        Conversation {
-            call,
-            media,
-            held_by_them: AtomicBool::new(false),
-            transferring: AtomicBool::new(false),
-        }
+        Conversation { call, media }
     }
 
     /// Holds the other side (`on`) or takes them off hold, by re-INVITE.
@@ -77,6 +69,7 @@ impl Conversation {
         let offer = self.media.reoffer(on).await?;
         let answer = self.call.reinvite(offer).await.map_err(SipError::Call)?;
         self.media.accept_answer(&answer).await?;
+        self.call.note_our_hold(on);
         Ok(())
     }
 
@@ -105,13 +98,7 @@ impl Conversation {
             .transfer(target, replacing.map(|c| &c.call))
             .await
             .map_err(SipError::Call)?;
-        self.transferring.store(true, Ordering::Release);
         Ok(())
-    }
-
-    /// Whether the other side has us on hold.
-    pub fn held_by_them(&self) -> bool {
-        self.held_by_them.load(Ordering::Acquire)
     }
 
     /// Waits for the next thing the agent should see. New offers are answered from the
@@ -130,23 +117,18 @@ impl Conversation {
                             continue;
                         }
                     }
-                    if self.held_by_them.swap(holding, Ordering::AcqRel) != holding {
-                        return if holding {
-                            TalkEvent::Held { by: "remote" }
-                        } else {
-                            TalkEvent::Resumed { by: "remote" }
-                        };
+                    match self.call.note_remote_offer(holding) {
+                        Some(HoldChange::Held) => return TalkEvent::Held { by: "remote" },
+                        Some(HoldChange::Resumed) => return TalkEvent::Resumed { by: "remote" },
+                        None => {}
                     }
                 }
                 CallEvent::Dtmf(digit) => return TalkEvent::DtmfReceived { digit },
-                CallEvent::TransferProgress { code, done } => {
-                    if !self.transferring.load(Ordering::Acquire) {
-                        continue;
-                    }
-                    if done {
-                        self.transferring.store(false, Ordering::Release);
-                    }
-                    return TalkEvent::Transfer { code, done };
+                CallEvent::TransferProgress { code, outcome } => {
+                    return TalkEvent::Transfer {
+                        code,
+                        done: outcome != Transfer::Progress,
+                    };
                 }
                 CallEvent::Ended(reason) => return TalkEvent::Ended { reason },
             }
@@ -155,13 +137,8 @@ impl Conversation {
 
     /// Hangs up (BYE) and reports how the call ended: transferred after a transfer that
     /// worked, else our hang-up.
-    pub async fn hangup(&self, transferred: bool) -> EndReason {
-        let reason = self.call.hangup().await;
-        if transferred {
-            EndReason::Transferred
-        } else {
-            reason
-        }
+    pub async fn hangup(&self) -> EndReason {
+        self.call.hangup().await
     }
 
     /// Stops the audio and closes the media connection.

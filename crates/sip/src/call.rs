@@ -4,6 +4,7 @@
 //! reject), and BYE either way. Media is not this crate's business: SDP goes in and out as
 //! text.
 
+use crate::call_state::{Answer, CallState, Step};
 use rsipstack::dialog::DialogId;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -103,6 +104,8 @@ pub struct Call {
     pub(crate) dialog: InviteDialog,
     pub(crate) states: Mutex<DialogStateReceiver>,
     pub(crate) layer: Arc<DialogLayer>,
+    /// The call's decisions (hold, transfer, how it ended).
+    pub(crate) state: std::sync::Mutex<CallState>,
     /// The far side's SDP.
     pub remote_sdp: String,
     /// The SIP Call-ID.
@@ -130,13 +133,32 @@ pub(crate) fn ended_by(reason: &TerminatedReason) -> EndReason {
 }
 
 impl Call {
-    /// Hangs up (BYE).
+    /// Hangs up (BYE); returns how the call ended (transferred, after a transfer that worked).
     pub async fn hangup(&self) -> EndReason {
         if let Err(error) = self.dialog.hangup().await {
             tracing::debug!(%error, "BYE failed");
         }
         self.layer.remove_dialog(&self.dialog.id());
-        EndReason::LocalHangup
+        self.with_state(|s| s.on_ended(std::time::Instant::now(), EndReason::LocalHangup))
+    }
+
+    /// Runs `f` on the call's state.
+    pub(crate) fn with_state<T>(&self, f: impl FnOnce(&mut CallState) -> T) -> T {
+        match self.state.lock() {
+            Ok(mut state) => f(&mut state),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// Notes a new offer from the other side that we answered; returns whether it held or
+    /// resumed us.
+    pub fn note_remote_offer(&self, holds_us: bool) -> Option<crate::HoldChange> {
+        self.with_state(|s| s.on_remote_offer(holds_us))
+    }
+
+    /// Notes that we held (`on`) or resumed the other side.
+    pub fn note_our_hold(&self, on: bool) {
+        self.with_state(|s| s.on_our_hold(on));
     }
 
     /// Sends a re-INVITE with our new SDP `offer` (hold, resume) and returns the answer's SDP.
@@ -216,73 +238,73 @@ pub(crate) async fn invite(
 ) -> Result<Call, EndReason> {
     let (state_tx, mut states) = layer.new_dialog_state_channel();
     let call_id = option.call_id.get_or_insert_with(new_call_id).clone();
+    let mut call = CallState::outbound(std::time::Instant::now(), give_up.ring_timeout);
     let inviting = {
         let layer = layer.clone();
         tokio::spawn(async move { layer.do_invite(option, state_tx).await })
     };
     tokio::pin!(inviting);
-    let deadline = tokio::time::sleep(give_up.ring_timeout);
-    tokio::pin!(deadline);
-    let mut gave_up: Option<EndReason> = None;
+    let mut asked_to_give_up = false;
     let outcome = loop {
+        let deadline = call.next_deadline();
         tokio::select! {
             result = &mut inviting => break result,
             Some(state) = states.recv() => {
                 if let DialogState::Early(_, response) = state {
-                    on_ringing(Ringing { code: response.status_code.code(), early_media: !response.body.is_empty() });
+                    let early_media = !response.body.is_empty();
+                    call.on_progress(early_media);
+                    on_ringing(Ringing { code: response.status_code.code(), early_media });
                 }
             }
-            () = &mut deadline, if gave_up.is_none() => {
-                gave_up = Some(EndReason::NoAnswer);
-                cancel(&layer, &call_id).await;
+            () = sleep_until(deadline), if deadline.is_some() => {
+                if let Step::Cancel(_) = call.on_time(std::time::Instant::now()) {
+                    cancel(&layer, &call_id).await;
+                }
             }
-            () = give_up.cancel.cancelled(), if gave_up.is_none() => {
-                gave_up = Some(EndReason::Cancelled);
-                cancel(&layer, &call_id).await;
+            () = give_up.cancel.cancelled(), if !asked_to_give_up => {
+                asked_to_give_up = true;
+                if let Step::Cancel(_) = call.on_give_up() {
+                    cancel(&layer, &call_id).await;
+                }
             }
         }
     };
-    if let Some(reason) = gave_up {
-        // Answered in the same instant as our CANCEL: the stack ends that call with a BYE.
-        if let Ok(Ok((dialog, _))) = &outcome {
-            layer.remove_dialog(&dialog.id());
-        }
-        return Err(reason);
-    }
+    let now = std::time::Instant::now();
     let (dialog, response) = match outcome {
         Ok(Ok(answer)) => answer,
-        Ok(Err(error)) => {
-            return Err(EndReason::Failed {
-                code: 0,
-                detail: error.to_string(),
-            });
-        }
-        Err(join) => {
-            return Err(EndReason::Failed {
-                code: 0,
-                detail: join.to_string(),
-            });
-        }
+        Ok(Err(error)) => return Err(call.on_error(now, error.to_string())),
+        Err(join) => return Err(call.on_error(now, join.to_string())),
     };
     let Some(response) = response else {
-        return Err(EndReason::Failed {
-            code: 0,
-            detail: "no answer".into(),
-        });
+        return Err(call.on_error(now, "no answer".into()));
     };
     let code = response.status_code.code();
     if !(200..300).contains(&code) {
         layer.remove_dialog(&dialog.id());
-        return Err(EndReason::of_status(code, &response.status_code.to_string()));
+        return Err(call.on_failure(now, code, &response.status_code.to_string()));
+    }
+    if let Answer::HangUp(reason) = call.on_answer(now) {
+        // Answered in the same instant as our CANCEL: the stack ends that call with a BYE.
+        layer.remove_dialog(&dialog.id());
+        return Err(reason);
     }
     let remote_sdp = String::from_utf8_lossy(&response.body).into_owned();
     Ok(Call {
         dialog,
         states: Mutex::new(states),
         layer,
+        state: std::sync::Mutex::new(call),
         remote_sdp,
         call_id,
     })
+}
+
+/// Sleeps until `at` (never when there is none).
+async fn sleep_until(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// A fresh SIP Call-ID.
@@ -373,6 +395,7 @@ impl IncomingCall {
             dialog: self.dialog,
             states: Mutex::new(self.states),
             layer: self.layer,
+            state: std::sync::Mutex::new(CallState::answered_inbound(std::time::Instant::now())),
         })
     }
 

@@ -16,12 +16,12 @@ pub enum CallEvent {
     /// A DTMF digit sent by SIP INFO.
     Dtmf(char),
     /// How the transfer we asked for goes: the status of the transferee's new call (NOTIFY of
-    /// the REFER's implicit subscription); `done` once it is final.
+    /// the REFER's implicit subscription). NOTIFYs about no transfer of ours are not reported.
     TransferProgress {
         /// SIP status code of the new call (100, 180, 200, 486…).
         code: u16,
-        /// No more progress will come.
-        done: bool,
+        /// Still going, completed (our part of the call ends), or failed (the call goes on).
+        outcome: crate::Transfer,
     },
     /// The call ended.
     Ended(EndReason),
@@ -176,8 +176,11 @@ impl Call {
                 }
                 DialogState::Notify(_, request, handle) => {
                     reply(&handle, StatusCode::OK).await;
-                    if let Some((code, done)) = refer_progress(&request) {
-                        return CallEvent::TransferProgress { code, done };
+                    let progress = refer_progress(&request).and_then(|(code, done)| {
+                        Some((code, self.with_state(|s| s.on_transfer_progress(code, done))?))
+                    });
+                    if let Some((code, outcome)) = progress {
+                        return CallEvent::TransferProgress { code, outcome };
                     }
                 }
                 DialogState::Refer(_, _, handle) => {
@@ -192,7 +195,8 @@ impl Call {
                 }
                 DialogState::Terminated(_, reason) => {
                     self.layer.remove_dialog(&self.dialog.id());
-                    return CallEvent::Ended(ended_by(&reason));
+                    let now = std::time::Instant::now();
+                    return CallEvent::Ended(self.with_state(|s| s.on_ended(now, ended_by(&reason))));
                 }
                 _ => {}
             }
@@ -216,7 +220,10 @@ impl Call {
             }
         };
         match self.dialog.refer(refer_to.as_str(), None, None).await {
-            Ok(Some(response)) if (200..300).contains(&response.status_code.code()) => Ok(()),
+            Ok(Some(response)) if (200..300).contains(&response.status_code.code()) => {
+                self.with_state(|s| s.on_transfer_accepted());
+                Ok(())
+            }
             Ok(Some(response)) => Err(EndReason::of_status(
                 response.status_code.code(),
                 &response.status_code.to_string(),

@@ -14,6 +14,7 @@
 
 mod account;
 mod call;
+pub mod call_state;
 mod digest_names;
 mod error;
 mod in_call;
@@ -23,6 +24,7 @@ pub mod transport;
 
 pub use account::{Account, DEFAULT_EXPIRES, Password};
 pub use call::{Call, Caller, EndReason, GiveUp, IncomingCall, Ringing, new_call_id};
+pub use call_state::{CallState, HoldChange, Transfer};
 pub use error::SipError;
 pub use in_call::{CallEvent, Reoffer, holds_us};
 pub use policy::{Failure, RegState};
