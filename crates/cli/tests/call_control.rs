@@ -343,3 +343,33 @@ fn a_phone_waiting_for_calls_stays_reachable_past_the_idle_timeout() {
         "the connection was never idle-closed:\n{stderr}"
     );
 }
+
+#[test]
+fn a_call_whose_pbx_connection_drops_ends_cleanly_as_connection_lost() {
+    if pbx::rerun_isolated("a_call_whose_pbx_connection_drops_ends_cleanly_as_connection_lost") {
+        return;
+    }
+    let mut kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, carls, _) = tones(dir.path());
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let heard = dir.path().join("heard.wav");
+    let args = args(&kamailio, &["call", CARL.name, "--duration", "30"], &ours, &heard);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    calling.expect_event("answered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    let killed = std::time::Instant::now();
+    kamailio.kill();
+    let ended = calling.expect_event("ended", Duration::from_secs(10));
+    let noticed = killed.elapsed();
+    assert_eq!(ended["reason"]["reason"], "connection_lost", "{ended}");
+    assert!(noticed < Duration::from_secs(5), "noticed after {noticed:?}");
+    let (code, lines, stderr) = calling.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
+    // What was heard before the drop is kept.
+    assert!(
+        tone_in(&heard, 440.0).tone_blocks >= 3,
+        "the recording was completed"
+    );
+}

@@ -14,6 +14,7 @@ use rsipstack::sip::{Header, StatusCode};
 use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
 
 /// How a call ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,6 +26,9 @@ pub enum EndReason {
     RemoteHangup,
     /// We transferred the other side elsewhere, and the transfer worked.
     Transferred,
+    /// The connection to the PBX dropped during the call: nothing more can be said on it, so
+    /// it is over for us (the audio stops with it).
+    ConnectionLost,
     /// Cancelled before it was answered.
     Cancelled,
     /// The callee is busy (486, 600).
@@ -102,6 +106,8 @@ impl Caller {
 /// An established (or establishing) call.
 pub struct Call {
     pub(crate) dialog: InviteDialog,
+    /// Cancelled when the connection the call runs on closes.
+    pub(crate) link_closed: CancellationToken,
     pub(crate) states: Mutex<DialogStateReceiver>,
     pub(crate) layer: Arc<DialogLayer>,
     /// The call's decisions (hold, transfer, how it ended).
@@ -232,6 +238,7 @@ pub struct GiveUp {
 /// sends CANCEL when `give_up` says so.
 pub(crate) async fn invite(
     layer: Arc<DialogLayer>,
+    link_closed: CancellationToken,
     mut option: InviteOption,
     mut on_ringing: impl FnMut(Ringing) + Send,
     give_up: GiveUp,
@@ -291,6 +298,7 @@ pub(crate) async fn invite(
     let remote_sdp = String::from_utf8_lossy(&response.body).into_owned();
     Ok(Call {
         dialog,
+        link_closed,
         states: Mutex::new(states),
         layer,
         state: std::sync::Mutex::new(call),
@@ -329,6 +337,7 @@ async fn cancel(layer: &DialogLayer, call_id: &str) {
 /// A call arriving.
 pub struct IncomingCall {
     dialog: InviteDialog,
+    link_closed: CancellationToken,
     states: DialogStateReceiver,
     layer: Arc<DialogLayer>,
     /// Who calls.
@@ -353,6 +362,7 @@ impl IncomingCall {
         dialog: InviteDialog,
         states: DialogStateReceiver,
         layer: Arc<DialogLayer>,
+        link_closed: CancellationToken,
     ) -> IncomingCall {
         let request = dialog.initial_request();
         let from = request
@@ -368,6 +378,7 @@ impl IncomingCall {
             offer: String::from_utf8_lossy(&request.body).into_owned(),
             call_id: dialog.id().call_id.clone(),
             dialog,
+            link_closed,
             states,
             layer,
         }
@@ -393,6 +404,7 @@ impl IncomingCall {
             remote_sdp: self.offer,
             call_id: self.call_id,
             dialog: self.dialog,
+            link_closed: self.link_closed,
             states: Mutex::new(self.states),
             layer: self.layer,
             state: std::sync::Mutex::new(CallState::answered_inbound(std::time::Instant::now())),
@@ -410,12 +422,17 @@ impl IncomingCall {
 
     /// Waits until the caller gives up (CANCEL) — for a call left ringing.
     pub async fn cancelled(&mut self) -> EndReason {
-        while let Some(state) = self.states.recv().await {
-            if let DialogState::Terminated(_, reason) = state {
-                return ended_by(&reason);
+        loop {
+            let state = tokio::select! {
+                state = self.states.recv() => state,
+                () = self.link_closed.cancelled() => return EndReason::ConnectionLost,
+            };
+            match state {
+                Some(DialogState::Terminated(_, reason)) => return ended_by(&reason),
+                Some(_) => {}
+                None => return EndReason::Cancelled,
             }
         }
-        EndReason::Cancelled
     }
 }
 

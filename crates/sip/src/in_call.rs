@@ -156,7 +156,16 @@ impl Call {
     /// NOTIFY, OPTIONS) are answered here; a REFER asking us to call elsewhere is declined.
     pub async fn next_event(&self) -> CallEvent {
         let mut states = self.states.lock().await;
-        while let Some(state) = states.recv().await {
+        loop {
+            let state = tokio::select! {
+                state = states.recv() => state,
+                () = self.link_closed.cancelled() => {
+                    self.layer.remove_dialog(&self.dialog.id());
+                    let now = std::time::Instant::now();
+                    return CallEvent::Ended(self.with_state(|s| s.on_ended(now, EndReason::ConnectionLost)));
+                }
+            };
+            let Some(state) = state else { break };
             match state {
                 DialogState::Updated(_, request, handle) => {
                     let sdp = String::from_utf8_lossy(&request.body).into_owned();

@@ -163,7 +163,13 @@ impl Registrar {
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
         let contact = rsipstack::sip::Uri::try_from(contact_address(&self.account, &dialed).as_str())
             .map_err(|e| SipError::Stack(format!("our contact address: {e}")))?;
-        dispatch_incoming(&endpoint, dialogs.clone(), self.incoming_tx.clone(), contact)?;
+        dispatch_incoming(
+            &endpoint,
+            dialogs.clone(),
+            self.incoming_tx.clone(),
+            contact,
+            dialed.closed.clone(),
+        )?;
         let registration = Registration::new(endpoint.inner.clone(), Some(self.credential()));
         keep_alive(dialed.clone());
         self.link = Some(Link {
@@ -292,7 +298,14 @@ impl Registrar {
             call_id: Some(call_id.to_owned()),
             ..Default::default()
         };
-        crate::call::invite(link.dialogs.clone(), option, on_ringing, give_up).await
+        crate::call::invite(
+            link.dialogs.clone(),
+            link.dialed.closed.clone(),
+            option,
+            on_ringing,
+            give_up,
+        )
+        .await
     }
 
     /// Removes the registration (best effort: a PBX that is gone lets it expire).
@@ -439,6 +452,7 @@ fn dispatch_incoming(
     dialogs: Arc<DialogLayer>,
     calls: mpsc::UnboundedSender<IncomingCall>,
     contact: rsipstack::sip::Uri,
+    link_closed: CancellationToken,
 ) -> Result<(), SipError> {
     let mut incoming = endpoint.incoming_transactions()?;
     tokio::spawn(async move {
@@ -461,7 +475,8 @@ fn dispatch_incoming(
                         if let Some(target) = contact_uri(&tx.original) {
                             Dialog::Invite(dialog.clone()).set_remote_target(target, None);
                         }
-                        let call = IncomingCall::new(dialog.clone(), states, dialogs.clone());
+                        let call =
+                            IncomingCall::new(dialog.clone(), states, dialogs.clone(), link_closed.clone());
                         call.ring();
                         let _ = calls.send(call);
                         Some(Dialog::Invite(dialog))
