@@ -373,3 +373,43 @@ fn a_call_whose_pbx_connection_drops_ends_cleanly_as_connection_lost() {
         "the recording was completed"
     );
 }
+
+#[test]
+fn linphone_holds_and_resumes_leadline_and_its_audio_comes_back() {
+    if pbx::rerun_isolated("linphone_holds_and_resumes_leadline_and_its_audio_comes_back") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, _, _) = tones(dir.path());
+    let carls = dir.path().join("carl48k.wav");
+    tone_file(&carls, 440.0, 48_000, 1, 30.0);
+    let mut carl = Linphone::start(CARL, 5070, &carls, true);
+    let heard = dir.path().join("heard.wav");
+    let args = args(&kamailio, &["call", CARL.name, "--duration", "7"], &ours, &heard);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    calling.expect_event("answered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    carl.command("pause");
+    let held = calling.expect_event("held", Duration::from_secs(5));
+    std::thread::sleep(Duration::from_secs(2));
+    carl.command("resume");
+    let resumed = calling.expect_event("resumed", Duration::from_secs(5));
+    let (code, lines, stderr) = calling.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}");
+    assert_eq!(
+        (held["by"].as_str(), resumed["by"].as_str()),
+        (Some("remote"), Some("remote"))
+    );
+    let last = received(events(&lines, "media").last().unwrap());
+    eprintln!(
+        "held at {}, resumed at {}, last {last}",
+        received(&held),
+        received(&resumed)
+    );
+    assert!(
+        last - received(&resumed) > 50,
+        "linphone's audio came back after it resumed: {resumed} then {last}\n{stderr}"
+    );
+}
