@@ -9,7 +9,8 @@
 //!   Leadline's `answered.setup_ms`; baresip from its `dial` command to its
 //!   `CALL_ESTABLISHED` event on the control socket.
 //! - Answer to first audio packet received: Leadline's `media.first_packet_ms` (ICE and
-//!   DTLS-SRTP happen in between); baresip's is not observable from outside.
+//!   DTLS-SRTP happen in between); baresip's from a capture of its calls: the 200 OK to its
+//!   INVITE arriving, to the first RTP packet arriving at the port its offer named.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails loudly
 
@@ -33,8 +34,9 @@ fn account(url: &str) -> Vec<String> {
     pbx::account_args(url, &ANA)
 }
 
-/// UDP payloads of a pcap file (Ethernet-framed loopback capture) with their times (s).
-fn udp_payloads(pcap: &[u8]) -> Vec<(f64, Vec<u8>)> {
+/// UDP payloads of a pcap file (Ethernet-framed loopback capture) with their times (s) and
+/// destination ports.
+fn udp_payloads(pcap: &[u8]) -> Vec<(f64, u16, Vec<u8>)> {
     let mut out = Vec::new();
     let mut at = 24; // global header
     while at + 16 <= pcap.len() {
@@ -46,25 +48,95 @@ fn udp_payloads(pcap: &[u8]) -> Vec<(f64, Vec<u8>)> {
             continue; // not IPv4/UDP
         }
         let ip_header = usize::from(frame[14] & 0x0F) * 4;
-        let payload = &frame[(14 + ip_header + 8).min(frame.len())..];
-        out.push((f64::from(secs) + f64::from(micros) / 1e6, payload.to_vec()));
+        let udp = 14 + ip_header;
+        if frame.len() < udp + 8 {
+            continue;
+        }
+        let destination = u16::from_be_bytes([frame[udp + 2], frame[udp + 3]]);
+        let payload = &frame[udp + 8..];
+        out.push((
+            f64::from(secs) + f64::from(micros) / 1e6,
+            destination,
+            payload.to_vec(),
+        ));
     }
     out
 }
 
+/// The value of SIP header `name` in `text`.
+fn header(text: &str, name: &str) -> Option<String> {
+    text.lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
+        .map(|l| l[name.len() + 1..].trim().to_owned())
+}
+
+/// For each call the phone on SIP port `phone` placed: from the 200 OK to its INVITE arriving
+/// to the first RTP packet arriving at the audio port its offer named, in ms.
+fn answer_to_first_audio(pcap: &[u8], phone: u16) -> Vec<f64> {
+    let packets = udp_payloads(pcap);
+    let mut offered: std::collections::HashMap<String, u16> = std::collections::HashMap::new();
+    let mut delays = Vec::new();
+    for (i, (time, destination, payload)) in packets.iter().enumerate() {
+        let text = String::from_utf8_lossy(payload);
+        let Some(call_id) = header(&text, "Call-ID") else {
+            continue;
+        };
+        if text.starts_with("INVITE ") {
+            let port = text
+                .lines()
+                .find_map(|l| l.strip_prefix("m=audio "))
+                .and_then(|l| l.split_whitespace().next())
+                .and_then(|p| p.parse().ok());
+            if let Some(port) = port {
+                offered.insert(call_id, port);
+            }
+        } else if *destination == phone
+            && text.starts_with("SIP/2.0 200")
+            && header(&text, "CSeq").is_some_and(|c| c.ends_with("INVITE"))
+            && let Some(audio) = offered.remove(&call_id)
+        {
+            let first = packets[i..]
+                .iter()
+                .find(|(_, to, p)| *to == audio && p.len() > 12 && p[0] & 0xC0 == 0x80);
+            if let Some((at, _, _)) = first {
+                delays.push((at - time) * 1e3);
+            }
+        }
+    }
+    delays
+}
+
+/// Captures UDP on loopback into `file` until the returned child is interrupted.
+fn capture(file: &std::path::Path, filter: &[&str]) -> std::process::Child {
+    let tcpdump = std::process::Command::new("tcpdump")
+        .args(["-i", "lo", "-U", "-n", "-Z", "root", "-w"])
+        .arg(file)
+        .args(filter)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tcpdump is installed (scripts/setup.sh installs it)");
+    std::thread::sleep(Duration::from_millis(500));
+    tcpdump
+}
+
+/// Stops a capture and returns what it caught.
+fn stop_capture(mut tcpdump: std::process::Child, file: &std::path::Path) -> Vec<u8> {
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &tcpdump.id().to_string()])
+        .status();
+    let _ = tcpdump.wait();
+    std::fs::read(file).unwrap()
+}
+
 /// For each Call-ID, first REGISTER out to the first 200 OK to a REGISTER, in ms.
 fn register_round_trips(pcap: &[u8]) -> Vec<f64> {
-    let header = |text: &str, name: &str| {
-        text.lines()
-            .find(|l| {
-                l.to_ascii_lowercase()
-                    .starts_with(&format!("{}:", name.to_ascii_lowercase()))
-            })
-            .map(|l| l[name.len() + 1..].trim().to_owned())
-    };
     let mut sent: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
     let mut trips = Vec::new();
-    for (time, payload) in udp_payloads(pcap) {
+    for (time, _, payload) in udp_payloads(pcap) {
         let text = String::from_utf8_lossy(&payload);
         let Some(call_id) = header(&text, "Call-ID") else {
             continue;
@@ -129,25 +201,14 @@ fn calling_figures() {
         let registered = lines.iter().find(|l| l["event"] == "registered").unwrap();
         ours_register.push(registered["ms"].as_f64().unwrap());
     }
-    let capture = dir.path().join("register.pcap");
-    let mut tcpdump = std::process::Command::new("tcpdump")
-        .args(["-i", "lo", "-U", "-n", "-Z", "root", "-w"])
-        .arg(&capture)
-        .args(["udp", "port", &pbx::UDP_PORT.to_string()])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("tcpdump is installed (scripts/setup.sh installs it)");
-    std::thread::sleep(Duration::from_millis(500));
+    let registering = dir.path().join("register.pcap");
+    let tcpdump = capture(&registering, &["udp", "port", &pbx::UDP_PORT.to_string()]);
     for i in 0..RUNS {
         let port = 5100 + 10 * i as u16;
         let _registered = Baresip::start(DORA, port, &tone, "PCMU", false);
     }
-    std::thread::sleep(Duration::from_millis(300));
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &tcpdump.id().to_string()])
-        .status();
-    let _ = tcpdump.wait();
-    let theirs_register = register_round_trips(&std::fs::read(&capture).unwrap());
+    let registered = stop_capture(tcpdump, &registering);
+    let theirs_register = register_round_trips(&registered);
     assert!(theirs_register.len() >= RUNS, "captured {theirs_register:?}");
 
     let mut ours_setup = Vec::new();
@@ -167,6 +228,8 @@ fn calling_figures() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let caller = Baresip::start(DORA, 5300, &tone, "PCMU", false);
+    let calling = dir.path().join("calls.pcap");
+    let tcpdump = capture(&calling, &["udp"]);
     let mut theirs_setup = Vec::new();
     for _ in 0..RUNS {
         theirs_setup.push(baresip_setup_ms(
@@ -174,6 +237,11 @@ fn calling_figures() {
             &format!("sip:{}@{}", CARL.name, pbx::DOMAIN),
         ));
     }
+    let theirs_first_audio = answer_to_first_audio(&stop_capture(tcpdump, &calling), 5300);
+    assert!(
+        theirs_first_audio.len() >= RUNS,
+        "captured {theirs_first_audio:?}"
+    );
     drop(callee);
 
     let (r_ours, r_theirs) = (median(ours_register), median(theirs_register));
@@ -188,8 +256,9 @@ fn calling_figures() {
         "| INVITE to answer, challenge included | {s_ours:.1} ms | {s_theirs:.1} ms | {:.2} | ≤ 1.5 |",
         s_ours / s_theirs.max(0.1)
     );
+    let (a_ours, a_theirs) = (median(ours_first_audio), median(theirs_first_audio));
     println!(
-        "| answer to first audio packet (ICE + DTLS-SRTP for Leadline) | {:.1} ms | not observable | | |",
-        median(ours_first_audio)
+        "| answer to first audio packet (ICE + DTLS-SRTP for Leadline) | {a_ours:.1} ms | {a_theirs:.1} ms | {:.2} | |",
+        a_ours / a_theirs.max(0.1)
     );
 }

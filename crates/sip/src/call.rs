@@ -170,27 +170,11 @@ impl Call {
     /// Sends a re-INVITE with our new SDP `offer` (hold, resume) and returns the answer's SDP.
     pub async fn reinvite(&self, offer: String) -> Result<String, EndReason> {
         let content_type = sdp_content_type();
-        match self
+        let answered = self
             .dialog
             .reinvite(Some(vec![content_type]), Some(offer.into_bytes()))
-            .await
-        {
-            Ok(Some(response)) if (200..300).contains(&response.status_code.code()) => {
-                Ok(String::from_utf8_lossy(&response.body).into_owned())
-            }
-            Ok(Some(response)) => Err(EndReason::of_status(
-                response.status_code.code(),
-                &response.status_code.to_string(),
-            )),
-            Ok(None) => Err(EndReason::Failed {
-                code: 0,
-                detail: "the call is not established".into(),
-            }),
-            Err(error) => Err(EndReason::Failed {
-                code: 0,
-                detail: error.to_string(),
-            }),
-        }
+            .await;
+        accepted(answered).map(|response| String::from_utf8_lossy(&response.body).into_owned())
     }
 
     /// Sends DTMF `digit` by SIP INFO (`application/dtmf-relay`): the fallback when the far
@@ -312,6 +296,27 @@ async fn sleep_until(at: Option<std::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,
         None => std::future::pending().await,
+    }
+}
+
+/// The 2xx answer to an in-call request, or what its failure means.
+pub(crate) fn accepted(
+    answer: Result<Option<rsipstack::sip::Response>, rsipstack::Error>,
+) -> Result<rsipstack::sip::Response, EndReason> {
+    match answer {
+        Ok(Some(response)) if (200..300).contains(&response.status_code.code()) => Ok(response),
+        Ok(Some(response)) => Err(EndReason::of_status(
+            response.status_code.code(),
+            &response.status_code.to_string(),
+        )),
+        Ok(None) => Err(EndReason::Failed {
+            code: 0,
+            detail: "the call is not established".into(),
+        }),
+        Err(error) => Err(EndReason::Failed {
+            code: 0,
+            detail: error.to_string(),
+        }),
     }
 }
 

@@ -4,7 +4,7 @@
 //! attended (with `Replaces`). Every request gets its final answer here or from the
 //! application (a [`Reoffer`]); none is left to time out.
 
-use crate::call::{Call, EndReason, ended_by, sdp_content_type};
+use crate::call::{Call, EndReason, accepted, ended_by, sdp_content_type};
 use rsipstack::dialog::dialog::{DialogState, TransactionHandle};
 use rsipstack::sip::{Header, Request, StatusCode};
 
@@ -228,24 +228,9 @@ impl Call {
                 refer_to_replacing(target, &id.call_id, &id.local_tag, &id.remote_tag)
             }
         };
-        match self.dialog.refer(refer_to.as_str(), None, None).await {
-            Ok(Some(response)) if (200..300).contains(&response.status_code.code()) => {
-                self.with_state(|s| s.on_transfer_accepted());
-                Ok(())
-            }
-            Ok(Some(response)) => Err(EndReason::of_status(
-                response.status_code.code(),
-                &response.status_code.to_string(),
-            )),
-            Ok(None) => Err(EndReason::Failed {
-                code: 0,
-                detail: "the call is not established".into(),
-            }),
-            Err(error) => Err(EndReason::Failed {
-                code: 0,
-                detail: error.to_string(),
-            }),
-        }
+        accepted(self.dialog.refer(refer_to.as_str(), None, None).await)?;
+        self.with_state(|s| s.on_transfer_accepted());
+        Ok(())
     }
 }
 

@@ -67,24 +67,7 @@ impl Browser {
 
     /// Waits up to `within` for the event `event`; returns it.
     pub fn expect(&mut self, event: &str, within: Duration) -> serde_json::Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    let value: serde_json::Value = serde_json::from_str(&line)
-                        .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
-                    self.seen.push(value.clone());
-                    if value["event"] == event {
-                        return value;
-                    }
-                }
-                Err(_) => panic!(
-                    "the browser phone sent no {event:?} within {within:?}; seen: {:#?}",
-                    self.seen
-                ),
-            }
-        }
+        super::wait_for_json(&self.lines, &mut self.seen, ("event", event), within)
     }
 
     /// How much of what it heard was `frequency`: `{blocks, loud_blocks, tone_blocks,

@@ -420,6 +420,29 @@ pub struct Leadline {
     pub seen: Vec<serde_json::Value>,
 }
 
+/// Reads JSON lines from `lines` (keeping each in `seen`) until one whose `field` is `value`
+/// arrives, within `within`; returns it.
+fn wait_for_json(
+    lines: &mpsc::Receiver<String>,
+    seen: &mut Vec<serde_json::Value>,
+    (field, value): (&str, &str),
+    within: Duration,
+) -> serde_json::Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(line) = lines.recv_timeout(left) else {
+            panic!("no {field} {value:?} within {within:?}; seen: {seen:#?}");
+        };
+        let parsed: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        seen.push(parsed.clone());
+        if parsed[field] == value {
+            return parsed;
+        }
+    }
+}
+
 fn read_lines(stdout: ChildStdout) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -470,21 +493,7 @@ impl Leadline {
 
     /// Waits up to `within` for a line whose `field` is `value`; returns it.
     pub fn expect_event_field(&mut self, field: &str, value: &str, within: Duration) -> serde_json::Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    let parsed: serde_json::Value = serde_json::from_str(&line)
-                        .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
-                    self.seen.push(parsed.clone());
-                    if parsed[field] == value {
-                        return parsed;
-                    }
-                }
-                Err(_) => panic!("no {field} {value:?} within {within:?}; seen: {:#?}", self.seen),
-            }
-        }
+        wait_for_json(&self.lines, &mut self.seen, (field, value), within)
     }
 
     /// Sends SIGINT (as Ctrl-C would).
