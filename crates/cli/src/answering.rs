@@ -37,7 +37,8 @@ struct Lines<'a> {
 impl Lines<'_> {
     /// Answers `ringing` as line `number`; a refused offer is answered 488 and reported.
     async fn answer(&mut self, ringing: IncomingCall, number: usize) -> Result<(), CoreError> {
-        let (session, answer) = match MediaSession::answering(&media_config(self.audio), &ringing.offer).await
+        let (session, answer) = match MediaSession::answering(&media_config(self.audio)?, &ringing.offer)
+            .await
         {
             Ok(answering) => answering,
             Err(error) => {

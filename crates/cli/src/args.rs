@@ -209,6 +209,16 @@ pub struct CallAudioArgs {
     /// default Opus, PCMU, PCMA).
     #[arg(long = "codec", value_parser = codec)]
     pub codecs: Vec<Codec>,
+    /// A STUN server for ICE (`stun:host:port`; repeatable).
+    #[arg(long = "stun")]
+    pub stun: Vec<String>,
+    /// A TURN server for ICE (`turn:host:port?transport=udp`), with `--turn-user`; its password
+    /// comes from the LEADLINE_TURN_PASSWORD environment variable (never a flag).
+    #[arg(long, requires = "turn_user")]
+    pub turn: Option<String>,
+    /// The TURN user name.
+    #[arg(long, requires = "turn")]
+    pub turn_user: Option<String>,
 }
 
 fn codec(name: &str) -> Result<Codec, String> {

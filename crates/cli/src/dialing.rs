@@ -47,7 +47,7 @@ async fn dial_out(
     number: usize,
     events: LineEvents,
 ) -> Result<Line, CoreError> {
-    let (session, offer) = MediaSession::offering(&media_config(audio_args)).await?;
+    let (session, offer) = MediaSession::offering(&media_config(audio_args)?).await?;
     let call_id = leadline_core::sip::new_call_id();
     let record = recorder.and_then(|r| r.start(Direction::Outbound, destination, &call_id));
     let invited = Instant::now();

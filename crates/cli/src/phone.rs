@@ -166,13 +166,35 @@ pub fn audio(args: &CallAudioArgs, number: usize) -> Result<CallAudio, CoreError
     Ok((source, sink))
 }
 
-/// The media settings of a call: the default ones, with `--codec` when given.
-pub fn media_config(args: &CallAudioArgs) -> MediaConfig {
+/// The environment variable holding the TURN password.
+pub const TURN_PASSWORD_ENV: &str = "LEADLINE_TURN_PASSWORD";
+
+/// The media settings of a call: the default ones, with `--codec`, `--stun` and `--turn` when
+/// given. A TURN server without its password in the environment is a usage error.
+pub fn media_config(args: &CallAudioArgs) -> Result<MediaConfig, CoreError> {
+    use leadline_core::media::IceServer;
     let mut config = MediaConfig::default();
     if !args.codecs.is_empty() {
         config.codecs = args.codecs.clone();
     }
-    config
+    config.ice_servers.extend(args.stun.iter().map(|url| IceServer {
+        urls: vec![url.clone()],
+        username: String::new(),
+        credential: String::new(),
+    }));
+    if let (Some(url), Some(user)) = (&args.turn, &args.turn_user) {
+        let credential = std::env::var(TURN_PASSWORD_ENV).map_err(|_| {
+            leadline_core::media::MediaError::Audio(format!(
+                "--turn needs the TURN password in {TURN_PASSWORD_ENV}"
+            ))
+        })?;
+        config.ice_servers.push(IceServer {
+            urls: vec![url.clone()],
+            username: user.clone(),
+            credential,
+        });
+    }
+    Ok(config)
 }
 
 /// Milliseconds to the microsecond.
@@ -255,6 +277,7 @@ pub fn prepare<'a>(
     });
     let url = account.ws_url.clone();
     audio(audio_args, 0)?;
+    media_config(audio_args)?;
     Ok((Registrar::new(account, seed())?, url, recorder))
 }
 

@@ -471,3 +471,42 @@ fn leadline_calls_linphone_and_a_tone_crosses_each_way() {
         "linphone heard Leadline's 1000 Hz: {report:?}"
     );
 }
+
+#[test]
+fn a_configured_stun_server_is_asked_for_our_address_and_the_call_goes_on() {
+    if pbx::rerun_isolated("a_configured_stun_server_is_asked_for_our_address_and_the_call_goes_on") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("tone440.wav");
+    tone_file(&theirs, 440.0, 8000, 1, 30.0);
+    let _carl = Baresip::start(CARL, 5070, &theirs, "PCMU", true);
+    // A STUN server that never answers: it only records what it is asked.
+    let stun = std::net::UdpSocket::bind("127.0.0.1:3478").unwrap();
+    stun.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let asked = std::thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        let (n, _) = stun.recv_from(&mut buf).expect("a STUN request");
+        buf[..n].to_vec()
+    });
+    let (code, lines, stderr) = pbx::leadline_as(
+        dir.path(),
+        &ANA,
+        &kamailio.ws_url(),
+        &[
+            "call",
+            CARL.name,
+            "--duration",
+            "1",
+            "--stun",
+            "stun:127.0.0.1:3478",
+        ],
+    );
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}");
+    assert!(lines.iter().any(|l| l["event"] == "answered"), "{lines:#?}");
+    let request = asked.join().unwrap();
+    // RFC 5389: a Binding Request (0x0001) with the magic cookie.
+    assert_eq!(&request[0..2], &[0x00, 0x01], "{request:?}");
+    assert_eq!(&request[4..8], &[0x21, 0x12, 0xA4, 0x42], "{request:?}");
+}
