@@ -53,8 +53,8 @@ pub struct MediaConfig {
     pub codecs: Vec<Codec>,
 }
 
-/// A STUN or TURN server.
-#[derive(Debug, Clone)]
+/// A STUN or TURN server. Its credential never prints (`Debug` shows `***`).
+#[derive(Clone)]
 pub struct IceServer {
     /// `stun:…` or `turn:…` URLs.
     pub urls: Vec<String>,
@@ -62,6 +62,16 @@ pub struct IceServer {
     pub username: String,
     /// TURN credential.
     pub credential: String,
+}
+
+impl std::fmt::Debug for IceServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IceServer")
+            .field("urls", &self.urls)
+            .field("username", &self.username)
+            .field("credential", &"***")
+            .finish()
+    }
 }
 
 /// Every IPv4 address of this machine's interfaces that are up, loopback last. Each gets
@@ -682,5 +692,21 @@ impl Decoder {
             }
             Decoder::Broken => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IceServer;
+
+    #[test]
+    fn a_turn_credential_never_prints() {
+        let server = IceServer {
+            urls: vec!["turn:127.0.0.1:3478".into()],
+            username: "agent".into(),
+            credential: "turn-s3cret".into(),
+        };
+        let text = format!("{server:?}");
+        assert!(!text.contains("turn-s3cret") && text.contains("***"), "{text}");
     }
 }
