@@ -311,13 +311,12 @@ impl MediaSession {
         pc.add_track(track.clone() as Arc<dyn TrackLocal>)
             .await
             .map_err(webrtc_error)?;
-        // add_track narrows the offer to the track's codec: offer them all again.
-        let mut preferences: Vec<RTCRtpCodecParameters> =
-            config.codecs.iter().map(|c| codec_parameters(*c)).collect();
-        preferences.extend(telephone_events(&config.codecs));
+        // add_track narrows the offer to the track's codec. No preference list offers every
+        // codec registered above, in order: a list would be matched by MIME type alone, and
+        // both telephone-event entries (48 and 8 kHz) would become the first one.
         for transceiver in pc.get_transceivers().await {
             transceiver
-                .set_codec_preferences(preferences.clone())
+                .set_codec_preferences(Vec::new())
                 .await
                 .map_err(webrtc_error)?;
         }

@@ -90,3 +90,48 @@ async fn a_tone_crosses_each_way_over_pcma() {
 async fn a_tone_crosses_each_way_over_opus() {
     call(Codec::Opus).await;
 }
+
+/// The payload types on the offer's `m=audio` line and each one's `a=rtpmap` encoding.
+fn offered_formats(sdp: &str) -> Vec<(String, String)> {
+    let m_line = sdp.lines().find(|l| l.starts_with("m=audio")).unwrap();
+    m_line
+        .split_whitespace()
+        .skip(3)
+        .map(|pt| {
+            let prefix = format!("a=rtpmap:{pt} ");
+            let encoding = sdp
+                .lines()
+                .find_map(|l| l.strip_prefix(&prefix))
+                .unwrap_or_default();
+            (pt.to_owned(), encoding.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_offer_names_each_codec_once_with_telephone_events_at_both_rates() {
+    let config = MediaConfig {
+        bind: vec!["127.0.0.1:0".parse().unwrap()],
+        codecs: vec![Codec::Opus, Codec::Pcmu, Codec::Pcma],
+        ..MediaConfig::default()
+    };
+    let (session, offer) = MediaSession::offering(&config).await.unwrap();
+    let formats = offered_formats(&offer);
+    let encodings: Vec<&str> = formats.iter().map(|(_, e)| e.as_str()).collect();
+    assert_eq!(
+        encodings,
+        [
+            "opus/48000/2",
+            "PCMU/8000/1",
+            "PCMA/8000/1",
+            "telephone-event/48000/1",
+            "telephone-event/8000/1"
+        ],
+        "{offer}"
+    );
+    let mut payload_types: Vec<&str> = formats.iter().map(|(pt, _)| pt.as_str()).collect();
+    payload_types.sort_unstable();
+    payload_types.dedup();
+    assert_eq!(payload_types.len(), formats.len(), "{offer}");
+    session.close().await;
+}
