@@ -158,7 +158,19 @@ fn baresip_calls_leadline_which_answers_and_a_tone_crosses_each_way() {
     let incoming = answering.expect_event("incoming", Duration::from_secs(10));
     assert_eq!(incoming["caller_number"], CARL.name, "{incoming}");
     answering.expect_event("answered", Duration::from_secs(10));
-    std::thread::sleep(Duration::from_secs(3));
+    // baresip sends keys as RFC 4733 events (telephone-event/8000 is negotiated).
+    std::thread::sleep(Duration::from_secs(1));
+    let mut digits = String::new();
+    let mut methods = Vec::new();
+    for key in ["4", "2", "#"] {
+        baresip.command("sndcode", key);
+        let dtmf = answering.expect_event("dtmf_received", Duration::from_secs(5));
+        digits.push_str(dtmf["digit"].as_str().unwrap_or_default());
+        methods.push(dtmf["method"].clone());
+    }
+    assert_eq!(digits, "42#");
+    assert!(methods.iter().all(|m| m == "rfc4733"), "{methods:?}");
+    std::thread::sleep(Duration::from_secs(2));
     baresip.command("hangup", "");
     let ended = answering.expect_event("ended", Duration::from_secs(10));
     assert_eq!(ended["reason"]["reason"], "remote_hangup", "{ended}");

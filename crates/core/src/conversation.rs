@@ -25,10 +25,12 @@ pub enum TalkEvent {
         /// Always `"remote"`.
         by: &'static str,
     },
-    /// The other side pressed a key (SIP INFO; RFC 4733 events arrive with the audio).
+    /// The other side pressed a key.
     DtmfReceived {
         /// The digit.
         digit: char,
+        /// How it came: `"rfc4733"` (an event in the audio) or `"info"` (SIP INFO).
+        method: &'static str,
     },
     /// How our transfer goes: the status of the transferee's new call.
     Transfer {
@@ -106,7 +108,14 @@ impl Conversation {
     /// transfer that worked hangs up our leg and ends the call as transferred.
     pub async fn next(&self) -> TalkEvent {
         loop {
-            match self.call.next_event().await {
+            // Both waits are cancel-safe: the one that loses the race loses nothing.
+            let event = tokio::select! {
+                event = self.call.next_event() => event,
+                Some(digit) = self.media.next_digit() => {
+                    return TalkEvent::DtmfReceived { digit, method: "rfc4733" };
+                }
+            };
+            match event {
                 CallEvent::Reoffer(reoffer) => {
                     let holding = holds_us(&reoffer.sdp);
                     match self.media.answer_reoffer(&reoffer.sdp).await {
@@ -123,7 +132,12 @@ impl Conversation {
                         None => {}
                     }
                 }
-                CallEvent::Dtmf(digit) => return TalkEvent::DtmfReceived { digit },
+                CallEvent::Dtmf(digit) => {
+                    return TalkEvent::DtmfReceived {
+                        digit,
+                        method: "info",
+                    };
+                }
                 CallEvent::TransferProgress { code, outcome } => {
                     return TalkEvent::Transfer {
                         code,

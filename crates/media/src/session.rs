@@ -174,6 +174,15 @@ fn telephone_event(rate: u32, pt: u8) -> RTCRtpCodecParameters {
     }
 }
 
+/// The `telephone-event` payload type we offer at the clock rate of `codec`.
+fn our_event_pt(codec: Codec) -> u8 {
+    if codec.clock_rate() == 48_000 {
+        DTMF_PT_48K
+    } else {
+        DTMF_PT_8K
+    }
+}
+
 /// `telephone-event` at each clock rate of `codecs` (RFC 4733 events run at the audio's rate).
 fn telephone_events(codecs: &[Codec]) -> Vec<RTCRtpCodecParameters> {
     let mut events = Vec::new();
@@ -205,6 +214,8 @@ pub struct MediaSession {
     tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     dtmf: std::sync::Mutex<Option<mpsc::UnboundedSender<u8>>>,
     remote_dtmf_pt: std::sync::Mutex<Option<u8>>,
+    digits_heard_tx: mpsc::UnboundedSender<char>,
+    digits_heard: tokio::sync::Mutex<mpsc::UnboundedReceiver<char>>,
 }
 
 impl std::fmt::Debug for MediaSession {
@@ -311,6 +322,7 @@ impl MediaSession {
         pc.add_track(track.clone() as Arc<dyn TrackLocal>)
             .await
             .map_err(webrtc_error)?;
+        let (digits_heard_tx, digits_heard) = mpsc::unbounded_channel();
         // add_track narrows the offer to the track's codec. No preference list offers every
         // codec registered above, in order: a list would be matched by MIME type alone, and
         // both telephone-event entries (48 and 8 kHz) would become the first one.
@@ -333,6 +345,8 @@ impl MediaSession {
             tasks: std::sync::Mutex::new(Vec::new()),
             dtmf: std::sync::Mutex::new(None),
             remote_dtmf_pt: std::sync::Mutex::new(None),
+            digits_heard_tx,
+            digits_heard: tokio::sync::Mutex::new(digits_heard),
         })
     }
 
@@ -542,17 +556,23 @@ impl MediaSession {
             }
         });
         let sink = Arc::new(std::sync::Mutex::new(sink));
+        // Events arrive with the payload type of either side's SDP (they are the same
+        // unless a peer renumbers).
+        let event_pts: Vec<u8> = dtmf_pt.into_iter().chain([our_event_pt(codec)]).collect();
         let receiving = {
             let sink = sink.clone();
             let counters = self.counters.clone();
+            let digits_heard = self.digits_heard_tx.clone();
             let receiver_tracks = self.tracks.lock().ok().and_then(|mut t| t.take());
             tokio::spawn(async move {
                 let Some(mut tracks) = receiver_tracks else { return };
                 while let Some(track) = tracks.recv().await {
                     let sink = sink.clone();
                     let counters = counters.clone();
+                    let (digits_heard, event_pts) = (digits_heard.clone(), event_pts.clone());
                     tokio::spawn(async move {
                         let mut decoder = Decoder::new(codec);
+                        let mut events = crate::dtmf::EventReader::default();
                         while let Some(event) = track.poll().await {
                             let TrackRemoteEvent::OnRtpPacket(packet) = event else {
                                 continue;
@@ -561,8 +581,15 @@ impl MediaSession {
                                 let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
                                 counters.first_received_us.store(us.max(1), Ordering::Relaxed);
                             }
-                            if packet.header.payload_type != pt {
-                                continue; // telephone-event and comfort noise are not audio
+                            let payload_type = packet.header.payload_type;
+                            if payload_type != pt {
+                                // Not audio: a telephone event, or comfort noise.
+                                if event_pts.contains(&payload_type)
+                                    && let Some(digit) = events.read(packet.header.timestamp, &packet.payload)
+                                {
+                                    let _ = digits_heard.send(digit);
+                                }
+                                continue;
                             }
                             if let Some(samples) = decoder.decode(&packet.payload)
                                 && let Ok(mut sink) = sink.lock()
@@ -579,6 +606,12 @@ impl MediaSession {
             tasks.push(receiving);
         }
         Ok(SinkHandle { sink })
+    }
+
+    /// The next DTMF digit the other side sent as an RFC 4733 event (waits until one comes).
+    /// Cancel-safe.
+    pub async fn next_digit(&self) -> Option<char> {
+        self.digits_heard.lock().await.recv().await
     }
 
     /// Stops the media and closes the connection.

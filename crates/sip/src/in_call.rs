@@ -145,15 +145,20 @@ fn refer_to_replacing(target: &str, call_id: &str, local_tag: &str, remote_tag: 
     format!("<{target}?Replaces={escaped}>")
 }
 
-async fn reply(handle: &TransactionHandle, status: StatusCode) {
-    if let Err(error) = handle.reply(status).await {
-        tracing::debug!(%error, "answering an in-call request failed");
-    }
+/// Answers an in-call request on its own task, so that waiting for events stays
+/// cancel-safe (a request taken is always answered).
+fn reply(handle: TransactionHandle, status: StatusCode) {
+    tokio::spawn(async move {
+        if let Err(error) = handle.reply(status).await {
+            tracing::debug!(%error, "answering an in-call request failed");
+        }
+    });
 }
 
 impl Call {
     /// Waits for the next thing the other side does. Requests that need no decision (INFO,
     /// NOTIFY, OPTIONS) are answered here; a REFER asking us to call elsewhere is declined.
+    /// Cancel-safe: dropped while waiting, it loses no event.
     pub async fn next_event(&self) -> CallEvent {
         let mut states = self.states.lock().await;
         loop {
@@ -178,13 +183,13 @@ impl Call {
                     } else {
                         StatusCode::UnsupportedMediaType
                     };
-                    reply(&handle, status).await;
+                    reply(handle, status);
                     if let Some(digit) = digit {
                         return CallEvent::Dtmf(digit);
                     }
                 }
                 DialogState::Notify(_, request, handle) => {
-                    reply(&handle, StatusCode::OK).await;
+                    reply(handle, StatusCode::OK);
                     let progress = refer_progress(&request).and_then(|(code, done)| {
                         Some((code, self.with_state(|s| s.on_transfer_progress(code, done))?))
                     });
@@ -194,13 +199,13 @@ impl Call {
                 }
                 DialogState::Refer(_, _, handle) => {
                     tracing::info!("the other side asked to transfer us; declined");
-                    reply(&handle, StatusCode::Decline).await;
+                    reply(handle, StatusCode::Decline);
                 }
                 DialogState::Options(_, _, handle) | DialogState::Message(_, _, handle) => {
-                    reply(&handle, StatusCode::OK).await;
+                    reply(handle, StatusCode::OK);
                 }
                 DialogState::Publish(_, _, handle) => {
-                    reply(&handle, StatusCode::MethodNotAllowed).await;
+                    reply(handle, StatusCode::MethodNotAllowed);
                 }
                 DialogState::Terminated(_, reason) => {
                     self.layer.remove_dialog(&self.dialog.id());
