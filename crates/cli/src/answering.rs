@@ -6,7 +6,7 @@
 
 use crate::args::{CallAudioArgs, TalkArgs, Waiting};
 use crate::line::Line;
-use crate::phone::{Recorder, audio, emit, media_config, prepare, registered};
+use crate::phone::{Recorder, Registered, audio, emit, media_config, prepare};
 use leadline_core::media::MediaSession;
 use leadline_core::sip::{EndReason, IncomingCall, SipError};
 use leadline_core::store::model::Direction;
@@ -106,12 +106,12 @@ impl Lines<'_> {
 /// `leadline answer`.
 pub fn answer(handle: &Handle, how: &Answering, setup: &TalkArgs) -> Result<(), CoreError> {
     let (args, audio_args, wrap_up) = (&setup.account, &setup.audio, &setup.wrap_up);
-    let (mut registrar, url, recorder) = prepare(handle, args, audio_args, wrap_up)?;
+    let (mut registrar, recorder) = prepare(handle, args, audio_args, wrap_up)?;
     crate::runtime()?.block_on(async move {
         let mut incoming = registrar
             .incoming_calls()
             .ok_or_else(|| SipError::Stack("incoming calls already taken".into()))?;
-        registered(&mut registrar, url).await?;
+        let registered = Registered::start(registrar).await?;
         let (events_tx, mut events) = mpsc::unbounded_channel();
         let mut lines = Lines {
             up: BTreeMap::new(),
@@ -194,7 +194,7 @@ pub fn answer(handle: &Handle, how: &Answering, setup: &TalkArgs) -> Result<(), 
         for number in numbers {
             lines.end(number, None).await?;
         }
-        emit(&registrar.unregister().await);
+        registered.stop().await;
         result
     })
 }

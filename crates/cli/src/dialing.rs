@@ -4,9 +4,9 @@
 
 use crate::args::{CallAudioArgs, TalkArgs};
 use crate::line::{Line, LineEvents, hold, report};
-use crate::phone::{Recorder, audio, emit, media_config, millis, prepare, registered};
+use crate::phone::{Recorder, Registered, audio, emit, media_config, millis, prepare};
 use leadline_core::media::MediaSession;
-use leadline_core::sip::{EndReason, GiveUp, Registrar, SipError};
+use leadline_core::sip::{Dialer, EndReason, GiveUp, SipError};
 use leadline_core::store::model::Direction;
 use leadline_core::{Conversation, CoreError, Handle, TalkEvent};
 use std::sync::Arc;
@@ -40,7 +40,7 @@ const REPLACED_WITHIN: Duration = Duration::from_secs(10);
 /// Calls `destination` as line `number` and returns the answered line, or how it failed
 /// (printed as `ended`, recorded, and returned as the error).
 async fn dial_out(
-    registrar: &Registrar,
+    dialer: &Dialer,
     destination: &str,
     ring_timeout: f64,
     (audio_args, recorder): (&CallAudioArgs, Option<&Recorder<'_>>),
@@ -68,9 +68,7 @@ async fn dial_out(
             &serde_json::json!({"event": "ringing", "code": r.code, "early_media": r.early_media, "call_id": call_id}),
         );
     };
-    let outcome = registrar
-        .call(destination, &call_id, offer, ringing, give_up)
-        .await;
+    let outcome = dialer.call(destination, &call_id, offer, ringing, give_up).await;
     watching.abort();
     let call = match outcome {
         Ok(call) => call,
@@ -116,12 +114,13 @@ pub fn call(handle: &Handle, dial: &Dial<'_>, setup: &TalkArgs) -> Result<(), Co
             leadline_core::media::MediaError::Audio(format!("{digits:?} are not DTMF digits")).into(),
         );
     }
-    let (mut registrar, url, recorder) = prepare(handle, args, audio_args, wrap_up)?;
+    let (registrar, recorder) = prepare(handle, args, audio_args, wrap_up)?;
     crate::runtime()?.block_on(async move {
-        registered(&mut registrar, url).await?;
+        let registered = Registered::start(registrar).await?;
+        let dialer = &registered.dialer;
         let (events_tx, events) = mpsc::unbounded_channel();
         let dialled = dial_out(
-            &registrar,
+            dialer,
             dial.destination,
             dial.ring_timeout,
             (audio_args, recorder.as_ref()),
@@ -130,10 +129,10 @@ pub fn call(handle: &Handle, dial: &Dial<'_>, setup: &TalkArgs) -> Result<(), Co
         )
         .await;
         let talked = match dialled {
-            Ok(line) => talk(&registrar, line, events, dial, (audio_args, recorder.as_ref())).await,
+            Ok(line) => talk(dialer, line, events, dial, (audio_args, recorder.as_ref())).await,
             Err(error) => Err(error),
         };
-        emit(&registrar.unregister().await);
+        registered.stop().await;
         talked
     })
 }
@@ -141,7 +140,7 @@ pub fn call(handle: &Handle, dial: &Dial<'_>, setup: &TalkArgs) -> Result<(), Co
 /// Talks on `line` until `--duration` passes, the other side hangs up, or a transfer ends
 /// our part; runs the flags' steps meanwhile.
 async fn talk(
-    registrar: &Registrar,
+    dialer: &Dialer,
     line: Line,
     mut events: mpsc::UnboundedReceiver<(usize, TalkEvent)>,
     dial: &Dial<'_>,
@@ -150,7 +149,7 @@ async fn talk(
     if !line.conversation.media.connected(Duration::from_secs(10)).await {
         tracing::warn!("media did not connect within 10 s");
     }
-    let steps = steps(registrar, line.conversation.clone(), line.answered, dial, audio);
+    let steps = steps(dialer, line.conversation.clone(), line.answered, dial, audio);
     tokio::pin!(steps);
     let mut steps_done = false;
     let mut steps_result = Ok(());
@@ -192,7 +191,7 @@ async fn talk(
 
 /// The flags' steps, in order: DTMF, hold and resume, transfer.
 async fn steps(
-    registrar: &Registrar,
+    dialer: &Dialer,
     conversation: Arc<Conversation>,
     answered: Instant,
     dial: &Dial<'_>,
@@ -216,7 +215,7 @@ async fn steps(
     let Some(target) = dial.transfer_to else {
         return Ok(());
     };
-    let address = registrar.address_of(target);
+    let address = dialer.address_of(target);
     if !dial.attended {
         conversation.transfer(&address, None).await?;
         report(
@@ -228,7 +227,7 @@ async fn steps(
     // Attended: hold the other side, consult the target, then hand the other side over.
     hold(&conversation, true).await?;
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    let consultation = dial_out(registrar, target, dial.ring_timeout, audio, 1, events_tx).await?;
+    let consultation = dial_out(dialer, target, dial.ring_timeout, audio, 1, events_tx).await?;
     tokio::time::sleep(CONSULT_FOR).await;
     conversation
         .transfer(&address, Some(&consultation.conversation))

@@ -6,7 +6,7 @@ use crate::args::{CallAudioArgs, SipAccountArgs, WrapUpArgs};
 use leadline_core::CallRecord;
 use leadline_core::media::audio::{AudioSink, AudioSource, Discard, Silence, WavRecorder, WavSource};
 use leadline_core::media::{MediaConfig, MediaSession};
-use leadline_core::sip::{Account, Password, RegEvent, Registrar, SipError};
+use leadline_core::sip::{Account, Dialer, Password, RegEvent, Registrar, SipError};
 use leadline_core::store::model::{CallId, Direction};
 use leadline_core::{CoreError, Handle};
 use std::io::Write;
@@ -138,14 +138,59 @@ pub fn phone_line(handle: &Handle) -> Result<(), CoreError> {
     })
 }
 
-/// Registers (printing the events) and returns the registrar, or the failure.
-pub async fn registered(registrar: &mut Registrar, url: String) -> Result<(), CoreError> {
-    emit(&RegEvent::Connecting { url });
-    let (event, _) = registrar.register().await;
-    emit(&event);
-    match event {
-        RegEvent::RegistrationFailed { failure, .. } => Err(SipError::Registration(failure).into()),
-        _ => Ok(()),
+/// An account kept registered on its own task while calls go on: refreshed before expiry,
+/// reconnected with backoff after a drop (calls in progress then move to the new connection),
+/// every registration event printed.
+pub struct Registered {
+    /// Places calls over the current connection.
+    pub dialer: Dialer,
+    stop: CancellationToken,
+    running: tokio::task::JoinHandle<()>,
+    printing: tokio::task::JoinHandle<()>,
+}
+
+impl Registered {
+    /// Registers `registrar` (printing the events) and keeps it registered; fails with the
+    /// first attempt's failure.
+    pub async fn start(registrar: Registrar) -> Result<Registered, CoreError> {
+        let dialer = registrar.dialer();
+        let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+        let stop = CancellationToken::new();
+        let running = tokio::spawn(registrar.run(events_tx, stop.clone()));
+        loop {
+            let event = events.recv().await;
+            if let Some(event) = &event {
+                emit(event);
+            }
+            match event {
+                Some(RegEvent::Registered { .. }) => break,
+                Some(RegEvent::RegistrationFailed { failure, .. }) => {
+                    stop.cancel();
+                    let _ = running.await;
+                    return Err(SipError::Registration(failure).into());
+                }
+                Some(_) => {}
+                None => return Err(SipError::Stack("the registration stopped".into()).into()),
+            }
+        }
+        let printing = tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                emit(&event);
+            }
+        });
+        Ok(Registered {
+            dialer,
+            stop,
+            running,
+            printing,
+        })
+    }
+
+    /// Unregisters and stops.
+    pub async fn stop(self) {
+        self.stop.cancel();
+        let _ = self.running.await;
+        let _ = self.printing.await;
     }
 }
 
@@ -261,24 +306,23 @@ impl Recorder<'_> {
     }
 }
 
-/// The registrar of the account, its URL, and the recorder when the account is the agent's.
+/// The registrar of the account, and the recorder when the account is the agent's.
 /// A bad audio file is a usage error before anything is dialled.
 pub fn prepare<'a>(
     handle: &'a Handle,
     args: &SipAccountArgs,
     audio_args: &CallAudioArgs,
     wrap_up: &'a WrapUpArgs,
-) -> Result<(Registrar, String, Option<Recorder<'a>>), CoreError> {
+) -> Result<(Registrar, Option<Recorder<'a>>), CoreError> {
     let account = account(handle, args)?;
     let recorder = args.ws_url.is_none().then(|| Recorder {
         handle,
         wrap_up,
         local: account.username.clone(),
     });
-    let url = account.ws_url.clone();
     audio(audio_args, 0)?;
     media_config(audio_args)?;
-    Ok((Registrar::new(account, seed())?, url, recorder))
+    Ok((Registrar::new(account, seed())?, recorder))
 }
 
 /// Where the call numbered `number` records: `path` itself for the first, `stem-N.ext` for the

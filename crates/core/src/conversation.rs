@@ -4,7 +4,9 @@
 //! new offers (their hold, their resume) are answered from the session and reported as
 //! [`TalkEvent::Held`]/[`TalkEvent::Resumed`]; DTMF goes out by RFC 4733 or SIP INFO and
 //! comes in by either; a transfer (blind, or attended to another conversation) is asked for
-//! by REFER and its progress reported until the call ends as transferred.
+//! by REFER and its progress reported until the call ends as transferred. A call whose PBX
+//! connection dropped and came back tells the other side its new address (a target-refresh
+//! re-INVITE) and goes on, or ends as `connection_lost` when the dialog did not survive.
 
 use crate::CoreError;
 use leadline_media::MediaSession;
@@ -39,6 +41,9 @@ pub enum TalkEvent {
         /// Final: the call ends as transferred (2xx) or goes on (failure).
         done: bool,
     },
+    /// The connection to the PBX dropped and came back, and the call went on over the new
+    /// one (the other side accepted our new address). The audio never stopped.
+    Reconnected,
     /// The call ended.
     Ended {
         /// Why.
@@ -144,9 +149,29 @@ impl Conversation {
                         done: outcome != Transfer::Progress,
                     };
                 }
+                CallEvent::Moved => {
+                    return match self.refresh_target().await {
+                        Ok(()) => TalkEvent::Reconnected,
+                        Err(error) => {
+                            tracing::info!(%error, "the call did not survive the reconnect");
+                            TalkEvent::Ended {
+                                reason: self.call.end_lost().await,
+                            }
+                        }
+                    };
+                }
                 CallEvent::Ended(reason) => return TalkEvent::Ended { reason },
             }
         }
+    }
+
+    /// Tells the other side where the call now reaches us (after a reconnect): a re-INVITE
+    /// with a new offer from the same media session, on hold if we hold them.
+    async fn refresh_target(&self) -> Result<(), CoreError> {
+        let offer = self.media.reoffer(self.call.holding()).await?;
+        let answer = self.call.reinvite(offer).await.map_err(SipError::Call)?;
+        self.media.accept_answer(&answer).await?;
+        Ok(())
     }
 
     /// Hangs up (BYE) and reports how the call ended: transferred after a transfer that

@@ -5,6 +5,7 @@
 //! text.
 
 use crate::call_state::{Answer, CallState, Step};
+use crate::dialer::{Route, Routes};
 use rsipstack::dialog::DialogId;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -12,9 +13,7 @@ use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{Header, StatusCode};
 use serde::Serialize;
-use std::sync::Arc;
 use tokio::sync::Mutex;
-use tokio_util::sync::CancellationToken;
 
 /// How a call ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,13 +102,20 @@ impl Caller {
     }
 }
 
+/// The dialog of a call and the connection it runs over now.
+#[derive(Clone)]
+pub(crate) struct Leg {
+    pub dialog: InviteDialog,
+    pub route: Route,
+}
+
 /// An established (or establishing) call.
 pub struct Call {
-    pub(crate) dialog: InviteDialog,
-    /// Cancelled when the connection the call runs on closes.
-    pub(crate) link_closed: CancellationToken,
+    /// Replaced when the call moves to a new connection.
+    pub(crate) leg: std::sync::Mutex<Leg>,
+    /// The registrar's connections, to move to the next one after a drop.
+    pub(crate) routes: Routes,
     pub(crate) states: Mutex<DialogStateReceiver>,
-    pub(crate) layer: Arc<DialogLayer>,
     /// The call's decisions (hold, transfer, how it ended).
     pub(crate) state: std::sync::Mutex<CallState>,
     /// The far side's SDP.
@@ -141,11 +147,25 @@ pub(crate) fn ended_by(reason: &TerminatedReason) -> EndReason {
 impl Call {
     /// Hangs up (BYE); returns how the call ended (transferred, after a transfer that worked).
     pub async fn hangup(&self) -> EndReason {
-        if let Err(error) = self.dialog.hangup().await {
+        self.end(EndReason::LocalHangup).await
+    }
+
+    /// Ends the call for `reason`: BYE (best effort), the dialog forgotten.
+    pub(crate) async fn end(&self, reason: EndReason) -> EndReason {
+        let leg = self.leg();
+        if let Err(error) = leg.dialog.hangup().await {
             tracing::debug!(%error, "BYE failed");
         }
-        self.layer.remove_dialog(&self.dialog.id());
-        self.with_state(|s| s.on_ended(std::time::Instant::now(), EndReason::LocalHangup))
+        leg.route.dialogs.remove_dialog(&leg.dialog.id());
+        self.with_state(|s| s.on_ended(std::time::Instant::now(), reason))
+    }
+
+    /// The dialog and connection now.
+    pub(crate) fn leg(&self) -> Leg {
+        match self.leg.lock() {
+            Ok(leg) => leg.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// Runs `f` on the call's state.
@@ -162,6 +182,11 @@ impl Call {
         self.with_state(|s| s.on_remote_offer(holds_us))
     }
 
+    /// Whether we hold the other side now.
+    pub fn holding(&self) -> bool {
+        self.with_state(|s| s.held_by_us())
+    }
+
     /// Notes that we held (`on`) or resumed the other side.
     pub fn note_our_hold(&self, on: bool) {
         self.with_state(|s| s.on_our_hold(on));
@@ -171,6 +196,7 @@ impl Call {
     pub async fn reinvite(&self, offer: String) -> Result<String, EndReason> {
         let content_type = sdp_content_type();
         let answered = self
+            .leg()
             .dialog
             .reinvite(Some(vec![content_type]), Some(offer.into_bytes()))
             .await;
@@ -184,7 +210,7 @@ impl Call {
             "application/dtmf-relay",
         ));
         let body = format!("Signal={digit}\r\nDuration=100\r\n").into_bytes();
-        match self.dialog.info(Some(vec![content_type]), Some(body)).await {
+        match self.leg().dialog.info(Some(vec![content_type]), Some(body)).await {
             Ok(Some(response)) => (200..300).contains(&response.status_code.code()),
             Ok(None) => false,
             Err(error) => {
@@ -196,7 +222,7 @@ impl Call {
 
     /// The dialog's id.
     pub fn id(&self) -> DialogId {
-        self.dialog.id()
+        self.leg().dialog.id()
     }
 }
 
@@ -221,12 +247,13 @@ pub struct GiveUp {
 /// Places a call on `layer` and waits for the final answer, reporting ringing on the way;
 /// sends CANCEL when `give_up` says so.
 pub(crate) async fn invite(
-    layer: Arc<DialogLayer>,
-    link_closed: CancellationToken,
+    route: Route,
+    routes: Routes,
     mut option: InviteOption,
     mut on_ringing: impl FnMut(Ringing) + Send,
     give_up: GiveUp,
 ) -> Result<Call, EndReason> {
+    let layer = route.dialogs.clone();
     let (state_tx, mut states) = layer.new_dialog_state_channel();
     let call_id = option.call_id.get_or_insert_with(new_call_id).clone();
     let mut call = CallState::outbound(std::time::Instant::now(), give_up.ring_timeout);
@@ -281,10 +308,9 @@ pub(crate) async fn invite(
     }
     let remote_sdp = String::from_utf8_lossy(&response.body).into_owned();
     Ok(Call {
-        dialog,
-        link_closed,
+        leg: std::sync::Mutex::new(Leg { dialog, route }),
+        routes,
         states: Mutex::new(states),
-        layer,
         state: std::sync::Mutex::new(call),
         remote_sdp,
         call_id,
@@ -342,9 +368,9 @@ async fn cancel(layer: &DialogLayer, call_id: &str) {
 /// A call arriving.
 pub struct IncomingCall {
     dialog: InviteDialog,
-    link_closed: CancellationToken,
+    route: Route,
+    routes: Routes,
     states: DialogStateReceiver,
-    layer: Arc<DialogLayer>,
     /// Who calls.
     pub caller: Caller,
     /// Their SDP offer.
@@ -366,8 +392,8 @@ impl IncomingCall {
     pub(crate) fn new(
         dialog: InviteDialog,
         states: DialogStateReceiver,
-        layer: Arc<DialogLayer>,
-        link_closed: CancellationToken,
+        route: Route,
+        routes: Routes,
     ) -> IncomingCall {
         let request = dialog.initial_request();
         let from = request
@@ -383,9 +409,9 @@ impl IncomingCall {
             offer: String::from_utf8_lossy(&request.body).into_owned(),
             call_id: dialog.id().call_id.clone(),
             dialog,
-            link_closed,
+            route,
+            routes,
             states,
-            layer,
         }
     }
 
@@ -408,10 +434,12 @@ impl IncomingCall {
         Ok(Call {
             remote_sdp: self.offer,
             call_id: self.call_id,
-            dialog: self.dialog,
-            link_closed: self.link_closed,
+            leg: std::sync::Mutex::new(Leg {
+                dialog: self.dialog,
+                route: self.route,
+            }),
+            routes: self.routes,
             states: Mutex::new(self.states),
-            layer: self.layer,
             state: std::sync::Mutex::new(CallState::answered_inbound(std::time::Instant::now())),
         })
     }
@@ -422,7 +450,7 @@ impl IncomingCall {
         if let Err(error) = self.dialog.reject(Some(status), None) {
             tracing::debug!(%error, "rejecting failed");
         }
-        self.layer.remove_dialog(&self.dialog.id());
+        self.route.dialogs.remove_dialog(&self.dialog.id());
     }
 
     /// Waits until the caller gives up (CANCEL) — for a call left ringing.
@@ -430,7 +458,7 @@ impl IncomingCall {
         loop {
             let state = tokio::select! {
                 state = self.states.recv() => state,
-                () = self.link_closed.cancelled() => return EndReason::ConnectionLost,
+                () = self.route.closed.cancelled() => return EndReason::ConnectionLost,
             };
             match state {
                 Some(DialogState::Terminated(_, reason)) => return ended_by(&reason),

@@ -23,6 +23,10 @@ pub enum CallEvent {
         /// Still going, completed (our part of the call ends), or failed (the call goes on).
         outcome: crate::Transfer,
     },
+    /// The connection dropped and the call now runs over the registrar's new one: send a
+    /// target-refresh re-INVITE ([`Call::reinvite`]) to tell the other side; if that fails,
+    /// the dialog did not survive ([`Call::end_lost`]).
+    Moved,
     /// The call ended.
     Ended(EndReason),
 }
@@ -156,18 +160,26 @@ fn reply(handle: TransactionHandle, status: StatusCode) {
 }
 
 impl Call {
+    /// Ends a call whose connection dropped and whose dialog could not be carried over (no new
+    /// connection in time, or the other side no longer knows the call).
+    pub async fn end_lost(&self) -> EndReason {
+        self.end(EndReason::ConnectionLost).await
+    }
+
     /// Waits for the next thing the other side does. Requests that need no decision (INFO,
     /// NOTIFY, OPTIONS) are answered here; a REFER asking us to call elsewhere is declined.
     /// Cancel-safe: dropped while waiting, it loses no event.
     pub async fn next_event(&self) -> CallEvent {
         let mut states = self.states.lock().await;
         loop {
+            let closed = self.leg().route.closed;
             let state = tokio::select! {
                 state = states.recv() => state,
-                () = self.link_closed.cancelled() => {
-                    self.layer.remove_dialog(&self.dialog.id());
-                    let now = std::time::Instant::now();
-                    return CallEvent::Ended(self.with_state(|s| s.on_ended(now, EndReason::ConnectionLost)));
+                () = closed.cancelled() => {
+                    if self.move_to_next_route(&mut states).await {
+                        return CallEvent::Moved;
+                    }
+                    return CallEvent::Ended(self.end_lost().await);
                 }
             };
             let Some(state) = state else { break };
@@ -208,7 +220,8 @@ impl Call {
                     reply(handle, StatusCode::MethodNotAllowed);
                 }
                 DialogState::Terminated(_, reason) => {
-                    self.layer.remove_dialog(&self.dialog.id());
+                    let leg = self.leg();
+                    leg.route.dialogs.remove_dialog(&leg.dialog.id());
                     let now = std::time::Instant::now();
                     return CallEvent::Ended(self.with_state(|s| s.on_ended(now, ended_by(&reason))));
                 }
@@ -229,11 +242,11 @@ impl Call {
         let refer_to = match replacing {
             None => format!("<{target}>"),
             Some(other) => {
-                let id = other.dialog.id();
+                let id = other.id();
                 refer_to_replacing(target, &id.call_id, &id.local_tag, &id.remote_tag)
             }
         };
-        accepted(self.dialog.refer(refer_to.as_str(), None, None).await)?;
+        accepted(self.leg().dialog.refer(refer_to.as_str(), None, None).await)?;
         self.with_state(|s| s.on_transfer_accepted());
         Ok(())
     }

@@ -11,21 +11,27 @@
 //!   and 407, MD5 and SHA-256 — the algorithm named as RFC 7616 spells it, see
 //!   `digest_names` —, `qop=auth`, `stale=true`, a separate auth username),
 //!   `423 Min-Expires`, refresh, keepalive, reconnect, unregister; reports [`RegEvent`]s.
+//! - [`Dialer`]: places calls over the registrar's current connection; a [`Call`] whose
+//!   connection drops moves to the next one when its dialog survives (`reconnect`).
 
 mod account;
 mod call;
 pub mod call_state;
+mod dialer;
 mod digest_names;
 mod error;
 mod in_call;
 pub mod policy;
+mod reconnect;
 mod registrar;
 pub mod transport;
 
 pub use account::{Account, DEFAULT_EXPIRES, Password};
 pub use call::{Call, Caller, EndReason, GiveUp, IncomingCall, Ringing, new_call_id};
 pub use call_state::{CallState, HoldChange, Transfer};
+pub use dialer::Dialer;
 pub use error::SipError;
 pub use in_call::{CallEvent, Reoffer, holds_us};
 pub use policy::{Failure, RegState};
+pub use reconnect::MOVE_WITHIN;
 pub use registrar::{RegEvent, Registrar};

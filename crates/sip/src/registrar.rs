@@ -3,15 +3,14 @@
 //! within [`DEAD_AFTER`], reconnects with backoff and registers again, and unregisters on stop.
 //! Every change of state is a [`RegEvent`].
 
-use crate::call::{Call, EndReason, GiveUp, IncomingCall, Ringing};
+use crate::call::IncomingCall;
+use crate::dialer::{Dialer, Route, Routes};
 use crate::policy::{Decision, Failure, Outcome, Policy, RegState};
 use crate::transport::{self, Dialed};
 use crate::{Account, SipError};
 use rsipstack::EndpointBuilder;
-use rsipstack::dialog::authenticate::Credential;
 use rsipstack::dialog::dialog::Dialog;
 use rsipstack::dialog::dialog_layer::DialogLayer;
-use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::registration::Registration;
 use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Method, StatusCode};
@@ -20,7 +19,7 @@ use rsipstack::transport::TransportLayer;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 /// How long to wait for the WebSocket to open.
@@ -70,6 +69,8 @@ pub struct Registrar {
     link: Option<Link>,
     incoming_tx: mpsc::UnboundedSender<IncomingCall>,
     incoming_rx: Option<mpsc::UnboundedReceiver<IncomingCall>>,
+    /// The connection calls run over, published for them (and for [`Dialer`]s).
+    routes: watch::Sender<Option<Route>>,
 }
 
 /// A connection and the SIP endpoint running over it.
@@ -77,7 +78,6 @@ struct Link {
     dialed: Dialed,
     endpoint: Endpoint,
     registration: Registration,
-    dialogs: Arc<DialogLayer>,
 }
 
 impl Drop for Link {
@@ -116,22 +116,27 @@ impl Registrar {
         account.validate()?;
         let policy = Policy::new(account.expires, seed);
         let (incoming_tx, incoming_rx) = mpsc::unbounded_channel();
+        let (routes, _) = watch::channel(None);
         Ok(Registrar {
             account,
             policy,
             link: None,
             incoming_tx,
             incoming_rx: Some(incoming_rx),
+            routes,
         })
     }
 
-    fn credential(&self) -> Credential {
-        Credential {
-            username: self.account.username.clone(),
-            password: self.account.password.expose().to_owned(),
-            realm: None,
-            auth_username: self.account.auth_username.clone(),
-        }
+    /// Places calls over this registrar's connection, whichever it is at the time (usable
+    /// while [`Registrar::run`] keeps the account registered on its own task).
+    pub fn dialer(&self) -> Dialer {
+        Dialer::new(self.account.clone(), self.routes.subscribe())
+    }
+
+    /// Forgets the connection (closing it), and tells the calls.
+    fn drop_link(&mut self) {
+        self.link = None;
+        self.routes.send_replace(None);
     }
 
     fn registrar_uri(&self) -> Result<rsipstack::sip::Uri, SipError> {
@@ -141,7 +146,7 @@ impl Registrar {
     }
 
     async fn connect(&mut self) -> Result<(), SipError> {
-        self.link = None;
+        self.drop_link();
         let dialed = transport::dial(&self.account, CONNECT_TIMEOUT).await?;
         let cancel = CancellationToken::new();
         let mut layer = TransportLayer::new(cancel.clone());
@@ -163,20 +168,25 @@ impl Registrar {
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
         let contact = rsipstack::sip::Uri::try_from(contact_address(&self.account, &dialed).as_str())
             .map_err(|e| SipError::Stack(format!("our contact address: {e}")))?;
+        let route = Route {
+            dialogs: dialogs.clone(),
+            contact,
+            closed: dialed.closed.clone(),
+        };
         dispatch_incoming(
             &endpoint,
-            dialogs.clone(),
+            route.clone(),
+            self.routes.subscribe(),
             self.incoming_tx.clone(),
-            contact,
-            dialed.closed.clone(),
         )?;
-        let registration = Registration::new(endpoint.inner.clone(), Some(self.credential()));
+        self.routes.send_replace(Some(route));
+        let credential = crate::dialer::credential(&self.account);
+        let registration = Registration::new(endpoint.inner.clone(), Some(credential));
         keep_alive(dialed.clone());
         self.link = Some(Link {
             dialed,
             endpoint,
             registration,
-            dialogs,
         });
         Ok(())
     }
@@ -253,59 +263,9 @@ impl Registrar {
         }
     }
 
-    /// The SIP address of `destination` (a number, a user, `user@host` or a full address).
-    pub fn address_of(&self, destination: &str) -> String {
-        self.account.address_of(destination)
-    }
-
     /// The calls that arrive (once: the receiver moves to the caller).
     pub fn incoming_calls(&mut self) -> Option<mpsc::UnboundedReceiver<IncomingCall>> {
         self.incoming_rx.take()
-    }
-
-    /// Calls `destination` (a number or user, or a full `sip:` address) as SIP Call-ID
-    /// `call_id` with our SDP `offer`
-    /// and waits for the final answer; `on_ringing` hears of 180/183 on the way.
-    pub async fn call(
-        &self,
-        destination: &str,
-        call_id: &str,
-        offer: String,
-        on_ringing: impl FnMut(Ringing) + Send,
-        give_up: GiveUp,
-    ) -> Result<Call, EndReason> {
-        let not_connected = || EndReason::Failed {
-            code: 0,
-            detail: "not connected to the PBX".into(),
-        };
-        let link = self.link.as_ref().ok_or_else(not_connected)?;
-        let parse = |text: &str| {
-            rsipstack::sip::Uri::try_from(text).map_err(|e| EndReason::Failed {
-                code: 0,
-                detail: format!("{text:?} is not a SIP address: {e}"),
-            })
-        };
-        let callee = self.account.address_of(destination);
-        let option = InviteOption {
-            caller_display_name: self.account.display_name.clone(),
-            caller: parse(&self.account.aor())?,
-            callee: parse(&callee)?,
-            contact: parse(&contact_address(&self.account, &link.dialed))?,
-            content_type: Some("application/sdp".into()),
-            offer: Some(offer.into_bytes()),
-            credential: Some(self.credential()),
-            headers: Some(vec![crate::call::sdp_content_type()]),
-            call_id: Some(call_id.to_owned()),
-            ..Default::default()
-        };
-        crate::call::invite(
-            link.dialogs.clone(),
-            link.dialed.closed.clone(),
-            option,
-            on_ringing,
-            give_up,
-        )
-        .await
     }
 
     /// Removes the registration (best effort: a PBX that is gone lets it expire).
@@ -320,7 +280,7 @@ impl Registrar {
                 tracing::warn!(?outcome, "the PBX did not confirm unregistering");
             }
         }
-        self.link = None;
+        self.drop_link();
         RegEvent::Unregistered
     }
 
@@ -348,7 +308,7 @@ impl Registrar {
                 () = tokio::time::sleep_until(next.into()) => continue,
                 () = closed.cancelled(), if self.link.is_some() => {
                     tracing::info!("the connection to the PBX closed");
-                    self.link = None;
+                    self.drop_link();
                     let decision = self.policy.on_connection_lost(Instant::now());
                     let wait = decision.next.map(|at| at.saturating_duration_since(Instant::now()));
                     let _ = events.send(RegEvent::RegistrationFailed {
@@ -449,13 +409,13 @@ fn with_udp_transport(contact: &str) -> Option<String> {
 /// 200, anything else refused.
 fn dispatch_incoming(
     endpoint: &Endpoint,
-    dialogs: Arc<DialogLayer>,
+    route: Route,
+    routes: Routes,
     calls: mpsc::UnboundedSender<IncomingCall>,
-    contact: rsipstack::sip::Uri,
-    link_closed: CancellationToken,
 ) -> Result<(), SipError> {
     let mut incoming = endpoint.incoming_transactions()?;
     tokio::spawn(async move {
+        let (dialogs, contact) = (route.dialogs.clone(), route.contact.clone());
         while let Some(mut tx) = incoming.recv().await {
             let in_dialog = tx
                 .original
@@ -475,8 +435,7 @@ fn dispatch_incoming(
                         if let Some(target) = contact_uri(&tx.original) {
                             Dialog::Invite(dialog.clone()).set_remote_target(target, None);
                         }
-                        let call =
-                            IncomingCall::new(dialog.clone(), states, dialogs.clone(), link_closed.clone());
+                        let call = IncomingCall::new(dialog.clone(), states, route.clone(), routes.clone());
                         call.ring();
                         let _ = calls.send(call);
                         Some(Dialog::Invite(dialog))
