@@ -6,8 +6,8 @@
 
 use crate::args::{CallAudioArgs, TalkArgs, Waiting};
 use crate::line::Line;
-use crate::phone::{Recorder, Registered, audio, emit, media_config, prepare};
-use leadline_core::media::MediaSession;
+use crate::phone::{Recorder, Registered, audio, emit, prepare};
+use leadline_core::media::{MediaConfig, MediaSession};
 use leadline_core::sip::{EndReason, IncomingCall, SipError};
 use leadline_core::store::model::Direction;
 use leadline_core::{Conversation, CoreError, Handle, TalkEvent};
@@ -31,13 +31,14 @@ struct Lines<'a> {
     active: Option<usize>,
     events: crate::line::LineEvents,
     audio: &'a CallAudioArgs,
+    media: &'a MediaConfig,
     recorder: Option<&'a Recorder<'a>>,
 }
 
 impl Lines<'_> {
     /// Answers `ringing` as line `number`; a refused offer is answered 488 and reported.
     async fn answer(&mut self, ringing: IncomingCall, number: usize) -> Result<(), CoreError> {
-        let (session, answer) = match MediaSession::answering(&media_config(self.audio)?, &ringing.offer)
+        let (session, answer) = match MediaSession::answering(self.media, &ringing.offer)
             .await
         {
             Ok(answering) => answering,
@@ -106,7 +107,7 @@ impl Lines<'_> {
 /// `leadline answer`.
 pub fn answer(handle: &Handle, how: &Answering, setup: &TalkArgs) -> Result<(), CoreError> {
     let (args, audio_args, wrap_up) = (&setup.account, &setup.audio, &setup.wrap_up);
-    let (mut registrar, recorder) = prepare(handle, args, audio_args, wrap_up)?;
+    let (mut registrar, recorder, media) = prepare(handle, args, audio_args, wrap_up)?;
     crate::runtime()?.block_on(async move {
         let mut incoming = registrar
             .incoming_calls()
@@ -118,6 +119,7 @@ pub fn answer(handle: &Handle, how: &Answering, setup: &TalkArgs) -> Result<(), 
             active: None,
             events: events_tx,
             audio: audio_args,
+            media: &media,
             recorder: recorder.as_ref(),
         };
         let talk_for = audio_args.duration.map(|s| Duration::from_secs_f64(s.max(0.0)));

@@ -152,6 +152,13 @@ pub enum Command {
         #[command(flatten)]
         talk: TalkArgs,
     },
+    /// This device's calling settings: a private PBX's CA and the STUN/TURN servers calls use.
+    /// Shows them (as JSON) after any change, or alone.
+    Calling {
+        /// What to change (nothing: show them).
+        #[command(subcommand)]
+        action: Option<CallingAction>,
+    },
     /// Runs the signed-in agent's phone line as the app does on start: registers when the
     /// agent's SIP account says so (auto_register), prints each status as a JSON line, and
     /// unregisters on Ctrl-C.
@@ -165,6 +172,37 @@ pub enum Command {
         /// The SIP account (the signed-in agent's when absent).
         #[command(flatten)]
         account: SipAccountArgs,
+    },
+}
+
+/// A change of this device's calling settings.
+#[derive(Debug, Subcommand)]
+pub enum CallingAction {
+    /// Trusts the CA in this PEM file for the PBX's WSS certificate, beside the system's roots
+    /// (for a PBX with a private CA).
+    PbxCa {
+        /// The PEM file.
+        file: std::path::PathBuf,
+    },
+    /// Stops trusting a private PBX CA.
+    NoPbxCa,
+    /// Adds a STUN server (`stun:host[:port]`), or a TURN server (`turn:host[:port]`, `turns:…`)
+    /// with its user and the password read from standard input (kept in the OS keychain); a
+    /// server with the same URL is replaced.
+    AddIce {
+        /// The server's URL.
+        url: String,
+        /// The TURN user.
+        #[arg(long, requires = "password_stdin")]
+        username: Option<String>,
+        /// Read the TURN password from the first line of standard input.
+        #[arg(long, requires = "username")]
+        password_stdin: bool,
+    },
+    /// Removes the STUN/TURN server with this URL (and its password).
+    RemoveIce {
+        /// The server's URL.
+        url: String,
     },
 }
 

@@ -4,8 +4,8 @@
 
 use crate::args::{CallAudioArgs, TalkArgs};
 use crate::line::{Line, LineEvents, hold, report};
-use crate::phone::{Recorder, Registered, audio, emit, media_config, millis, prepare};
-use leadline_core::media::MediaSession;
+use crate::phone::{Recorder, Registered, audio, emit, millis, prepare};
+use leadline_core::media::{MediaConfig, MediaSession};
 use leadline_core::sip::{Dialer, EndReason, GiveUp, SipError};
 use leadline_core::store::model::Direction;
 use leadline_core::{Conversation, CoreError, Handle, TalkEvent};
@@ -37,17 +37,20 @@ const CONSULT_FOR: Duration = Duration::from_secs(1);
 /// How long the replaced consultation call may take to be hung up by the target.
 const REPLACED_WITHIN: Duration = Duration::from_secs(10);
 
+/// What a call plays and records, where it is recorded, and its media settings.
+type CallSetup<'a> = (&'a CallAudioArgs, Option<&'a Recorder<'a>>, &'a MediaConfig);
+
 /// Calls `destination` as line `number` and returns the answered line, or how it failed
 /// (printed as `ended`, recorded, and returned as the error).
 async fn dial_out(
     dialer: &Dialer,
     destination: &str,
     ring_timeout: f64,
-    (audio_args, recorder): (&CallAudioArgs, Option<&Recorder<'_>>),
+    (audio_args, recorder, media): CallSetup<'_>,
     number: usize,
     events: LineEvents,
 ) -> Result<Line, CoreError> {
-    let (session, offer) = MediaSession::offering(&media_config(audio_args)?).await?;
+    let (session, offer) = MediaSession::offering(media).await?;
     let call_id = leadline_core::sip::new_call_id();
     let record = recorder.and_then(|r| r.start(Direction::Outbound, destination, &call_id));
     let invited = Instant::now();
@@ -114,7 +117,7 @@ pub fn call(handle: &Handle, dial: &Dial<'_>, setup: &TalkArgs) -> Result<(), Co
             leadline_core::media::MediaError::Audio(format!("{digits:?} are not DTMF digits")).into(),
         );
     }
-    let (registrar, recorder) = prepare(handle, args, audio_args, wrap_up)?;
+    let (registrar, recorder, media) = prepare(handle, args, audio_args, wrap_up)?;
     crate::runtime()?.block_on(async move {
         let registered = Registered::start(registrar).await?;
         let dialer = &registered.dialer;
@@ -123,13 +126,13 @@ pub fn call(handle: &Handle, dial: &Dial<'_>, setup: &TalkArgs) -> Result<(), Co
             dialer,
             dial.destination,
             dial.ring_timeout,
-            (audio_args, recorder.as_ref()),
+            (audio_args, recorder.as_ref(), &media),
             0,
             events_tx,
         )
         .await;
         let talked = match dialled {
-            Ok(line) => talk(dialer, line, events, dial, (audio_args, recorder.as_ref())).await,
+            Ok(line) => talk(dialer, line, events, dial, (audio_args, recorder.as_ref(), &media)).await,
             Err(error) => Err(error),
         };
         registered.stop().await;
@@ -144,7 +147,7 @@ async fn talk(
     line: Line,
     mut events: mpsc::UnboundedReceiver<(usize, TalkEvent)>,
     dial: &Dial<'_>,
-    audio: (&CallAudioArgs, Option<&Recorder<'_>>),
+    audio: CallSetup<'_>,
 ) -> Result<(), CoreError> {
     if !line.conversation.media.connected(Duration::from_secs(10)).await {
         tracing::warn!("media did not connect within 10 s");
@@ -195,7 +198,7 @@ async fn steps(
     conversation: Arc<Conversation>,
     answered: Instant,
     dial: &Dial<'_>,
-    audio: (&CallAudioArgs, Option<&Recorder<'_>>),
+    audio: CallSetup<'_>,
 ) -> Result<(), CoreError> {
     if let Some(digits) = dial.dtmf {
         tokio::time::sleep(Duration::from_millis(300)).await;

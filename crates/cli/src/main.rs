@@ -13,7 +13,7 @@ mod output;
 mod phone;
 mod sync;
 
-use args::{ChangesAction, Cli, Command, LeadAction, LeadsAction};
+use args::{CallingAction, ChangesAction, Cli, Command, LeadAction, LeadsAction};
 use clap::Parser;
 use leadline_core::store::model::LeadId;
 use leadline_core::{CoreError, Handle, LeadFilter};
@@ -65,6 +65,30 @@ fn read_password() -> Result<String, CoreError> {
             source: e,
         })?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// `leadline calling [ACTION]`: changes this device's calling settings, then shows them (a
+/// TURN password never: it is in the keychain).
+fn calling_settings(handle: &Handle, action: Option<&CallingAction>) -> Result<(), CoreError> {
+    match action {
+        None => {}
+        Some(CallingAction::PbxCa { file }) => handle.set_pbx_ca_file(Some(file))?,
+        Some(CallingAction::NoPbxCa) => handle.set_pbx_ca_file(None)?,
+        Some(CallingAction::AddIce { url, username, .. }) => match username {
+            Some(user) => handle.set_ice_server(url, Some((user, &read_password()?)))?,
+            None => handle.set_ice_server(url, None)?,
+        },
+        Some(CallingAction::RemoveIce { url }) => {
+            if !handle.remove_ice_server(url)? {
+                return Err(CoreError::Store(leadline_core::store::StoreError::InvalidInput {
+                    field: "ice_url",
+                    reason: format!("no ICE server {url:?} is set"),
+                }));
+            }
+        }
+    }
+    phone::emit(&handle.calling_settings()?);
+    Ok(())
 }
 
 fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
@@ -125,6 +149,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
         Command::Followups => out.leads(&handle.followups()?),
         Command::Register { once, account } => phone::register(&handle, account, *once)?,
         Command::Phone => phone::phone_line(&handle)?,
+        Command::Calling { action } => calling_settings(&handle, action.as_ref())?,
         Command::Call {
             destination,
             ring_timeout,

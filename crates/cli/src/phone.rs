@@ -5,7 +5,7 @@
 use crate::args::{CallAudioArgs, SipAccountArgs, WrapUpArgs};
 use leadline_core::CallRecord;
 use leadline_core::media::audio::{AudioSink, AudioSource, Discard, Silence, WavRecorder, WavSource};
-use leadline_core::media::{MediaConfig, MediaSession};
+use leadline_core::media::{IceServer, MediaConfig, MediaSession};
 use leadline_core::sip::{Account, Dialer, Password, RegEvent, Registrar, SipError};
 use leadline_core::store::model::{CallId, Direction};
 use leadline_core::{CoreError, Handle};
@@ -214,11 +214,12 @@ pub fn audio(args: &CallAudioArgs, number: usize) -> Result<CallAudio, CoreError
 /// The environment variable holding the TURN password.
 pub const TURN_PASSWORD_ENV: &str = "LEADLINE_TURN_PASSWORD";
 
-/// The media settings of a call: the default ones, with `--codec`, `--stun` and `--turn` when
-/// given. A TURN server without its password in the environment is a usage error.
-pub fn media_config(args: &CallAudioArgs) -> Result<MediaConfig, CoreError> {
-    use leadline_core::media::IceServer;
+/// The media settings of a call: the default ones, with this device's STUN/TURN servers
+/// (`stored`, from `leadline calling`), then `--codec`, `--stun` and `--turn` when given. A
+/// TURN server without its password in the environment is a usage error.
+pub fn media_config(args: &CallAudioArgs, stored: Vec<IceServer>) -> Result<MediaConfig, CoreError> {
     let mut config = MediaConfig::default();
+    config.ice_servers = stored;
     if !args.codecs.is_empty() {
         config.codecs = args.codecs.clone();
     }
@@ -306,14 +307,14 @@ impl Recorder<'_> {
     }
 }
 
-/// The registrar of the account, and the recorder when the account is the agent's.
-/// A bad audio file is a usage error before anything is dialled.
+/// The registrar of the account, the recorder when the account is the agent's, and the media
+/// settings of its calls. A bad audio file is a usage error before anything is dialled.
 pub fn prepare<'a>(
     handle: &'a Handle,
     args: &SipAccountArgs,
     audio_args: &CallAudioArgs,
     wrap_up: &'a WrapUpArgs,
-) -> Result<(Registrar, Option<Recorder<'a>>), CoreError> {
+) -> Result<(Registrar, Option<Recorder<'a>>, MediaConfig), CoreError> {
     let account = account(handle, args)?;
     let recorder = args.ws_url.is_none().then(|| Recorder {
         handle,
@@ -321,8 +322,8 @@ pub fn prepare<'a>(
         local: account.username.clone(),
     });
     audio(audio_args, 0)?;
-    media_config(audio_args)?;
-    Ok((Registrar::new(account, seed())?, recorder))
+    let media = media_config(audio_args, handle.ice_servers()?)?;
+    Ok((Registrar::new(account, seed())?, recorder, media))
 }
 
 /// Where the call numbered `number` records: `path` itself for the first, `stem-N.ext` for the

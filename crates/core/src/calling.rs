@@ -10,7 +10,7 @@ use leadline_sip::{Account, DEFAULT_EXPIRES, Password};
 use leadline_store::Timestamp;
 use leadline_store::actions::NewCall;
 use leadline_store::model::{Call, CallId, Direction, SipAccount};
-use leadline_store::repo::{self, profile};
+use leadline_store::repo::{self, calling_settings, profile};
 
 impl Handle {
     /// The signed-in agent's SIP account, password included (from the keychain), and whether
@@ -35,7 +35,7 @@ impl Handle {
             domain: row.sip_domain,
             display_name: row.display_name.or(Some(session.user.name)),
             password: Password::new(password),
-            ca_cert: None,
+            ca_cert: calling_settings::load(store.conn())?.pbx_ca_file.map(Into::into),
             expires: DEFAULT_EXPIRES,
         };
         Ok((account, row.auto_register))

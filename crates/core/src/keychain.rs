@@ -1,4 +1,4 @@
-//! Secrets in the OS keychain — the API token and the SIP password — and nowhere else: not in
+//! Secrets in the OS keychain — the API token, the SIP password, TURN passwords — and nowhere else: not in
 //! SQLite, not in logs, not in anything sent to the webview. The store of record is the OS's
 //! own: Secret Service on Linux, Keychain on macOS, Credential Manager on Windows. Unit tests
 //! use keyring-core's in-memory mock.
@@ -19,6 +19,8 @@ pub enum Secret {
     ApiToken,
     /// The agent's SIP password.
     SipPassword,
+    /// A TURN server's password (by TURN user and server URL).
+    TurnPassword,
 }
 
 impl Secret {
@@ -26,6 +28,7 @@ impl Secret {
         match self {
             Secret::ApiToken => "api-token",
             Secret::SipPassword => "sip-password",
+            Secret::TurnPassword => "turn-password",
         }
     }
 }

@@ -11,6 +11,7 @@
 
 mod agent;
 mod calling;
+mod calling_settings;
 mod conversation;
 pub mod demo;
 mod error;

@@ -83,6 +83,7 @@ pub const CLIENT: &[Migration] = &[
     migration!(103, "client", "0103_leads_fts.sql"),
     migration!(104, "client", "0104_lead_phones.sql"),
     migration!(105, "client", "0105_client_indexes.sql"),
+    migration!(106, "client", "0106_calling_settings.sql"),
 ];
 
 /// The reference tenant server's own tables, applied after [`SCHEMA`].

@@ -64,6 +64,22 @@ pub fn host_and_port(url: &str) -> Option<(String, u16, String, bool)> {
     (!host.is_empty() && !host.contains('@')).then(|| (host, port, path.to_owned(), secure))
 }
 
+/// The certificates of a private CA's PEM file: an error when it cannot be read, is not PEM,
+/// or holds none.
+pub fn ca_certificates(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, SipError> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+        .map_err(|e| SipError::InvalidAccount(format!("cannot read the CA file {}: {e}", path.display())))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| SipError::InvalidAccount(format!("the CA file {} is not PEM: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(SipError::InvalidAccount(format!(
+            "the CA file {} holds no certificate",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
 /// The TLS settings for this account: system roots plus its CA file.
 fn tls_config(account: &Account) -> Result<Arc<rustls::ClientConfig>, SipError> {
     let mut roots = RootCertStore::empty();
@@ -73,21 +89,7 @@ fn tls_config(account: &Account) -> Result<Arc<rustls::ClientConfig>, SipError> 
         let _ = roots.add(cert);
     }
     if let Some(path) = &account.ca_cert {
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-            .map_err(|e| {
-                SipError::InvalidAccount(format!("cannot read the CA file {}: {e}", path.display()))
-            })?
-            .collect::<Result<_, _>>()
-            .map_err(|e| {
-                SipError::InvalidAccount(format!("the CA file {} is not PEM: {e}", path.display()))
-            })?;
-        if certs.is_empty() {
-            return Err(SipError::InvalidAccount(format!(
-                "the CA file {} holds no certificate",
-                path.display()
-            )));
-        }
-        for cert in certs {
+        for cert in ca_certificates(path)? {
             roots.add(cert).map_err(|e| {
                 SipError::InvalidAccount(format!("a certificate in {} is not usable: {e}", path.display()))
             })?;

@@ -10,6 +10,7 @@ mod dispositions;
 mod leads;
 pub mod outbox;
 mod permissions;
+pub mod calling_settings;
 pub mod profile;
 mod statuses;
 
