@@ -38,9 +38,7 @@ struct Lines<'a> {
 impl Lines<'_> {
     /// Answers `ringing` as line `number`; a refused offer is answered 488 and reported.
     async fn answer(&mut self, ringing: IncomingCall, number: usize) -> Result<(), CoreError> {
-        let (session, answer) = match MediaSession::answering(self.media, &ringing.offer)
-            .await
-        {
+        let (session, answer) = match MediaSession::answering(self.media, &ringing.offer).await {
             Ok(answering) => answering,
             Err(error) => {
                 emit(

@@ -132,7 +132,16 @@ pub fn call(handle: &Handle, dial: &Dial<'_>, setup: &TalkArgs) -> Result<(), Co
         )
         .await;
         let talked = match dialled {
-            Ok(line) => talk(dialer, line, events, dial, (audio_args, recorder.as_ref(), &media)).await,
+            Ok(line) => {
+                talk(
+                    dialer,
+                    line,
+                    events,
+                    dial,
+                    (audio_args, recorder.as_ref(), &media),
+                )
+                .await
+            }
             Err(error) => Err(error),
         };
         registered.stop().await;

@@ -79,7 +79,8 @@ fn calling_settings(handle: &Handle, action: Option<&CallingAction>) -> Result<(
             None => handle.set_ice_server(url, None)?,
         },
         Some(CallingAction::RemoveIce { url }) => {
-            if !handle.remove_ice_server(url)? {
+            let removed = handle.remove_ice_server(url)?;
+            if !removed {
                 return Err(CoreError::Store(leadline_core::store::StoreError::InvalidInput {
                     field: "ice_url",
                     reason: format!("no ICE server {url:?} is set"),

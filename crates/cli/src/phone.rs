@@ -218,8 +218,10 @@ pub const TURN_PASSWORD_ENV: &str = "LEADLINE_TURN_PASSWORD";
 /// (`stored`, from `leadline calling`), then `--codec`, `--stun` and `--turn` when given. A
 /// TURN server without its password in the environment is a usage error.
 pub fn media_config(args: &CallAudioArgs, stored: Vec<IceServer>) -> Result<MediaConfig, CoreError> {
-    let mut config = MediaConfig::default();
-    config.ice_servers = stored;
+    let mut config = MediaConfig {
+        ice_servers: stored,
+        ..MediaConfig::default()
+    };
     if !args.codecs.is_empty() {
         config.codecs = args.codecs.clone();
     }

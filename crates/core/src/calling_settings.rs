@@ -72,9 +72,8 @@ impl Handle {
         let path = match path {
             Some(path) => {
                 leadline_sip::transport::ca_certificates(path)?;
-                let absolute = std::path::absolute(path).map_err(|e| {
-                    invalid("pbx_ca_file", format!("cannot resolve {}: {e}", path.display()))
-                })?;
+                let absolute = std::path::absolute(path)
+                    .map_err(|e| invalid("pbx_ca_file", format!("cannot resolve {}: {e}", path.display())))?;
                 Some(absolute.to_string_lossy().into_owned())
             }
             None => None,
@@ -89,14 +88,23 @@ impl Handle {
         let username = match (turn, turn_login) {
             (false, None) => None,
             (false, Some(_)) => {
-                return Err(invalid("ice_url", format!("{url:?} is a STUN server: it takes no login")));
+                return Err(invalid(
+                    "ice_url",
+                    format!("{url:?} is a STUN server: it takes no login"),
+                ));
             }
             (true, None) => {
-                return Err(invalid("ice_url", format!("{url:?} is a TURN server: it needs a user and a password")));
+                return Err(invalid(
+                    "ice_url",
+                    format!("{url:?} is a TURN server: it needs a user and a password"),
+                ));
             }
             (true, Some((user, password))) => {
                 if user.is_empty() || user.len() > MAX_LEN || user.chars().any(char::is_control) {
-                    return Err(invalid("turn_username", "a TURN user is 1 to 512 printable characters".into()));
+                    return Err(invalid(
+                        "turn_username",
+                        "a TURN user is 1 to 512 printable characters".into(),
+                    ));
                 }
                 if password.is_empty() {
                     return Err(invalid("turn_password", "the TURN password is empty".into()));
@@ -147,12 +155,17 @@ impl Handle {
             .into_iter()
             .map(|entry| {
                 let credential = match &entry.username {
-                    Some(user) => keychain::get(Secret::TurnPassword, user, &entry.url)?.ok_or_else(|| {
-                        invalid(
-                            "turn_password",
-                            format!("the password of TURN server {} is not in the keychain; set it again", entry.url),
-                        )
-                    })?,
+                    Some(user) => {
+                        keychain::get(Secret::TurnPassword, user, &entry.url)?.ok_or_else(|| {
+                            invalid(
+                                "turn_password",
+                                format!(
+                                    "the password of TURN server {} is not in the keychain; set it again",
+                                    entry.url
+                                ),
+                            )
+                        })?
+                    }
                     None => String::new(),
                 };
                 Ok(IceServer {
@@ -185,13 +198,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let handle = Handle::open(dir.path()).unwrap();
         handle.set_ice_server("stun:stun.acme.example", None).unwrap();
-        handle.set_ice_server(TURN, Some(("agent7", "turn-secret-1"))).unwrap();
+        handle
+            .set_ice_server(TURN, Some(("agent7", "turn-secret-1")))
+            .unwrap();
         let settings = handle.calling_settings().unwrap();
         let urls: Vec<&str> = settings.ice_servers.iter().map(|e| e.url.as_str()).collect();
         assert_eq!(urls, ["stun:stun.acme.example", TURN]);
         let servers = handle.ice_servers().unwrap();
         assert_eq!(servers[0].credential, "");
-        assert_eq!((servers[1].username.as_str(), servers[1].credential.as_str()), ("agent7", "turn-secret-1"));
+        assert_eq!(
+            (servers[1].username.as_str(), servers[1].credential.as_str()),
+            ("agent7", "turn-secret-1")
+        );
         let found = database_bytes(dir.path())
             .windows(b"turn-secret-1".len())
             .any(|w| w == b"turn-secret-1");
@@ -199,7 +217,9 @@ mod tests {
         assert!(!format!("{settings:?}").contains("turn-secret"));
 
         // A new login replaces the old one, whose password goes.
-        handle.set_ice_server(TURN, Some(("agent8", "turn-secret-2"))).unwrap();
+        handle
+            .set_ice_server(TURN, Some(("agent8", "turn-secret-2")))
+            .unwrap();
         assert_eq!(keychain::get(Secret::TurnPassword, "agent7", TURN).unwrap(), None);
         assert_eq!(handle.calling_settings().unwrap().ice_servers.len(), 2);
         assert!(handle.remove_ice_server(TURN).unwrap());
@@ -208,8 +228,14 @@ mod tests {
 
         // Refused, and nothing changes.
         assert!(handle.set_ice_server(TURN, None).is_err(), "TURN without a login");
-        assert!(handle.set_ice_server(TURN, Some(("agent7", ""))).is_err(), "an empty password");
-        assert!(handle.set_ice_server("stun:s.example", Some(("a", "b"))).is_err(), "STUN with a login");
+        assert!(
+            handle.set_ice_server(TURN, Some(("agent7", ""))).is_err(),
+            "an empty password"
+        );
+        assert!(
+            handle.set_ice_server("stun:s.example", Some(("a", "b"))).is_err(),
+            "STUN with a login"
+        );
         assert!(handle.set_ice_server("http://x", None).is_err());
         assert_eq!(handle.calling_settings().unwrap().ice_servers.len(), 1);
     }
@@ -220,15 +246,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let handle = Handle::open(dir.path()).unwrap();
         let missing = dir.path().join("missing.pem");
-        assert_eq!(handle.set_pbx_ca_file(Some(&missing)).unwrap_err().kind(), "invalid_input");
+        assert_eq!(
+            handle.set_pbx_ca_file(Some(&missing)).unwrap_err().kind(),
+            "invalid_input"
+        );
         let text = dir.path().join("notes.txt");
         std::fs::write(&text, "not a certificate").unwrap();
-        assert_eq!(handle.set_pbx_ca_file(Some(&text)).unwrap_err().kind(), "invalid_input");
+        assert_eq!(
+            handle.set_pbx_ca_file(Some(&text)).unwrap_err().kind(),
+            "invalid_input"
+        );
         assert_eq!(handle.calling_settings().unwrap().pbx_ca_file, None);
         let ca = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/test-ca.pem"));
         handle.set_pbx_ca_file(Some(ca)).unwrap();
         let saved = handle.calling_settings().unwrap().pbx_ca_file.unwrap();
-        assert!(Path::new(&saved).is_absolute() && saved.ends_with("test-ca.pem"), "{saved}");
+        assert!(
+            Path::new(&saved).is_absolute() && saved.ends_with("test-ca.pem"),
+            "{saved}"
+        );
         handle.set_pbx_ca_file(None).unwrap();
         assert_eq!(handle.calling_settings().unwrap().pbx_ca_file, None);
     }
@@ -237,7 +272,10 @@ mod tests {
     fn stun_and_turn_urls_are_checked() {
         assert_eq!(check_ice_url("stun:stun.acme.example").ok(), Some(false));
         assert_eq!(check_ice_url("stun:127.0.0.1:3478").ok(), Some(false));
-        assert_eq!(check_ice_url("turn:turn.acme.example:3478?transport=tcp").ok(), Some(true));
+        assert_eq!(
+            check_ice_url("turn:turn.acme.example:3478?transport=tcp").ok(),
+            Some(true)
+        );
         assert_eq!(check_ice_url("turns:[::1]:5349").ok(), Some(true));
         for bad in [
             "",

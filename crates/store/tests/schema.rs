@@ -415,7 +415,7 @@ fn migrations_are_idempotent_and_recorded() {
     };
     assert_eq!(
         versions,
-        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 101, 102, 103, 104, 105]
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 101, 102, 103, 104, 105, 106]
     );
     let mut conn = Connection::open(&path).unwrap();
     let applied = leadline_store::migrate::apply(
@@ -435,7 +435,7 @@ fn a_database_from_a_newer_leadline_is_refused_untouched() {
         store
             .conn()
             .execute(
-                "INSERT INTO schema_migrations (version, name) VALUES (106, '0106_future.sql')",
+                "INSERT INTO schema_migrations (version, name) VALUES (199, '0199_future.sql')",
                 [],
             )
             .unwrap();
@@ -450,8 +450,8 @@ fn a_database_from_a_newer_leadline_is_refused_untouched() {
         matches!(
             err,
             StoreError::Migration(MigrationError::NewerDatabase {
-                found: 106,
-                known: 105
+                found: 199,
+                known: 106
             })
         ),
         "{err:?}"

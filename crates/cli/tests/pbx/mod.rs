@@ -11,10 +11,13 @@
 
 mod browser;
 mod linphone;
+mod turn;
 #[allow(unused_imports)] // each test file uses part of the harness
 pub use browser::Browser;
 #[allow(unused_imports)]
 pub use linphone::Linphone;
+#[allow(unused_imports)]
+pub use turn::{TURN_REALM, Turn};
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;

@@ -106,12 +106,14 @@ mod tests {
             .unwrap();
         assert!(matches!(
             load(store.conn()),
-            Err(StoreError::InvalidInput { field: "ice_servers", .. })
+            Err(StoreError::InvalidInput {
+                field: "ice_servers",
+                ..
+            })
         ));
-        let refused = store.conn().execute(
-            "UPDATE client_calling_settings SET ice_servers = '{}'",
-            [],
-        );
+        let refused = store
+            .conn()
+            .execute("UPDATE client_calling_settings SET ice_servers = '{}'", []);
         assert!(refused.is_err(), "only a JSON array is accepted");
     }
 }

@@ -4,13 +4,13 @@
 //! Writes here are the server's rows arriving (sync, demo seeding): they do not touch the
 //! outbox. The agent's own changes go through [`crate::actions`], which does.
 
+pub mod calling_settings;
 mod calls;
 mod cursors;
 mod dispositions;
 mod leads;
 pub mod outbox;
 mod permissions;
-pub mod calling_settings;
 pub mod profile;
 mod statuses;
 
