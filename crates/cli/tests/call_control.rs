@@ -386,6 +386,68 @@ fn a_call_goes_on_when_the_pbx_restarts_and_moves_to_the_new_connection() {
 }
 
 #[test]
+fn an_answered_call_goes_on_when_the_pbx_restarts() {
+    if pbx::rerun_isolated("an_answered_call_goes_on_when_the_pbx_restarts") {
+        return;
+    }
+    let mut kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, carls, _) = tones(dir.path());
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", false);
+    let heard = dir.path().join("heard.wav");
+    let args = args(&kamailio, &["answer"], &ours, &heard);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut answering = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    answering.expect_event("registered", Duration::from_secs(10));
+    carl.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
+    answering.expect_event("answered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    kamailio.restart();
+    answering.expect_event("reconnected", Duration::from_secs(15));
+    std::thread::sleep(Duration::from_secs(1));
+    carl.command("hangup", "");
+    let ended = answering.expect_event("ended", Duration::from_secs(10));
+    assert_eq!(ended["reason"]["reason"], "remote_hangup", "{ended}");
+    let (code, lines, stderr) = answering.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
+    assert!(tone_in(&heard, 440.0).tone_blocks >= 3, "the tone was heard");
+}
+
+#[test]
+fn a_call_whose_pbx_stays_down_ends_cleanly_as_connection_lost() {
+    if pbx::rerun_isolated("a_call_whose_pbx_stays_down_ends_cleanly_as_connection_lost") {
+        return;
+    }
+    let mut kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, carls, _) = tones(dir.path());
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let heard = dir.path().join("heard.wav");
+    let args = args(&kamailio, &["call", CARL.name, "--duration", "60"], &ours, &heard);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    calling.expect_event("answered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    let killed = std::time::Instant::now();
+    kamailio.kill();
+    let ended = calling.expect_event("ended", Duration::from_secs(45));
+    let waited = killed.elapsed();
+    assert_eq!(ended["reason"]["reason"], "connection_lost", "{ended}");
+    // It waited for a new connection as long as promised, and no longer.
+    let promised = leadline_core::sip::MOVE_WITHIN;
+    assert!(
+        waited >= promised && waited < promised + Duration::from_secs(5),
+        "ended after {waited:?}"
+    );
+    let (code, lines, stderr) = calling.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
+    assert!(
+        tone_in(&heard, 440.0).tone_blocks >= 3,
+        "the recording was completed"
+    );
+}
+
+#[test]
 fn a_call_the_other_side_ended_while_the_pbx_was_down_ends_cleanly_as_connection_lost() {
     if pbx::rerun_isolated(
         "a_call_the_other_side_ended_while_the_pbx_was_down_ends_cleanly_as_connection_lost",
