@@ -99,7 +99,17 @@ fn a_browser_calls_leadline_which_answers_over_pcmu_and_a_tone_crosses_each_way(
     let answered = answering.expect_event("answered", Duration::from_secs(10));
     assert_eq!(answered["codec"], "PCMU", "{answered}");
     bea.expect("confirmed", Duration::from_secs(10));
-    std::thread::sleep(Duration::from_secs(4));
+    // Keys both ways the browser sends them: SIP INFO, and RFC 4733 events in the audio.
+    std::thread::sleep(Duration::from_secs(1));
+    for (tone, transport, method) in [("5", "INFO", "info"), ("7", "RFC2833", "rfc4733")] {
+        bea.command(serde_json::json!({"cmd": "dtmf", "tones": tone, "transport": transport}));
+        let dtmf = answering.expect_event("dtmf_received", Duration::from_secs(5));
+        assert_eq!(
+            (dtmf["digit"].as_str(), dtmf["method"].as_str()),
+            (Some(tone), Some(method))
+        );
+    }
+    std::thread::sleep(Duration::from_secs(3));
     browser_heard_us(&mut bea);
     bea.command(serde_json::json!({"cmd": "hangup"}));
     let ended = answering.expect_event("ended", Duration::from_secs(10));

@@ -11,6 +11,10 @@
 //!   are the DTLS client and the handshake starts as soon as ICE connects (as the DTLS server,
 //!   a gateway's first ClientHello can arrive before ICE is marked connected and be dropped,
 //!   costing a retransmission second).
+//! - [`answer_telephone_event`]: webrtc-rs matches an offer's codecs to its own by MIME type
+//!   alone, so an offer with `telephone-event` at 48 and 8 kHz is answered with one of them
+//!   twice, at whichever rate came first. Our answer names `telephone-event` once: at the
+//!   chosen codec's rate, with the offer's payload type — or not at all.
 //! - [`negotiated_codec`]: what the answer chose.
 
 /// A codec Leadline speaks.
@@ -181,6 +185,65 @@ pub fn negotiated_codec(sdp: &str) -> Option<(Codec, u8)> {
     None
 }
 
+/// The payload type of every `telephone-event` in an SDP, whatever its rate.
+fn telephone_event_pts(sdp: &str) -> Vec<String> {
+    lines(sdp)
+        .filter_map(|l| {
+            let (pt, encoding) = l.strip_prefix("a=rtpmap:")?.split_once(' ')?;
+            let name = encoding.split('/').next()?;
+            name.eq_ignore_ascii_case("telephone-event")
+                .then(|| pt.to_owned())
+        })
+        .collect()
+}
+
+/// Our answer with `telephone-event` only at `rate` (the chosen codec's), under the payload
+/// type and `a=fmtp` the offer gave it there; none when the offer has none at that rate.
+pub fn answer_telephone_event(answer: &str, offer: &str, rate: u32) -> String {
+    let ours = telephone_event_pts(answer);
+    let theirs = telephone_event(offer, rate).map(|pt| {
+        let fmtp = lines(offer)
+            .find_map(|l| l.strip_prefix(&format!("a=fmtp:{pt} ")))
+            .unwrap_or("0-15")
+            .to_owned();
+        (pt, fmtp)
+    });
+    let is_ours = |line: &str, prefix: &str| {
+        line.strip_prefix(prefix)
+            .and_then(|rest| rest.split([' ', ':']).next())
+            .is_some_and(|pt| ours.iter().any(|o| o == pt))
+    };
+    let mut out = Vec::new();
+    let mut last_format_line = None;
+    for line in lines(answer) {
+        if is_ours(line, "a=rtpmap:") || is_ours(line, "a=fmtp:") {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("m=audio ") {
+            let mut fields: Vec<&str> = rest.split_whitespace().collect();
+            let formats = fields.split_off(2.min(fields.len()));
+            let mut kept: Vec<String> = formats
+                .into_iter()
+                .filter(|f| !ours.iter().any(|o| o == f))
+                .map(str::to_owned)
+                .collect();
+            kept.extend(theirs.as_ref().map(|(pt, _)| pt.to_string()));
+            out.push(format!("m=audio {} {}", fields.join(" "), kept.join(" ")));
+            last_format_line = Some(out.len() - 1);
+            continue;
+        }
+        out.push(line.to_owned());
+        if line.starts_with("a=rtpmap:") || line.starts_with("a=fmtp:") {
+            last_format_line = Some(out.len() - 1);
+        }
+    }
+    if let (Some((pt, fmtp)), Some(at)) = (theirs, last_format_line) {
+        out.insert(at + 1, format!("a=fmtp:{pt} {fmtp}"));
+        out.insert(at + 1, format!("a=rtpmap:{pt} telephone-event/{rate}"));
+    }
+    join(out)
+}
+
 /// The payload type of `telephone-event` at `rate` in an SDP, if offered.
 pub fn telephone_event(sdp: &str, rate: u32) -> Option<u8> {
     lines(sdp).find_map(|l| {
@@ -196,6 +259,39 @@ pub fn telephone_event(sdp: &str, rate: u32) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_names_telephone_event_once_at_the_codecs_rate_as_offered() {
+        let offer = "v=0\r\nm=audio 30000 UDP/TLS/RTP/SAVPF 111 0 110 126\r\n\
+            a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n\
+            a=rtpmap:110 telephone-event/48000\r\na=rtpmap:126 telephone-event/8000\r\n\
+            a=fmtp:126 0-15\r\n";
+        // What webrtc-rs answers: the 48 kHz event twice beside PCMU.
+        let answer = "v=0\r\nm=audio 5000 UDP/TLS/RTP/SAVPF 0 110 110\r\na=mid:0\r\n\
+            a=rtpmap:0 PCMU/8000\r\na=rtpmap:110 telephone-event/48000\r\na=fmtp:110 0-16\r\n\
+            a=rtpmap:110 telephone-event/48000\r\na=fmtp:110 0-16\r\na=ssrc:1 cname:x\r\n";
+        let fixed = answer_telephone_event(answer, offer, 8000);
+        assert_eq!(
+            fixed,
+            "v=0\r\nm=audio 5000 UDP/TLS/RTP/SAVPF 0 126\r\na=mid:0\r\na=rtpmap:0 PCMU/8000\r\n\
+             a=rtpmap:126 telephone-event/8000\r\na=fmtp:126 0-15\r\na=ssrc:1 cname:x\r\n"
+        );
+        assert_eq!(telephone_event(&fixed, 8000), Some(126));
+        // An Opus answer keeps the 48 kHz event (the offer's fmtp absent: 0-15).
+        let opus = answer.replace(
+            "m=audio 5000 UDP/TLS/RTP/SAVPF 0 110 110",
+            "m=audio 5000 UDP/TLS/RTP/SAVPF 111 110 110",
+        );
+        assert_eq!(
+            telephone_event(&answer_telephone_event(&opus, offer, 48_000), 48_000),
+            Some(110)
+        );
+        // An offer without events at the rate: the answer has none.
+        let g711_only = "v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+        let none = answer_telephone_event(answer, g711_only, 8000);
+        assert!(!none.contains("telephone-event"), "{none}");
+        assert!(none.contains("m=audio 5000 UDP/TLS/RTP/SAVPF 0\r\n"), "{none}");
+    }
 
     const WEBRTC_RS: &str = "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n\
 m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 101\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=setup:actpass\r\n\

@@ -415,6 +415,7 @@ impl MediaSession {
     }
 
     async fn answer(&self, offer: &str) -> Result<String, MediaError> {
+        let offer_text = offer;
         let offer = sdp::add_bundle_group(offer);
         let description =
             RTCSessionDescription::offer(offer).map_err(|e| MediaError::BadSdp(e.to_string()))?;
@@ -430,6 +431,7 @@ impl MediaSession {
         let local = self.local_sdp().await?;
         let chosen = sdp::negotiated_codec(&local)
             .ok_or_else(|| MediaError::BadSdp("the offer has no audio codec we speak".into()))?;
+        let local = sdp::answer_telephone_event(&local, offer_text, chosen.0.clock_rate());
         self.set_negotiated(chosen, &local);
         Ok(local)
     }
