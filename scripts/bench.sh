@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh test
 cargo bench -p leadline-store --bench store
 scripts/with-keyring.sh cargo bench -p leadline-core --bench sync
-# Calling next to baresip, in a private network namespace with Kamailio and rtpengine.
-cargo test --release -p leadline-cli --test calling_bench -- --ignored --nocapture
+# Calling next to baresip, in a private network namespace with Kamailio and rtpengine; baresip
+# plays to a PulseAudio null sink (ALSA's null device would busy-loop a core).
+scripts/with-audio.sh cargo test --release -p leadline-cli --test calling_bench -- --ignored --nocapture

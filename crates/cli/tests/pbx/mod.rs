@@ -539,6 +539,17 @@ pub fn leadline(data_dir: &Path, args: &[&str], stdin: &str) -> (i32, Vec<serde_
     Leadline::start(data_dir, args, stdin).finish()
 }
 
+/// Where baresip plays what it hears: PulseAudio's null sink through ALSA's `default` when
+/// `scripts/with-audio.sh` runs one (paced in real time), else ALSA's null device (which has no
+/// clock and busy-loops a core during a call).
+fn audio_player() -> &'static str {
+    if std::env::var("LEADLINE_TEST_AUDIO").is_ok_and(|a| a == "pulse") {
+        "alsa,default"
+    } else {
+        "alsa,null"
+    }
+}
+
 /// baresip, a plain-RTP softphone, registered to the PBX over UDP.
 pub struct Baresip {
     dir: tempfile::TempDir,
@@ -557,12 +568,13 @@ impl Baresip {
         let ctrl_port = sip_port + 2;
         let config = format!(
             "poll_method epoll\nsip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\n\
-             audio_player alsa,null\naudio_source aufile,{tone}\naudio_alert alsa,null\n\
+             audio_player {player}\naudio_source aufile,{tone}\naudio_alert {player}\n\
              module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule opus.so\nmodule aufile.so\n\
              module alsa.so\nmodule sndfile.so\nmodule ctrl_tcp.so\nmodule_app account.so\nmodule_app menu.so\n\
              ctrl_tcp_listen 127.0.0.1:{ctrl_port}\nsnd_path {dir}\n",
             tone = tone.display(),
             dir = dir.path().display(),
+            player = audio_player(),
         );
         std::fs::write(dir.path().join("config"), config).expect("write the config");
         let answermode = if auto_answer { ";answermode=auto" } else { "" };
