@@ -99,18 +99,20 @@ fn a_browser_calls_leadline_which_answers_over_pcmu_and_a_tone_crosses_each_way(
     let answered = answering.expect_event("answered", Duration::from_secs(10));
     assert_eq!(answered["codec"], "PCMU", "{answered}");
     bea.expect("confirmed", Duration::from_secs(10));
-    // Keys both ways the browser sends them: SIP INFO, and RFC 4733 events in the audio.
-    std::thread::sleep(Duration::from_secs(1));
+    std::thread::sleep(Duration::from_secs(4));
+    browser_heard_us(&mut bea);
+    // With the audio flowing, keys both ways the browser sends them: SIP INFO, and RFC 4733
+    // events in the audio.
     for (tone, transport, method) in [("5", "INFO", "info"), ("7", "RFC2833", "rfc4733")] {
         bea.command(serde_json::json!({"cmd": "dtmf", "tones": tone, "transport": transport}));
         let dtmf = answering.expect_event("dtmf_received", Duration::from_secs(5));
         assert_eq!(
             (dtmf["digit"].as_str(), dtmf["method"].as_str()),
-            (Some(tone), Some(method))
+            (Some(tone), Some(method)),
+            "browser: {:?}",
+            bea.seen
         );
     }
-    std::thread::sleep(Duration::from_secs(3));
-    browser_heard_us(&mut bea);
     bea.command(serde_json::json!({"cmd": "hangup"}));
     let ended = answering.expect_event("ended", Duration::from_secs(10));
     assert_eq!(ended["reason"]["reason"], "remote_hangup", "{ended}");

@@ -138,7 +138,11 @@ window.startPhone = (config) => {
         session?.unhold();
         return;
       case 'dtmf':
-        session?.sendDTMF(command.tones, { transportType: command.transport || 'RFC2833' });
+        try {
+          session?.sendDTMF(command.tones, { transportType: command.transport || 'RFC2833' });
+        } catch (error) {
+          emit({ event: 'error', stage: 'dtmf', message: String(error) });
+        }
         return;
       case 'heard': {
         // A block counts as the tone when it is loud enough and mostly that frequency.
