@@ -345,21 +345,54 @@ fn a_phone_waiting_for_calls_stays_reachable_past_the_idle_timeout() {
     );
 }
 
+/// A call from us to an auto-answering baresip (Carl) through Kamailio, a second into its talk.
+struct Talking {
+    kamailio: Kamailio,
+    carl: Baresip,
+    heard: std::path::PathBuf,
+    calling: pbx::Leadline,
+    _dir: tempfile::TempDir,
+}
+
+/// Calls Carl for `seconds` and returns once the call has been up a second.
+fn talking_to_carl(seconds: u32) -> Talking {
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, carls, _) = tones(dir.path());
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let heard = dir.path().join("heard.wav");
+    let duration = seconds.to_string();
+    let args = args(
+        &kamailio,
+        &["call", CARL.name, "--duration", &duration],
+        &ours,
+        &heard,
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    calling.expect_event("answered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    Talking {
+        kamailio,
+        carl,
+        heard,
+        calling,
+        _dir: dir,
+    }
+}
+
 #[test]
 fn a_call_goes_on_when_the_pbx_restarts_and_moves_to_the_new_connection() {
     if pbx::rerun_isolated("a_call_goes_on_when_the_pbx_restarts_and_moves_to_the_new_connection") {
         return;
     }
-    let mut kamailio = Kamailio::start(&[ANA, CARL], 60);
-    let dir = tempfile::tempdir().unwrap();
-    let (ours, carls, _) = tones(dir.path());
-    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
-    let heard = dir.path().join("heard.wav");
-    let args = args(&kamailio, &["call", CARL.name, "--duration", "25"], &ours, &heard);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
-    calling.expect_event("answered", Duration::from_secs(10));
-    std::thread::sleep(Duration::from_secs(1));
+    let Talking {
+        mut kamailio,
+        carl,
+        heard,
+        mut calling,
+        _dir,
+    } = talking_to_carl(25);
     // Kamailio crashes and comes back (rtpengine keeps relaying the audio meanwhile).
     kamailio.restart();
     let restarted = std::time::Instant::now();
@@ -418,16 +451,13 @@ fn a_call_whose_pbx_stays_down_ends_cleanly_as_connection_lost() {
     if pbx::rerun_isolated("a_call_whose_pbx_stays_down_ends_cleanly_as_connection_lost") {
         return;
     }
-    let mut kamailio = Kamailio::start(&[ANA, CARL], 60);
-    let dir = tempfile::tempdir().unwrap();
-    let (ours, carls, _) = tones(dir.path());
-    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
-    let heard = dir.path().join("heard.wav");
-    let args = args(&kamailio, &["call", CARL.name, "--duration", "60"], &ours, &heard);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
-    calling.expect_event("answered", Duration::from_secs(10));
-    std::thread::sleep(Duration::from_secs(1));
+    let Talking {
+        mut kamailio,
+        carl,
+        heard,
+        mut calling,
+        _dir,
+    } = talking_to_carl(60);
     let killed = std::time::Instant::now();
     kamailio.kill();
     let ended = calling.expect_event("ended", Duration::from_secs(45));
@@ -454,16 +484,13 @@ fn a_call_the_other_side_ended_while_the_pbx_was_down_ends_cleanly_as_connection
     ) {
         return;
     }
-    let mut kamailio = Kamailio::start(&[ANA, CARL], 60);
-    let dir = tempfile::tempdir().unwrap();
-    let (ours, carls, _) = tones(dir.path());
-    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
-    let heard = dir.path().join("heard.wav");
-    let args = args(&kamailio, &["call", CARL.name, "--duration", "25"], &ours, &heard);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
-    calling.expect_event("answered", Duration::from_secs(10));
-    std::thread::sleep(Duration::from_secs(1));
+    let Talking {
+        mut kamailio,
+        carl,
+        heard,
+        mut calling,
+        _dir,
+    } = talking_to_carl(25);
     kamailio.kill();
     // baresip hangs up while its BYE cannot reach us; the call is over on its side.
     carl.command("hangup", "");
