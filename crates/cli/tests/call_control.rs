@@ -478,6 +478,35 @@ fn a_call_whose_pbx_stays_down_ends_cleanly_as_connection_lost() {
 }
 
 #[test]
+fn a_call_ringing_when_the_pbx_dies_ends_at_once_as_connection_lost() {
+    if pbx::rerun_isolated("a_call_ringing_when_the_pbx_dies_ends_at_once_as_connection_lost") {
+        return;
+    }
+    let mut kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let (ours, carls, _) = tones(dir.path());
+    let _carl = Baresip::start(CARL, 5070, &carls, "PCMU", false);
+    let heard = dir.path().join("heard.wav");
+    let args = args(
+        &kamailio,
+        &["call", CARL.name, "--ring-timeout", "60"],
+        &ours,
+        &heard,
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    calling.expect_event("ringing", Duration::from_secs(10));
+    let killed = std::time::Instant::now();
+    kamailio.kill();
+    let ended = calling.expect_event("ended", Duration::from_secs(10));
+    let noticed = killed.elapsed();
+    assert_eq!(ended["reason"]["reason"], "connection_lost", "{ended}");
+    assert!(noticed < Duration::from_secs(3), "ended after {noticed:?}");
+    let (code, lines, stderr) = calling.finish();
+    assert_eq!(code, 6, "a network failure: {lines:#?}\n{stderr}");
+}
+
+#[test]
 fn a_call_the_other_side_ended_while_the_pbx_was_down_ends_cleanly_as_connection_lost() {
     if pbx::rerun_isolated(
         "a_call_the_other_side_ended_while_the_pbx_was_down_ends_cleanly_as_connection_lost",

@@ -107,6 +107,9 @@ impl CoreError {
             CoreError::Sip(
                 leadline_sip::SipError::Unreachable { .. } | leadline_sip::SipError::Tls { .. },
             ) => "offline",
+            CoreError::Sip(leadline_sip::SipError::Call(leadline_sip::EndReason::ConnectionLost)) => {
+                "offline"
+            }
             CoreError::Sip(leadline_sip::SipError::Call(_)) => "call",
             CoreError::Sip(_) => "sip",
             CoreError::Poisoned => "internal",

@@ -244,8 +244,9 @@ pub struct GiveUp {
     pub cancel: tokio_util::sync::CancellationToken,
 }
 
-/// Places a call on `layer` and waits for the final answer, reporting ringing on the way;
-/// sends CANCEL when `give_up` says so.
+/// Places a call over `route` and waits for the final answer, reporting ringing on the way;
+/// sends CANCEL when `give_up` says so, and ends it as `connection_lost` at once when the
+/// connection drops before an answer.
 pub(crate) async fn invite(
     route: Route,
     routes: Routes,
@@ -254,6 +255,7 @@ pub(crate) async fn invite(
     give_up: GiveUp,
 ) -> Result<Call, EndReason> {
     let layer = route.dialogs.clone();
+    let closed = route.closed.clone();
     let (state_tx, mut states) = layer.new_dialog_state_channel();
     let call_id = option.call_id.get_or_insert_with(new_call_id).clone();
     let mut call = CallState::outbound(std::time::Instant::now(), give_up.ring_timeout);
@@ -278,6 +280,15 @@ pub(crate) async fn invite(
                 if let Step::Cancel(_) = call.on_time(std::time::Instant::now()) {
                     cancel(&layer, &call_id).await;
                 }
+            }
+            () = closed.cancelled() => {
+                // Nothing more can be said on a dead connection, not even CANCEL.
+                inviting.abort();
+                for dialog in layer.get_client_dialog_by_call_id(&call_id) {
+                    layer.remove_dialog(&dialog.id());
+                }
+                let now = std::time::Instant::now();
+                return Err(call.on_ended(now, EndReason::ConnectionLost));
             }
             () = give_up.cancel.cancelled(), if !asked_to_give_up => {
                 asked_to_give_up = true;
