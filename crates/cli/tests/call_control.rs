@@ -419,6 +419,29 @@ fn a_call_goes_on_when_the_pbx_restarts_and_moves_to_the_new_connection() {
 }
 
 #[test]
+fn a_call_finds_the_pbx_soon_after_a_long_outage() {
+    if pbx::rerun_isolated("a_call_finds_the_pbx_soon_after_a_long_outage") {
+        return;
+    }
+    let mut talk = talking_to_carl(40);
+    // Down long enough for the idle backoff to wait 8-16 s between tries; a call up keeps the
+    // tries within 3 s.
+    talk.kamailio.kill();
+    std::thread::sleep(Duration::from_secs(16));
+    talk.kamailio.restart();
+    let restarted = std::time::Instant::now();
+    talk.calling.expect_event("reconnected", Duration::from_secs(12));
+    let found_after = restarted.elapsed();
+    assert!(
+        found_after < Duration::from_secs(5),
+        "moved {found_after:?} after the restart"
+    );
+    talk.carl.command("hangup", "");
+    let ended = talk.calling.expect_event("ended", Duration::from_secs(10));
+    assert_eq!(ended["reason"]["reason"], "remote_hangup", "{ended}");
+}
+
+#[test]
 fn an_answered_call_goes_on_when_the_pbx_restarts() {
     if pbx::rerun_isolated("an_answered_call_goes_on_when_the_pbx_restarts") {
         return;

@@ -13,6 +13,7 @@ use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{Header, StatusCode};
 use serde::Serialize;
+use std::sync::Arc;
 use tokio::sync::Mutex;
 
 /// How a call ended.
@@ -102,6 +103,10 @@ impl Caller {
     }
 }
 
+/// What a call watches of its registrar: the connections, and the count of live calls (which
+/// it joins).
+pub(crate) type Watching = (Routes, Option<Arc<()>>);
+
 /// The dialog of a call and the connection it runs over now.
 #[derive(Clone)]
 pub(crate) struct Leg {
@@ -115,6 +120,8 @@ pub struct Call {
     pub(crate) leg: std::sync::Mutex<Leg>,
     /// The registrar's connections, to move to the next one after a drop.
     pub(crate) routes: Routes,
+    /// Counts this call among the registrar's live calls.
+    _live: Option<Arc<()>>,
     pub(crate) states: Mutex<DialogStateReceiver>,
     /// The call's decisions (hold, transfer, how it ended).
     pub(crate) state: std::sync::Mutex<CallState>,
@@ -249,7 +256,7 @@ pub struct GiveUp {
 /// connection drops before an answer.
 pub(crate) async fn invite(
     route: Route,
-    routes: Routes,
+    (routes, live): Watching,
     mut option: InviteOption,
     mut on_ringing: impl FnMut(Ringing) + Send,
     give_up: GiveUp,
@@ -321,6 +328,7 @@ pub(crate) async fn invite(
     Ok(Call {
         leg: std::sync::Mutex::new(Leg { dialog, route }),
         routes,
+        _live: live,
         states: Mutex::new(states),
         state: std::sync::Mutex::new(call),
         remote_sdp,
@@ -380,7 +388,7 @@ async fn cancel(layer: &DialogLayer, call_id: &str) {
 pub struct IncomingCall {
     dialog: InviteDialog,
     route: Route,
-    routes: Routes,
+    watching: Watching,
     states: DialogStateReceiver,
     /// Who calls.
     pub caller: Caller,
@@ -404,7 +412,7 @@ impl IncomingCall {
         dialog: InviteDialog,
         states: DialogStateReceiver,
         route: Route,
-        routes: Routes,
+        watching: Watching,
     ) -> IncomingCall {
         let request = dialog.initial_request();
         let from = request
@@ -421,7 +429,7 @@ impl IncomingCall {
             call_id: dialog.id().call_id.clone(),
             dialog,
             route,
-            routes,
+            watching,
             states,
         }
     }
@@ -449,7 +457,8 @@ impl IncomingCall {
                 dialog: self.dialog,
                 route: self.route,
             }),
-            routes: self.routes,
+            routes: self.watching.0,
+            _live: self.watching.1,
             states: Mutex::new(self.states),
             state: std::sync::Mutex::new(CallState::answered_inbound(std::time::Instant::now())),
         })

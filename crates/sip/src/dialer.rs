@@ -37,6 +37,7 @@ pub(crate) type Routes = watch::Receiver<Option<Route>>;
 pub struct Dialer {
     account: Account,
     routes: Routes,
+    live_calls: std::sync::Weak<()>,
 }
 
 impl std::fmt::Debug for Dialer {
@@ -46,8 +47,12 @@ impl std::fmt::Debug for Dialer {
 }
 
 impl Dialer {
-    pub(crate) fn new(account: Account, routes: Routes) -> Dialer {
-        Dialer { account, routes }
+    pub(crate) fn new(account: Account, routes: Routes, live_calls: std::sync::Weak<()>) -> Dialer {
+        Dialer {
+            account,
+            routes,
+            live_calls,
+        }
     }
 
     /// The SIP address of `destination` (a number, a user, `user@host` or a full address).
@@ -94,7 +99,8 @@ impl Dialer {
             call_id: Some(call_id.to_owned()),
             ..Default::default()
         };
-        crate::call::invite(route, self.routes.clone(), option, on_ringing, give_up).await
+        let watching = (self.routes.clone(), self.live_calls.upgrade());
+        crate::call::invite(route, watching, option, on_ringing, give_up).await
     }
 }
 

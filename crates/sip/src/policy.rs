@@ -136,6 +136,21 @@ pub struct Decision {
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// `423` answers followed in a row before giving up.
 const MAX_TOO_BRIEF: u32 = 3;
+/// Longest wait between retries while calls wait for a new connection (they give up after
+/// [`MOVE_WITHIN`](crate::MOVE_WITHIN)).
+pub const RETRY_DURING_CALLS: Duration = Duration::from_secs(3);
+
+impl Decision {
+    /// This decision with calls up: a retry after a failure comes within
+    /// [`RETRY_DURING_CALLS`] of `now`, so that a call waiting for a new connection finds one
+    /// soon after the PBX is back. Refreshes and final failures are as they were.
+    pub fn during_calls(mut self, now: Instant) -> Decision {
+        if matches!(self.state, RegState::Failed { final_: false, .. }) {
+            self.next = self.next.map(|next| next.min(now + RETRY_DURING_CALLS));
+        }
+        self
+    }
+}
 
 /// The policy of one account's registration.
 #[derive(Debug)]
@@ -256,6 +271,27 @@ mod tests {
 
     fn at(start: Instant, secs: f64) -> Instant {
         start + Duration::from_secs_f64(secs)
+    }
+
+    #[test]
+    fn with_calls_up_a_retry_comes_soon_and_nothing_else_changes() {
+        let t0 = Instant::now();
+        let mut policy = Policy::new(600, 1);
+        for _ in 0..6 {
+            policy.on_connection_lost(t0); // backoff now well past 3 s
+        }
+        let lost = policy.on_connection_lost(t0);
+        assert!(lost.next.unwrap() > at(t0, 10.0));
+        assert_eq!(lost.clone().during_calls(t0).next, Some(at(t0, 3.0)));
+        let soon = Decision {
+            state: lost.state.clone(),
+            next: Some(at(t0, 1.0)),
+        };
+        assert_eq!(soon.clone().during_calls(t0), soon, "an earlier retry stays");
+        let refresh = policy.on_outcome(t0, &Outcome::Registered { granted: 60 });
+        assert_eq!(refresh.clone().during_calls(t0), refresh);
+        let bad = policy.on_outcome(t0, &Outcome::Unauthorized);
+        assert_eq!(bad.clone().during_calls(t0), bad);
     }
 
     #[test]

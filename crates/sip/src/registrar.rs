@@ -71,6 +71,8 @@ pub struct Registrar {
     incoming_rx: Option<mpsc::UnboundedReceiver<IncomingCall>>,
     /// The connection calls run over, published for them (and for [`Dialer`]s).
     routes: watch::Sender<Option<Route>>,
+    /// Each live call holds a clone: while there are any, retries come sooner.
+    live_calls: Arc<()>,
 }
 
 /// A connection and the SIP endpoint running over it.
@@ -124,13 +126,32 @@ impl Registrar {
             incoming_tx,
             incoming_rx: Some(incoming_rx),
             routes,
+            live_calls: Arc::new(()),
         })
     }
 
     /// Places calls over this registrar's connection, whichever it is at the time (usable
     /// while [`Registrar::run`] keeps the account registered on its own task).
     pub fn dialer(&self) -> Dialer {
-        Dialer::new(self.account.clone(), self.routes.subscribe())
+        Dialer::new(
+            self.account.clone(),
+            self.routes.subscribe(),
+            Arc::downgrade(&self.live_calls),
+        )
+    }
+
+    /// Whether any call placed or taken over this registrar is still up.
+    fn calls_up(&self) -> bool {
+        Arc::strong_count(&self.live_calls) > 1
+    }
+
+    /// `decision`, with retries sooner while calls wait for a connection.
+    fn with_calls(&self, decision: Decision, now: Instant) -> Decision {
+        if self.calls_up() {
+            decision.during_calls(now)
+        } else {
+            decision
+        }
     }
 
     /// Forgets the connection (closing it), and tells the calls.
@@ -173,12 +194,12 @@ impl Registrar {
             contact,
             closed: dialed.closed.clone(),
         };
-        dispatch_incoming(
-            &endpoint,
-            route.clone(),
-            self.routes.subscribe(),
-            self.incoming_tx.clone(),
-        )?;
+        let calls = Calls {
+            routes: self.routes.subscribe(),
+            live: Arc::downgrade(&self.live_calls),
+            to_app: self.incoming_tx.clone(),
+        };
+        dispatch_incoming(&endpoint, route.clone(), calls)?;
         self.routes.send_replace(Some(route));
         let credential = crate::dialer::credential(&self.account);
         let registration = Registration::new(endpoint.inner.clone(), Some(credential));
@@ -244,6 +265,7 @@ impl Registrar {
             };
             let now = Instant::now();
             let decision = self.policy.on_outcome(now, &outcome);
+            let decision = self.with_calls(decision, now);
             let event = match &decision.state {
                 RegState::Registered { expires } => RegEvent::Registered {
                     expires: *expires,
@@ -309,7 +331,9 @@ impl Registrar {
                 () = closed.cancelled(), if self.link.is_some() => {
                     tracing::info!("the connection to the PBX closed");
                     self.drop_link();
-                    let decision = self.policy.on_connection_lost(Instant::now());
+                    let now = Instant::now();
+                    let decision = self.policy.on_connection_lost(now);
+                    let decision = self.with_calls(decision, now);
                     let wait = decision.next.map(|at| at.saturating_duration_since(Instant::now()));
                     let _ = events.send(RegEvent::RegistrationFailed {
                         failure: Failure::ConnectionLost,
@@ -407,12 +431,14 @@ fn with_udp_transport(contact: &str) -> Option<String> {
 /// Routes what the PBX sends: requests inside a call to that call's dialog, a new INVITE to
 /// the application as an [`IncomingCall`] (ringing at once), `OPTIONS` keepalives answered
 /// 200, anything else refused.
-fn dispatch_incoming(
-    endpoint: &Endpoint,
-    route: Route,
+/// Where arriving calls go, and what they keep.
+struct Calls {
     routes: Routes,
-    calls: mpsc::UnboundedSender<IncomingCall>,
-) -> Result<(), SipError> {
+    live: std::sync::Weak<()>,
+    to_app: mpsc::UnboundedSender<IncomingCall>,
+}
+
+fn dispatch_incoming(endpoint: &Endpoint, route: Route, calls: Calls) -> Result<(), SipError> {
     let mut incoming = endpoint.incoming_transactions()?;
     tokio::spawn(async move {
         let (dialogs, contact) = (route.dialogs.clone(), route.contact.clone());
@@ -435,9 +461,14 @@ fn dispatch_incoming(
                         if let Some(target) = contact_uri(&tx.original) {
                             Dialog::Invite(dialog.clone()).set_remote_target(target, None);
                         }
-                        let call = IncomingCall::new(dialog.clone(), states, route.clone(), routes.clone());
+                        let call = IncomingCall::new(
+                            dialog.clone(),
+                            states,
+                            route.clone(),
+                            (calls.routes.clone(), calls.live.upgrade()),
+                        );
                         call.ring();
-                        let _ = calls.send(call);
+                        let _ = calls.to_app.send(call);
                         Some(Dialog::Invite(dialog))
                     }
                     Err(error) => {
