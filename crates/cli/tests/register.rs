@@ -1,7 +1,8 @@
 //! `leadline register` against a real Kamailio (WS and WSS, digest authentication) on
 //! loopback in a private network namespace: success both ways, a private CA, a separate auth
 //! username, `423 Min-Expires`, a wrong password, an untrusted certificate, an unreachable PBX,
-//! and Kamailio killed and restarted under a running registration.
+//! Kamailio killed and restarted under a running registration, a PBX gone silent; and, with SIPp
+//! as the registrar behind Kamailio, a SHA-256 challenge and a nonce that goes stale.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
 
@@ -195,15 +196,12 @@ fn a_pbx_that_stops_answering_is_noticed_within_30_seconds() {
     assert_eq!(code, 0, "{stderr}");
 }
 
-#[test]
-fn sha256_digest_is_answered_when_the_registrar_asks_for_it() {
-    if pbx::rerun_isolated("sha256_digest_is_answered_when_the_registrar_asks_for_it") {
-        return;
-    }
-    use sha2::{Digest, Sha256};
+/// Registers as 5005 at the SIPp registrar running `scenario` behind Kamailio; returns the
+/// outcome and SIPp's message trace.
+fn register_at_sipp(scenario: &str, password: &str) -> ((i32, Vec<serde_json::Value>, String), String) {
     let kamailio = Kamailio::start(&[ANA], 60);
     let dir = tempfile::tempdir().unwrap();
-    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pbx/sha256-registrar.xml");
+    let scenario = format!("{}/tests/pbx/{scenario}", env!("CARGO_MANIFEST_DIR"));
     let trace = dir.path().join("sipp-messages.log");
     let mut sipp = std::process::Command::new("setpriv")
         .args([
@@ -212,7 +210,7 @@ fn sha256_digest_is_answered_when_the_registrar_asks_for_it() {
             "--",
             "sipp",
             "-sf",
-            scenario,
+            &scenario,
             "-i",
             "127.0.0.1",
         ])
@@ -233,56 +231,109 @@ fn sha256_digest_is_answered_when_the_registrar_asks_for_it() {
         .spawn()
         .expect("sipp is installed (scripts/setup.sh installs sip-tester)");
     std::thread::sleep(Duration::from_millis(300));
-    let password = "sha-sip-secret";
-    let (code, lines, stderr) = leadline(
-        dir.path(),
-        &[
-            "register",
-            "--once",
-            "--ws-url",
-            &kamailio.ws_url(),
-            "--username",
-            "5005",
-            "--domain",
-            pbx::SHA_DOMAIN,
-            "--password-stdin",
-        ],
-        &format!("{password}\n"),
-    );
+    let ws_url = kamailio.ws_url();
+    let args = [
+        "register",
+        "--once",
+        "--ws-url",
+        &ws_url,
+        "--username",
+        "5005",
+        "--domain",
+        pbx::SHA_DOMAIN,
+    ];
+    let mut args = args.to_vec();
+    args.push("--password-stdin");
+    let outcome = leadline(dir.path(), &args, &format!("{password}\n"));
     let messages = std::fs::read_to_string(&trace).unwrap_or_default();
     let _ = sipp.kill();
     let _ = sipp.wait();
-    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{messages}\n{}", kamailio.log());
-    assert_eq!(events(&lines), ["connecting", "registered", "unregistered"]);
+    let (code, lines, stderr) = &outcome;
+    assert_eq!(*code, 0, "{lines:#?}\n{stderr}\n{messages}\n{}", kamailio.log());
+    (outcome, messages)
+}
 
-    // The answer to the challenge, checked against RFC 7616 with the password.
-    let authorization = messages
+/// The Authorization headers SIPp received, in order.
+fn authorizations(messages: &str) -> Vec<String> {
+    messages
         .lines()
-        .find(|l| l.starts_with("Authorization:"))
-        .unwrap_or_else(|| panic!("a REGISTER with credentials reached SIPp:\n{messages}"));
-    let param = |name: &str| {
-        authorization
-            .split([',', ' '])
-            .find_map(|p| p.trim().strip_prefix(&format!("{name}=")))
-            .map(|v| v.trim_matches('"').to_owned())
-            .unwrap_or_else(|| panic!("{name} in {authorization}"))
-    };
-    assert_eq!(param("algorithm"), "SHA-256", "{authorization}");
-    assert_eq!(param("qop"), "auth");
-    assert_eq!(param("nonce"), "5fa1c0de0ddba11");
+        .filter(|l| l.starts_with("Authorization:"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A parameter of a Digest Authorization header.
+fn digest_param(authorization: &str, name: &str) -> String {
+    authorization
+        .split([',', ' '])
+        .find_map(|p| p.trim().strip_prefix(&format!("{name}=")))
+        .map(|v| v.trim_matches('"').to_owned())
+        .unwrap_or_else(|| panic!("{name} in {authorization}"))
+}
+
+/// The RFC 7616 SHA-256 response that `authorization` should carry for user 5005.
+fn expected_sha256_response(authorization: &str, password: &str) -> String {
+    use sha2::{Digest, Sha256};
     let hex = |text: String| {
         Sha256::digest(text.as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     };
+    let param = |name: &str| digest_param(authorization, name);
     let ha1 = hex(format!("5005:{}:{password}", pbx::SHA_DOMAIN));
     let ha2 = hex(format!("REGISTER:{}", param("uri")));
-    let expected = hex(format!(
+    hex(format!(
         "{ha1}:{}:{}:{}:auth:{ha2}",
         param("nonce"),
         param("nc"),
         param("cnonce")
-    ));
-    assert_eq!(param("response"), expected, "{authorization}");
+    ))
+}
+
+#[test]
+fn sha256_digest_is_answered_when_the_registrar_asks_for_it() {
+    if pbx::rerun_isolated("sha256_digest_is_answered_when_the_registrar_asks_for_it") {
+        return;
+    }
+    let password = "sha-sip-secret";
+    let ((_, lines, _), messages) = register_at_sipp("sha256-registrar.xml", password);
+    assert_eq!(events(&lines), ["connecting", "registered", "unregistered"]);
+    // The answer to the challenge, checked against RFC 7616 with the password.
+    let sent = authorizations(&messages);
+    let authorization = sent
+        .first()
+        .unwrap_or_else(|| panic!("a REGISTER with credentials reached SIPp:\n{messages}"));
+    assert_eq!(
+        digest_param(authorization, "algorithm"),
+        "SHA-256",
+        "{authorization}"
+    );
+    assert_eq!(digest_param(authorization, "qop"), "auth");
+    assert_eq!(digest_param(authorization, "nonce"), "5fa1c0de0ddba11");
+    assert_eq!(
+        digest_param(authorization, "response"),
+        expected_sha256_response(authorization, password),
+        "{authorization}"
+    );
+}
+
+#[test]
+fn a_stale_nonce_is_answered_again_with_the_new_one() {
+    if pbx::rerun_isolated("a_stale_nonce_is_answered_again_with_the_new_one") {
+        return;
+    }
+    let password = "sha-sip-secret";
+    let ((_, lines, _), messages) = register_at_sipp("stale-registrar.xml", password);
+    assert_eq!(events(&lines), ["connecting", "registered", "unregistered"]);
+    let sent = authorizations(&messages);
+    let nonces: Vec<String> = sent.iter().map(|a| digest_param(a, "nonce")).collect();
+    assert_eq!(nonces[..2], ["0ld0ld0ld", "fre5hfre5h"], "{messages}");
+    for authorization in &sent[..2] {
+        assert_eq!(
+            digest_param(authorization, "response"),
+            expected_sha256_response(authorization, password),
+            "{authorization}"
+        );
+    }
 }
