@@ -386,25 +386,19 @@ fn a_call_goes_on_when_the_pbx_restarts_and_moves_to_the_new_connection() {
     if pbx::rerun_isolated("a_call_goes_on_when_the_pbx_restarts_and_moves_to_the_new_connection") {
         return;
     }
-    let Talking {
-        mut kamailio,
-        carl,
-        heard,
-        mut calling,
-        _dir,
-    } = talking_to_carl(25);
+    let mut talk = talking_to_carl(25);
     // Kamailio crashes and comes back (rtpengine keeps relaying the audio meanwhile).
-    kamailio.restart();
+    talk.kamailio.restart();
     let restarted = std::time::Instant::now();
-    calling.expect_event("reconnected", Duration::from_secs(15));
+    talk.calling.expect_event("reconnected", Duration::from_secs(15));
     let moved_after = restarted.elapsed();
     std::thread::sleep(Duration::from_secs(2));
     // baresip's BYE reaches us over the new connection, at the address we gave it.
-    carl.command("hangup", "");
-    let ended = calling.expect_event("ended", Duration::from_secs(10));
+    talk.carl.command("hangup", "");
+    let ended = talk.calling.expect_event("ended", Duration::from_secs(10));
     assert_eq!(ended["reason"]["reason"], "remote_hangup", "{ended}");
-    let (code, lines, stderr) = calling.finish();
-    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
+    let (code, lines, stderr) = talk.calling.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", talk.carl.log());
     let registrations = events(&lines, "registered");
     assert!(registrations.len() >= 2, "registered again: {lines:#?}");
     // The audio went on through the reconnect: 50 packets a second for the whole call.
@@ -414,7 +408,7 @@ fn a_call_goes_on_when_the_pbx_restarts_and_moves_to_the_new_connection() {
         received(media) as f64 > 50.0 * (talked - 1.5),
         "{media} in {talked} s"
     );
-    assert!(tone_in(&heard, 440.0).tone_blocks >= 3, "the tone was heard");
+    assert!(tone_in(&talk.heard, 440.0).tone_blocks >= 3, "the tone was heard");
     eprintln!("moved {moved_after:?} after the restart; {media}");
 }
 
@@ -474,16 +468,10 @@ fn a_call_whose_pbx_stays_down_ends_cleanly_as_connection_lost() {
     if pbx::rerun_isolated("a_call_whose_pbx_stays_down_ends_cleanly_as_connection_lost") {
         return;
     }
-    let Talking {
-        mut kamailio,
-        carl,
-        heard,
-        mut calling,
-        _dir,
-    } = talking_to_carl(60);
+    let mut talk = talking_to_carl(60);
     let killed = std::time::Instant::now();
-    kamailio.kill();
-    let ended = calling.expect_event("ended", Duration::from_secs(45));
+    talk.kamailio.kill();
+    let ended = talk.calling.expect_event("ended", Duration::from_secs(45));
     let waited = killed.elapsed();
     assert_eq!(ended["reason"]["reason"], "connection_lost", "{ended}");
     // It waited for a new connection as long as promised, and no longer.
@@ -492,10 +480,10 @@ fn a_call_whose_pbx_stays_down_ends_cleanly_as_connection_lost() {
         waited >= promised && waited < promised + Duration::from_secs(5),
         "ended after {waited:?}"
     );
-    let (code, lines, stderr) = calling.finish();
-    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
+    let (code, lines, stderr) = talk.calling.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", talk.carl.log());
     assert!(
-        tone_in(&heard, 440.0).tone_blocks >= 3,
+        tone_in(&talk.heard, 440.0).tone_blocks >= 3,
         "the recording was completed"
     );
 }
@@ -536,23 +524,17 @@ fn a_call_the_other_side_ended_while_the_pbx_was_down_ends_cleanly_as_connection
     ) {
         return;
     }
-    let Talking {
-        mut kamailio,
-        carl,
-        heard,
-        mut calling,
-        _dir,
-    } = talking_to_carl(25);
-    kamailio.kill();
+    let mut talk = talking_to_carl(25);
+    talk.kamailio.kill();
     // baresip hangs up while its BYE cannot reach us; the call is over on its side.
-    carl.command("hangup", "");
+    talk.carl.command("hangup", "");
     std::thread::sleep(Duration::from_secs(1));
-    kamailio.restart();
+    talk.kamailio.restart();
     // Our re-INVITE over the new connection finds no call (481): ended, cleanly.
-    let ended = calling.expect_event("ended", Duration::from_secs(20));
+    let ended = talk.calling.expect_event("ended", Duration::from_secs(20));
     assert_eq!(ended["reason"]["reason"], "connection_lost", "{ended}");
-    let (code, lines, stderr) = calling.finish();
-    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
+    let (code, lines, stderr) = talk.calling.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", talk.carl.log());
     assert!(events(&lines, "reconnected").is_empty(), "{lines:#?}");
     // It ended after asking over the new connection, not when the old one dropped.
     let position = |event: &str, nth: usize| {
@@ -567,7 +549,7 @@ fn a_call_the_other_side_ended_while_the_pbx_was_down_ends_cleanly_as_connection
     assert!(registered_again < position("ended", 0).unwrap(), "{lines:#?}");
     // What was heard before the drop is kept.
     assert!(
-        tone_in(&heard, 440.0).tone_blocks >= 3,
+        tone_in(&talk.heard, 440.0).tone_blocks >= 3,
         "the recording was completed"
     );
 }
