@@ -4,6 +4,7 @@
 
 mod commands;
 mod phone;
+mod settings;
 
 use leadline_core::Handle;
 use std::path::PathBuf;
@@ -44,6 +45,10 @@ pub fn run() -> ExitCode {
             commands::search,
             commands::lead,
             phone::phone_status,
+            settings::calling_settings,
+            settings::set_pbx_ca_file,
+            settings::set_ice_server,
+            settings::remove_ice_server,
         ])
         .build(tauri::generate_context!())
         .map(|app| {

@@ -1,15 +1,16 @@
 //! The phone line in the shell: started with the app (the core decides whether the agent's
 //! account registers on start), its status pushed to the webview as `phone-status` events and
-//! readable with the `phone_status` command, unregistered when the app exits.
+//! readable with the `phone_status` command, restarted when the calling settings change, and
+//! unregistered when the app exits.
 
 use leadline_core::{Handle, PhoneLine, PhoneStatus};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Emitter, Manager, State};
 
 /// The running line and its last status.
 pub struct Phone {
-    line: Mutex<Option<PhoneLine>>,
-    status: std::sync::Arc<Mutex<PhoneStatus>>,
+    line: tauri::async_runtime::Mutex<Option<PhoneLine>>,
+    status: Arc<Mutex<PhoneStatus>>,
 }
 
 fn seed() -> u64 {
@@ -18,25 +19,45 @@ fn seed() -> u64 {
         .map_or(0, |d| d.as_nanos() as u64)
 }
 
-/// Starts the line for the profile of `handle`, reporting to the webview.
-pub fn start(app: &AppHandle, handle: &Handle) -> Phone {
-    let status = std::sync::Arc::new(Mutex::new(PhoneStatus::Off {
-        reason: "starting".into(),
-    }));
-    let (latest, emitter) = (status.clone(), app.clone());
-    let report = move |now: PhoneStatus| {
+/// Keeps each status as the latest and sends it to the window.
+fn reporter(
+    app: &AppHandle,
+    latest: Arc<Mutex<PhoneStatus>>,
+) -> impl Fn(PhoneStatus) + Send + Sync + 'static {
+    let emitter = app.clone();
+    move |now: PhoneStatus| {
         if let Ok(mut latest) = latest.lock() {
             *latest = now.clone();
         }
         if let Err(error) = emitter.emit("phone-status", now) {
             tracing::debug!(%error, "the window did not take the phone status");
         }
-    };
+    }
+}
+
+/// Starts the line for the profile of `handle`, reporting to the webview.
+pub fn start(app: &AppHandle, handle: &Handle) -> Phone {
+    let status = Arc::new(Mutex::new(PhoneStatus::Off {
+        reason: "starting".into(),
+    }));
+    let report = reporter(app, status.clone());
     let line = tauri::async_runtime::block_on(async { handle.start_phone_line(seed(), report) });
     Phone {
-        line: Mutex::new(line),
+        line: tauri::async_runtime::Mutex::new(line),
         status,
     }
+}
+
+/// Stops the line (unregistering) and starts it again with the profile's current settings.
+pub async fn restart(app: &AppHandle, handle: &Handle) {
+    let Some(phone) = app.try_state::<Phone>() else {
+        return;
+    };
+    let mut line = phone.line.lock().await;
+    if let Some(running) = line.take() {
+        running.stop().await;
+    }
+    *line = handle.start_phone_line(seed(), reporter(app, phone.status.clone()));
 }
 
 /// Unregisters (waiting briefly for the PBX) as the app exits.
@@ -44,10 +65,11 @@ pub fn stop(app: &AppHandle) {
     let Some(phone) = app.try_state::<Phone>() else {
         return;
     };
-    let line = phone.line.lock().ok().and_then(|mut l| l.take());
-    if let Some(line) = line {
-        tauri::async_runtime::block_on(line.stop());
-    }
+    tauri::async_runtime::block_on(async {
+        if let Some(line) = phone.line.lock().await.take() {
+            line.stop().await;
+        }
+    });
 }
 
 /// The phone line's status now.

@@ -7,6 +7,7 @@
 use leadline_core::store::Timestamp;
 use leadline_core::store::model::*;
 use leadline_core::store::queries::{Board, BoardColumn, BoardCursor, LeadCard, TimelineEntry};
+use leadline_core::store::repo::calling_settings::{CallingSettings, IceServerSetting};
 use leadline_core::{ColumnPage, ErrorPayload, LeadDetail, PhoneStatus, Session};
 use ts_rs::{Config, TS};
 
@@ -26,6 +27,7 @@ fn render() -> String {
         Tenant, User, LeadStatus, Lead, LeadActivity, CallDisposition, Call,
         LeadCard, BoardCursor, BoardColumn, Board, TimelineEntry,
         Session, ColumnPage, LeadDetail, ErrorPayload, PhoneStatus,
+        IceServerSetting, CallingSettings,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p leadline-core --test bindings`;\n\

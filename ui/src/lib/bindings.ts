@@ -183,3 +183,23 @@ final: boolean,
  * Milliseconds to the next attempt.
  */
 retry_in_ms: number | null, } | { "state": "unregistered" };
+
+export type IceServerSetting = { 
+/**
+ * `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]` or `turns:…`.
+ */
+url: string, 
+/**
+ * The TURN user (a STUN server has none).
+ */
+username: string | null, };
+
+export type CallingSettings = { 
+/**
+ * A PEM file of the CA behind a private PBX's certificate, trusted beside the system's.
+ */
+pbx_ca_file: string | null, 
+/**
+ * ICE servers, in the order they are used.
+ */
+ice_servers: Array<IceServerSetting>, };
