@@ -99,3 +99,17 @@ test("finds leads by accent-insensitive prefix and by phone digits", async () =>
   assert.ok(names.some((n) => n.includes("Müller")), `results: ${names.slice(0, 5)}`);
   writeFileSync(join(out, "search.png"), await session.screenshot());
 });
+
+test("the calling settings take a STUN server, and the core keeps it", async () => {
+  await session.click(await session.find("[data-testid=phone-status]"));
+  await session.waitFor("return document.querySelector('[data-testid=calling-settings]')", "the calling settings");
+  await session.type(await session.find("[data-testid=ice-url]"), "stun:stun.example.com:3478");
+  await session.click(await session.find("[data-testid=add-ice] button[type=submit]"));
+  const listed = "const t = document.querySelector('[data-testid=ice-servers]')?.textContent; return t && t.includes('stun:stun.example.com:3478') ? t : null";
+  await session.waitFor(listed, "the added server");
+  writeFileSync(join(out, "calling-settings.png"), await session.screenshot());
+  // Closed and opened again: read back from the core.
+  await session.click(await session.find("[data-testid=calling-settings] .close"));
+  await session.click(await session.find("[data-testid=phone-status]"));
+  await session.waitFor(listed, "the server, read again");
+});

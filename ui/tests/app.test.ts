@@ -133,3 +133,67 @@ describe("App", () => {
     expect(screen.getByRole("alert").textContent).toBe("database error: disk I/O error");
   });
 });
+
+describe("Calling settings", () => {
+  afterEach(async () => {
+    cleanup();
+    await tick();
+    clearMocks();
+  });
+
+  it("adds and removes STUN/TURN servers; a TURN password goes out once and leaves the window", async () => {
+    const sent: Record<string, unknown>[] = [];
+    let servers: { url: string; username: string | null }[] = [{ url: "stun:stun.acme.example", username: null }];
+    mockIPC((cmd, args) => {
+      switch (cmd) {
+        case "phone_status": return { state: "off", reason: "not set to register on start" };
+        case "session": return session;
+        case "board": return board;
+        case "calling_settings": return { pbx_ca_file: null, ice_servers: servers };
+        case "set_ice_server": {
+          sent.push(args as Record<string, unknown>);
+          const { url, username } = args as { url: string; username: string | null };
+          if (!url.startsWith("turn:") && !url.startsWith("stun:")) {
+            throw { kind: "invalid_input", message: `invalid ice_url: "${url}" has no scheme` };
+          }
+          servers = [...servers, { url, username }];
+          return { pbx_ca_file: null, ice_servers: servers };
+        }
+        case "remove_ice_server": {
+          servers = servers.filter((s) => s.url !== (args as { url: string }).url);
+          return { pbx_ca_file: null, ice_servers: servers };
+        }
+        default: throw { kind: "not_found", message: `no command ${cmd}` };
+      }
+    }, { shouldMockEvents: true });
+    render(App);
+    await tick(); await tick();
+    await fireEvent.click(screen.getByTestId("phone-status"));
+    await tick(); await tick();
+    expect(screen.getByTestId("ice-servers").textContent).toContain("stun:stun.acme.example");
+
+    await fireEvent.input(screen.getByTestId("ice-url"), { target: { value: "turn:turn.acme.example:3478" } });
+    await tick();
+    await fireEvent.input(screen.getByTestId("ice-username"), { target: { value: "agent7" } });
+    await fireEvent.input(screen.getByTestId("ice-password"), { target: { value: "turn-secret" } });
+    await fireEvent.submit(screen.getByTestId("add-ice"));
+    await tick(); await tick();
+    expect(sent).toEqual([{ url: "turn:turn.acme.example:3478", username: "agent7", password: "turn-secret" }]);
+    expect(screen.getByTestId("ice-servers").textContent).toContain("turn:turn.acme.example:3478");
+    expect(screen.getByTestId("ice-servers").textContent).toContain("as agent7");
+    const passwordField = screen.queryByTestId("ice-password") as HTMLInputElement | null;
+    expect(passwordField?.value ?? "").toBe("");
+    expect(document.body.innerHTML).not.toContain("turn-secret");
+
+    // A refused URL is said, and nothing is added.
+    await fireEvent.input(screen.getByTestId("ice-url"), { target: { value: "http://nope" } });
+    await fireEvent.submit(screen.getByTestId("add-ice"));
+    await tick(); await tick();
+    expect(screen.getByRole("alert").textContent).toContain("has no scheme");
+    expect(sent[1]).toEqual({ url: "http://nope", username: null, password: null });
+
+    await fireEvent.click(screen.getByRole("button", { name: "Remove stun:stun.acme.example" }));
+    await tick(); await tick();
+    expect(screen.getByTestId("ice-servers").textContent).not.toContain("stun:stun.acme.example");
+  });
+});
