@@ -40,6 +40,8 @@ test("opens on the demo tenant and shows its leads by status", async () => {
     "return document.querySelectorAll('[data-testid=lead-card]').length > 0",
     "lead cards",
   );
+  // The phone line's status arrives on its own, after the board or before.
+  await session.waitFor("return document.querySelector('[data-testid=phone-status]')", "the phone status");
   const state = await session.exec(`
     const columns = [...document.querySelectorAll('[data-testid=column]')];
     return {
