@@ -168,7 +168,8 @@ impl Call {
 
     /// Waits for the next thing the other side does. Requests that need no decision (INFO,
     /// NOTIFY, OPTIONS) are answered here; a REFER asking us to call elsewhere is declined.
-    /// Cancel-safe: dropped while waiting, it loses no event.
+    /// Cancel-safe: dropped while waiting for a request or for a new connection, it loses
+    /// nothing (moving a dialog, once a connection is there, does not wait).
     pub async fn next_event(&self) -> CallEvent {
         let mut states = self.states.lock().await;
         loop {
