@@ -6,7 +6,7 @@ use leadline_core::{ColumnPage, CoreError, Handle, LeadDetail, Session};
 use tauri::State;
 
 /// Runs a blocking core call on the blocking pool.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     handle: &Handle,
     call: impl FnOnce(Handle) -> Result<T, CoreError> + Send + 'static,
 ) -> Result<T, CoreError> {

@@ -2,22 +2,12 @@
 //! forwarded to the core; a TURN password goes from the window straight to the keychain and
 //! never comes back. A new PBX CA restarts the phone line so that it takes effect.
 
+use crate::commands::blocking;
 use crate::phone;
 use leadline_core::store::repo::calling_settings::CallingSettings;
 use leadline_core::{CoreError, Handle};
 use std::path::PathBuf;
 use tauri::{AppHandle, State};
-
-/// Runs a blocking core call on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    handle: &Handle,
-    call: impl FnOnce(Handle) -> Result<T, CoreError> + Send + 'static,
-) -> Result<T, CoreError> {
-    let handle = handle.clone();
-    tauri::async_runtime::spawn_blocking(move || call(handle))
-        .await
-        .map_err(|_| CoreError::Poisoned)?
-}
 
 #[tauri::command]
 pub async fn calling_settings(handle: State<'_, Handle>) -> Result<CallingSettings, CoreError> {
