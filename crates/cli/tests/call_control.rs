@@ -345,40 +345,42 @@ fn a_phone_waiting_for_calls_stays_reachable_past_the_idle_timeout() {
     );
 }
 
-/// A call from us to an auto-answering baresip (Carl) through Kamailio, a second into its talk.
-struct Talking {
+/// Kamailio, baresip as Carl (answering by itself when `carl_answers`) and `leadline COMMAND`
+/// as Ana, playing a tone and recording what it hears.
+struct WithCarl {
     kamailio: Kamailio,
     carl: Baresip,
     heard: std::path::PathBuf,
-    calling: pbx::Leadline,
+    leadline: pbx::Leadline,
     _dir: tempfile::TempDir,
 }
 
-/// Calls Carl for `seconds` and returns once the call has been up a second.
-fn talking_to_carl(seconds: u32) -> Talking {
+/// Starts Kamailio, Carl and `leadline COMMAND`.
+fn with_carl(command: &[&str], carl_answers: bool) -> WithCarl {
     let kamailio = Kamailio::start(&[ANA, CARL], 60);
     let dir = tempfile::tempdir().unwrap();
     let (ours, carls, _) = tones(dir.path());
-    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", carl_answers);
     let heard = dir.path().join("heard.wav");
-    let duration = seconds.to_string();
-    let args = args(
-        &kamailio,
-        &["call", CARL.name, "--duration", &duration],
-        &ours,
-        &heard,
-    );
+    let args = args(&kamailio, command, &ours, &heard);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
-    calling.expect_event("answered", Duration::from_secs(10));
-    std::thread::sleep(Duration::from_secs(1));
-    Talking {
+    let leadline = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    WithCarl {
         kamailio,
         carl,
         heard,
-        calling,
+        leadline,
         _dir: dir,
     }
+}
+
+/// Calls Carl for `seconds` and returns once the call has been up a second.
+fn talking_to_carl(seconds: u32) -> WithCarl {
+    let duration = seconds.to_string();
+    let mut talk = with_carl(&["call", CARL.name, "--duration", &duration], true);
+    talk.leadline.expect_event("answered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    talk
 }
 
 #[test]
@@ -390,14 +392,14 @@ fn a_call_goes_on_when_the_pbx_restarts_and_moves_to_the_new_connection() {
     // Kamailio crashes and comes back (rtpengine keeps relaying the audio meanwhile).
     talk.kamailio.restart();
     let restarted = std::time::Instant::now();
-    talk.calling.expect_event("reconnected", Duration::from_secs(15));
+    talk.leadline.expect_event("reconnected", Duration::from_secs(15));
     let moved_after = restarted.elapsed();
     std::thread::sleep(Duration::from_secs(2));
     // baresip's BYE reaches us over the new connection, at the address we gave it.
     talk.carl.command("hangup", "");
-    let ended = talk.calling.expect_event("ended", Duration::from_secs(10));
+    let ended = talk.leadline.expect_event("ended", Duration::from_secs(10));
     assert_eq!(ended["reason"]["reason"], "remote_hangup", "{ended}");
-    let (code, lines, stderr) = talk.calling.finish();
+    let (code, lines, stderr) = talk.leadline.finish();
     assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", talk.carl.log());
     let registrations = events(&lines, "registered");
     assert!(registrations.len() >= 2, "registered again: {lines:#?}");
@@ -424,14 +426,14 @@ fn a_call_finds_the_pbx_soon_after_a_long_outage() {
     std::thread::sleep(Duration::from_secs(16));
     talk.kamailio.restart();
     let restarted = std::time::Instant::now();
-    talk.calling.expect_event("reconnected", Duration::from_secs(12));
+    talk.leadline.expect_event("reconnected", Duration::from_secs(12));
     let found_after = restarted.elapsed();
     assert!(
         found_after < Duration::from_secs(5),
         "moved {found_after:?} after the restart"
     );
     talk.carl.command("hangup", "");
-    let ended = talk.calling.expect_event("ended", Duration::from_secs(10));
+    let ended = talk.leadline.expect_event("ended", Duration::from_secs(10));
     assert_eq!(ended["reason"]["reason"], "remote_hangup", "{ended}");
 }
 
@@ -440,27 +442,21 @@ fn an_answered_call_goes_on_when_the_pbx_restarts() {
     if pbx::rerun_isolated("an_answered_call_goes_on_when_the_pbx_restarts") {
         return;
     }
-    let mut kamailio = Kamailio::start(&[ANA, CARL], 60);
-    let dir = tempfile::tempdir().unwrap();
-    let (ours, carls, _) = tones(dir.path());
-    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", false);
-    let heard = dir.path().join("heard.wav");
-    let args = args(&kamailio, &["answer"], &ours, &heard);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut answering = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
-    answering.expect_event("registered", Duration::from_secs(10));
-    carl.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
-    answering.expect_event("answered", Duration::from_secs(10));
+    let mut talk = with_carl(&["answer"], false);
+    talk.leadline.expect_event("registered", Duration::from_secs(10));
+    talk.carl
+        .command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
+    talk.leadline.expect_event("answered", Duration::from_secs(10));
     std::thread::sleep(Duration::from_secs(1));
-    kamailio.restart();
-    answering.expect_event("reconnected", Duration::from_secs(15));
+    talk.kamailio.restart();
+    talk.leadline.expect_event("reconnected", Duration::from_secs(15));
     std::thread::sleep(Duration::from_secs(1));
-    carl.command("hangup", "");
-    let ended = answering.expect_event("ended", Duration::from_secs(10));
+    talk.carl.command("hangup", "");
+    let ended = talk.leadline.expect_event("ended", Duration::from_secs(10));
     assert_eq!(ended["reason"]["reason"], "remote_hangup", "{ended}");
-    let (code, lines, stderr) = answering.finish();
-    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
-    assert!(tone_in(&heard, 440.0).tone_blocks >= 3, "the tone was heard");
+    let (code, lines, stderr) = talk.leadline.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", talk.carl.log());
+    assert!(tone_in(&talk.heard, 440.0).tone_blocks >= 3, "the tone was heard");
 }
 
 #[test]
@@ -471,7 +467,7 @@ fn a_call_whose_pbx_stays_down_ends_cleanly_as_connection_lost() {
     let mut talk = talking_to_carl(60);
     let killed = std::time::Instant::now();
     talk.kamailio.kill();
-    let ended = talk.calling.expect_event("ended", Duration::from_secs(45));
+    let ended = talk.leadline.expect_event("ended", Duration::from_secs(45));
     let waited = killed.elapsed();
     assert_eq!(ended["reason"]["reason"], "connection_lost", "{ended}");
     // It waited for a new connection as long as promised, and no longer.
@@ -480,7 +476,7 @@ fn a_call_whose_pbx_stays_down_ends_cleanly_as_connection_lost() {
         waited >= promised && waited < promised + Duration::from_secs(5),
         "ended after {waited:?}"
     );
-    let (code, lines, stderr) = talk.calling.finish();
+    let (code, lines, stderr) = talk.leadline.finish();
     assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", talk.carl.log());
     assert!(
         tone_in(&talk.heard, 440.0).tone_blocks >= 3,
@@ -493,27 +489,15 @@ fn a_call_ringing_when_the_pbx_dies_ends_at_once_as_connection_lost() {
     if pbx::rerun_isolated("a_call_ringing_when_the_pbx_dies_ends_at_once_as_connection_lost") {
         return;
     }
-    let mut kamailio = Kamailio::start(&[ANA, CARL], 60);
-    let dir = tempfile::tempdir().unwrap();
-    let (ours, carls, _) = tones(dir.path());
-    let _carl = Baresip::start(CARL, 5070, &carls, "PCMU", false);
-    let heard = dir.path().join("heard.wav");
-    let args = args(
-        &kamailio,
-        &["call", CARL.name, "--ring-timeout", "60"],
-        &ours,
-        &heard,
-    );
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
-    calling.expect_event("ringing", Duration::from_secs(10));
+    let mut talk = with_carl(&["call", CARL.name, "--ring-timeout", "60"], false);
+    talk.leadline.expect_event("ringing", Duration::from_secs(10));
     let killed = std::time::Instant::now();
-    kamailio.kill();
-    let ended = calling.expect_event("ended", Duration::from_secs(10));
+    talk.kamailio.kill();
+    let ended = talk.leadline.expect_event("ended", Duration::from_secs(10));
     let noticed = killed.elapsed();
     assert_eq!(ended["reason"]["reason"], "connection_lost", "{ended}");
     assert!(noticed < Duration::from_secs(3), "ended after {noticed:?}");
-    let (code, lines, stderr) = calling.finish();
+    let (code, lines, stderr) = talk.leadline.finish();
     assert_eq!(code, 6, "a network failure: {lines:#?}\n{stderr}");
 }
 
@@ -531,9 +515,9 @@ fn a_call_the_other_side_ended_while_the_pbx_was_down_ends_cleanly_as_connection
     std::thread::sleep(Duration::from_secs(1));
     talk.kamailio.restart();
     // Our re-INVITE over the new connection finds no call (481): ended, cleanly.
-    let ended = talk.calling.expect_event("ended", Duration::from_secs(20));
+    let ended = talk.leadline.expect_event("ended", Duration::from_secs(20));
     assert_eq!(ended["reason"]["reason"], "connection_lost", "{ended}");
-    let (code, lines, stderr) = talk.calling.finish();
+    let (code, lines, stderr) = talk.leadline.finish();
     assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", talk.carl.log());
     assert!(events(&lines, "reconnected").is_empty(), "{lines:#?}");
     // It ended after asking over the new connection, not when the old one dropped.

@@ -59,11 +59,16 @@ impl Handle {
         Ok(calling_settings::load(self.store()?.conn())?)
     }
 
-    fn update_calling_settings(&self, change: impl FnOnce(&mut CallingSettings)) -> Result<(), CoreError> {
+    /// Loads the settings, changes them and saves them; returns what `change` returned.
+    fn update_calling_settings<T>(
+        &self,
+        change: impl FnOnce(&mut CallingSettings) -> T,
+    ) -> Result<T, CoreError> {
         let store = self.store()?;
         let mut settings = calling_settings::load(store.conn())?;
-        change(&mut settings);
-        Ok(calling_settings::save(store.conn(), &settings, Timestamp::now())?)
+        let changed = change(&mut settings);
+        calling_settings::save(store.conn(), &settings, Timestamp::now())?;
+        Ok(changed)
     }
 
     /// Trusts the CA in PEM file `path` for a private PBX's WSS certificate (beside the system's
@@ -113,37 +118,39 @@ impl Handle {
                 Some(user.to_owned())
             }
         };
-        let old = self.calling_settings()?;
-        self.update_calling_settings(|s| {
-            let entry = IceServerSetting {
-                url: url.to_owned(),
-                username: username.clone(),
-            };
-            match s.ice_servers.iter_mut().find(|e| e.url == url) {
-                Some(existing) => *existing = entry,
-                None => s.ice_servers.push(entry),
-            }
-        })?;
+        let entry = IceServerSetting {
+            url: url.to_owned(),
+            username: username.clone(),
+        };
+        let replaced =
+            self.update_calling_settings(|s| match s.ice_servers.iter_mut().find(|e| e.url == url) {
+                Some(existing) => Some(std::mem::replace(existing, entry)),
+                None => {
+                    s.ice_servers.push(entry);
+                    None
+                }
+            })?;
         // A replaced TURN login leaves no password behind.
-        if let Some(previous) = old.ice_servers.iter().find(|e| e.url == url)
-            && let Some(user) = &previous.username
-            && Some(user) != username.as_ref()
+        if let Some(user) = replaced.and_then(|e| e.username)
+            && Some(&user) != username.as_ref()
         {
-            keychain::delete(Secret::TurnPassword, user, url)?;
+            keychain::delete(Secret::TurnPassword, &user, url)?;
         }
         Ok(())
     }
 
     /// Removes the ICE server with this URL (and its password); returns whether there was one.
     pub fn remove_ice_server(&self, url: &str) -> Result<bool, CoreError> {
-        let settings = self.calling_settings()?;
-        let Some(found) = settings.ice_servers.iter().find(|e| e.url == url) else {
+        let removed = self.update_calling_settings(|s| {
+            let at = s.ice_servers.iter().position(|e| e.url == url)?;
+            Some(s.ice_servers.remove(at))
+        })?;
+        let Some(removed) = removed else {
             return Ok(false);
         };
-        if let Some(user) = &found.username {
+        if let Some(user) = &removed.username {
             keychain::delete(Secret::TurnPassword, user, url)?;
         }
-        self.update_calling_settings(|s| s.ice_servers.retain(|e| e.url != url))?;
         Ok(true)
     }
 
