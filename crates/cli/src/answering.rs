@@ -105,12 +105,12 @@ impl Lines<'_> {
 /// `leadline answer`.
 pub fn answer(handle: &Handle, how: &Answering, setup: &TalkArgs) -> Result<(), CoreError> {
     let (args, audio_args, wrap_up) = (&setup.account, &setup.audio, &setup.wrap_up);
-    let (mut registrar, recorder, media) = prepare(handle, args, audio_args, wrap_up)?;
+    let (mut registration, recorder, media) = prepare(handle, args, audio_args, wrap_up)?;
     crate::runtime()?.block_on(async move {
-        let mut incoming = registrar
+        let mut incoming = registration
             .incoming_calls()
             .ok_or_else(|| SipError::Stack("incoming calls already taken".into()))?;
-        let registered = Registered::start(registrar).await?;
+        let registered = Registered::start(registration).await?;
         let (events_tx, mut events) = mpsc::unbounded_channel();
         let mut lines = Lines {
             up: BTreeMap::new(),

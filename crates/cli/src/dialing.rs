@@ -117,9 +117,9 @@ pub fn call(handle: &Handle, dial: &Dial<'_>, setup: &TalkArgs) -> Result<(), Co
             leadline_core::media::MediaError::Audio(format!("{digits:?} are not DTMF digits")).into(),
         );
     }
-    let (registrar, recorder, media) = prepare(handle, args, audio_args, wrap_up)?;
+    let (registration, recorder, media) = prepare(handle, args, audio_args, wrap_up)?;
     crate::runtime()?.block_on(async move {
-        let registered = Registered::start(registrar).await?;
+        let registered = Registered::start(registration).await?;
         let dialer = &registered.dialer;
         let (events_tx, events) = mpsc::unbounded_channel();
         let dialled = dial_out(

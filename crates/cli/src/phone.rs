@@ -6,7 +6,7 @@ use crate::args::{CallAudioArgs, SipAccountArgs, WrapUpArgs};
 use leadline_core::CallRecord;
 use leadline_core::media::audio::{AudioSink, AudioSource, Discard, Silence, WavRecorder, WavSource};
 use leadline_core::media::{IceServer, MediaConfig, MediaSession};
-use leadline_core::sip::{Account, Dialer, Password, RegEvent, Registrar, SipError};
+use leadline_core::sip::{Account, Dialer, Password, RegEvent, Registration, SipError};
 use leadline_core::store::model::{CallId, Direction};
 use leadline_core::{CoreError, Handle};
 use std::io::Write;
@@ -57,21 +57,21 @@ fn seed() -> u64 {
 pub fn register(handle: &Handle, args: &SipAccountArgs, once: bool) -> Result<(), CoreError> {
     let account = account(handle, args)?;
     let url = account.ws_url.clone();
-    let mut registrar = Registrar::new(account, seed())?;
+    let mut registration = Registration::new(account, seed())?;
     crate::runtime()?.block_on(async move {
         if once {
             emit(&RegEvent::Connecting { url });
-            let (event, _) = registrar.register().await;
+            let (event, _) = registration.register().await;
             emit(&event);
             if let RegEvent::RegistrationFailed { failure, .. } = event {
                 return Err(SipError::Registration(failure).into());
             }
-            emit(&registrar.unregister().await);
+            emit(&registration.unregister().await);
             return Ok(());
         }
         let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
         let stop = CancellationToken::new();
-        let running = tokio::spawn(registrar.run(events, stop.clone()));
+        let running = tokio::spawn(registration.run(events, stop.clone()));
         let mut last_failure = None;
         loop {
             tokio::select! {
@@ -150,13 +150,13 @@ pub struct Registered {
 }
 
 impl Registered {
-    /// Registers `registrar` (printing the events) and keeps it registered; fails with the
+    /// Registers `registration` (printing the events) and keeps it registered; fails with the
     /// first attempt's failure.
-    pub async fn start(registrar: Registrar) -> Result<Registered, CoreError> {
-        let dialer = registrar.dialer();
+    pub async fn start(registration: Registration) -> Result<Registered, CoreError> {
+        let dialer = registration.dialer();
         let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
         let stop = CancellationToken::new();
-        let running = tokio::spawn(registrar.run(events_tx, stop.clone()));
+        let running = tokio::spawn(registration.run(events_tx, stop.clone()));
         loop {
             let event = events.recv().await;
             if let Some(event) = &event {
@@ -309,14 +309,14 @@ impl Recorder<'_> {
     }
 }
 
-/// The registrar of the account, the recorder when the account is the agent's, and the media
+/// The registration of the account, the recorder when the account is the agent's, and the media
 /// settings of its calls. A bad audio file is a usage error before anything is dialled.
 pub fn prepare<'a>(
     handle: &'a Handle,
     args: &SipAccountArgs,
     audio_args: &CallAudioArgs,
     wrap_up: &'a WrapUpArgs,
-) -> Result<(Registrar, Option<Recorder<'a>>, MediaConfig), CoreError> {
+) -> Result<(Registration, Option<Recorder<'a>>, MediaConfig), CoreError> {
     let account = account(handle, args)?;
     let recorder = args.ws_url.is_none().then(|| Recorder {
         handle,
@@ -325,7 +325,7 @@ pub fn prepare<'a>(
     });
     audio(audio_args, 0)?;
     let media = media_config(audio_args, handle.ice_servers()?)?;
-    Ok((Registrar::new(account, seed())?, recorder, media))
+    Ok((Registration::new(account, seed())?, recorder, media))
 }
 
 /// Where the call numbered `number` records: `path` itself for the first, `stem-N.ext` for the

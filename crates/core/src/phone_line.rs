@@ -5,7 +5,7 @@
 //! only; no status carries it.
 
 use crate::{CoreError, Handle};
-use leadline_sip::{Failure, RegEvent, Registrar};
+use leadline_sip::{Failure, RegEvent, Registration};
 use serde::Serialize;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -125,13 +125,13 @@ impl Handle {
                 return off(&error.to_string());
             }
         };
-        let registrar = match Registrar::new(account, seed) {
-            Ok(registrar) => registrar,
+        let registration = match Registration::new(account, seed) {
+            Ok(registration) => registration,
             Err(error) => return off(&error.to_string()),
         };
         let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
         let stop = CancellationToken::new();
-        let running = tokio::spawn(registrar.run(events_tx, stop.clone()));
+        let running = tokio::spawn(registration.run(events_tx, stop.clone()));
         let task = tokio::spawn(async move {
             while let Some(event) = events.recv().await {
                 tracing::info!(?event, "phone line");

@@ -1,11 +1,12 @@
-//! Calls over the registrar's connection: an outbound INVITE carrying our SDP offer (early
+//! Calls over the registration's connection: an outbound INVITE carrying our SDP offer (early
 //! media and ringing reported, busy/declined/not-found reported as such, CANCEL before an
 //! answer), an inbound INVITE with the caller's name and number (ring, answer with our SDP, or
 //! reject), and BYE either way. Media is not this crate's business: SDP goes in and out as
 //! text.
 
 use crate::call_state::{Answer, CallState, Step};
-use crate::dialer::{Route, Routes};
+use crate::end_reason::EndReason;
+use crate::route::{Route, Routes};
 use rsipstack::dialog::DialogId;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -15,62 +16,6 @@ use rsipstack::sip::{Header, StatusCode};
 use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::Mutex;
-
-/// How a call ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-pub enum EndReason {
-    /// We hung up.
-    LocalHangup,
-    /// The other side hung up.
-    RemoteHangup,
-    /// We transferred the other side elsewhere, and the transfer worked.
-    Transferred,
-    /// The connection to the PBX dropped during the call: nothing more can be said on it, so
-    /// it is over for us (the audio stops with it).
-    ConnectionLost,
-    /// Cancelled before it was answered.
-    Cancelled,
-    /// The callee is busy (486, 600).
-    Busy,
-    /// The callee declined (603).
-    Declined,
-    /// No such number (404, 484, 604).
-    NotFound,
-    /// Nobody answered in time (408, 480, 487 without our CANCEL).
-    NoAnswer,
-    /// Any other failure.
-    Failed {
-        /// SIP status code (0 when there was no answer at all).
-        code: u16,
-        /// What happened.
-        detail: String,
-    },
-}
-
-impl EndReason {
-    /// The reason of a final failure response.
-    pub fn of_status(code: u16, text: &str) -> EndReason {
-        match code {
-            486 | 600 => EndReason::Busy,
-            603 => EndReason::Declined,
-            404 | 484 | 604 => EndReason::NotFound,
-            408 | 480 | 487 => EndReason::NoAnswer,
-            _ => EndReason::Failed {
-                code,
-                detail: text.to_owned(),
-            },
-        }
-    }
-
-    /// Whether the call was set up and then hung up (as opposed to never connecting).
-    pub fn was_connected(&self) -> bool {
-        matches!(
-            self,
-            EndReason::LocalHangup | EndReason::RemoteHangup | EndReason::Transferred
-        )
-    }
-}
 
 /// Who is calling, from the INVITE's `From`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,7 +48,7 @@ impl Caller {
     }
 }
 
-/// What a call watches of its registrar: the connections, and the count of live calls (which
+/// What a call watches of its registration: the connections, and the count of live calls (which
 /// it joins).
 pub(crate) type Watching = (Routes, Option<Arc<()>>);
 
@@ -118,9 +63,9 @@ pub(crate) struct Leg {
 pub struct Call {
     /// Replaced when the call moves to a new connection.
     pub(crate) leg: std::sync::Mutex<Leg>,
-    /// The registrar's connections, to move to the next one after a drop.
+    /// The registration's connections, to move to the next one after a drop.
     pub(crate) routes: Routes,
-    /// Counts this call among the registrar's live calls.
+    /// Counts this call among the registration's live calls.
     _live: Option<Arc<()>>,
     pub(crate) states: Mutex<DialogStateReceiver>,
     /// The call's decisions (hold, transfer, how it ended).

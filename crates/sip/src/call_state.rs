@@ -6,7 +6,7 @@
 //! whether the other side's new offer holds or resumes us, how a transfer's progress ends the
 //! call, and how long the call was talked.
 
-use crate::EndReason;
+use crate::end_reason::EndReason;
 use std::time::{Duration, Instant};
 
 /// Where a call is.

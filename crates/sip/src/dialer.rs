@@ -1,38 +1,17 @@
-//! Placing calls over whatever connection the registrar has now. The registrar publishes each
+//! Placing calls over whatever connection the registration has now. The registration publishes each
 //! connection it opens as a [`Route`]; a [`Dialer`] (cheap to clone, usable while the
-//! registrar runs on its own task) places calls on the current one, and every call watches the
+//! registration runs on its own task) places calls on the current one, and every call watches the
 //! routes so that, when its connection drops, it can move to the next one (see
 //! `Call::next_event`).
 
 use crate::Account;
-use crate::call::{Call, EndReason, GiveUp, Ringing};
+use crate::call::{Call, GiveUp, Ringing};
+use crate::end_reason::EndReason;
+use crate::route::Routes;
 use rsipstack::dialog::authenticate::Credential;
-use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::InviteOption;
-use std::sync::Arc;
-use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
-/// A connection to the PBX as calls see it: the dialogs living on it, where the PBX reaches us
-/// over it, and a token cancelled when it closes.
-#[derive(Clone)]
-pub(crate) struct Route {
-    pub dialogs: Arc<DialogLayer>,
-    pub contact: rsipstack::sip::Uri,
-    pub closed: CancellationToken,
-}
-
-impl Route {
-    /// Whether this is the connection `dialogs` lives on.
-    pub fn carries(&self, dialogs: &Arc<DialogLayer>) -> bool {
-        Arc::ptr_eq(&self.dialogs, dialogs)
-    }
-}
-
-/// The routes a registrar publishes (`None` while it has no connection).
-pub(crate) type Routes = watch::Receiver<Option<Route>>;
-
-/// Places calls for one account over its registrar's current connection.
+/// Places calls for one account over its registration's current connection.
 #[derive(Clone)]
 pub struct Dialer {
     account: Account,
@@ -76,10 +55,7 @@ impl Dialer {
             .borrow()
             .clone()
             .filter(|r| !r.closed.is_cancelled())
-            .ok_or_else(|| EndReason::Failed {
-                code: 0,
-                detail: "not connected to the PBX".into(),
-            })?;
+            .ok_or(EndReason::NotConnected)?;
         let parse = |text: &str| {
             rsipstack::sip::Uri::try_from(text).map_err(|e| EndReason::Failed {
                 code: 0,

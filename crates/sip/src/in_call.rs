@@ -4,7 +4,8 @@
 //! attended (with `Replaces`). Every request gets its final answer here or from the
 //! application (a [`Reoffer`]); none is left to time out.
 
-use crate::call::{Call, EndReason, accepted, ended_by, sdp_content_type};
+use crate::call::{Call, accepted, ended_by, sdp_content_type};
+use crate::end_reason::EndReason;
 use rsipstack::dialog::dialog::{DialogState, TransactionHandle};
 use rsipstack::sip::{Header, Request, StatusCode};
 
@@ -23,7 +24,7 @@ pub enum CallEvent {
         /// Still going, completed (our part of the call ends), or failed (the call goes on).
         outcome: crate::Transfer,
     },
-    /// The connection dropped and the call now runs over the registrar's new one: send a
+    /// The connection dropped and the call now runs over the registration's new one: send a
     /// target-refresh re-INVITE ([`Call::reinvite`]) to tell the other side; if that fails,
     /// the dialog did not survive ([`Call::end_lost`]).
     Moved,

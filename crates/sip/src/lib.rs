@@ -7,11 +7,11 @@
 //!   roots plus an optional private CA; never "accept anything".
 //! - [`policy`]: the registration policy as a pure state machine on explicit time: when to
 //!   refresh, how to back off with jitter, what a response means for the agent.
-//! - [`Registrar`]: drives registration over a live connection: digest authentication (401
+//! - [`Registration`]: drives the client side of registration (the PBX is the registrar) over a live connection: digest authentication (401
 //!   and 407, MD5 and SHA-256 — the algorithm named as RFC 7616 spells it, see
 //!   `digest_names` —, `qop=auth`, `stale=true`, a separate auth username),
 //!   `423 Min-Expires`, refresh, keepalive, reconnect, unregister; reports [`RegEvent`]s.
-//! - [`Dialer`]: places calls over the registrar's current connection; a [`Call`] whose
+//! - [`Dialer`]: places calls over the registration's current connection; a [`Call`] whose
 //!   connection drops moves to the next one when its dialog survives (`reconnect`).
 
 mod account;
@@ -19,19 +19,22 @@ mod call;
 pub mod call_state;
 mod dialer;
 mod digest_names;
+mod end_reason;
 mod error;
 mod in_call;
 pub mod policy;
 mod reconnect;
-mod registrar;
+mod registration;
+mod route;
 pub mod transport;
 
 pub use account::{Account, DEFAULT_EXPIRES, Password};
-pub use call::{Call, Caller, EndReason, GiveUp, IncomingCall, Ringing, new_call_id};
+pub use call::{Call, Caller, GiveUp, IncomingCall, Ringing, new_call_id};
 pub use call_state::{CallState, HoldChange, Transfer};
 pub use dialer::Dialer;
+pub use end_reason::EndReason;
 pub use error::SipError;
 pub use in_call::{CallEvent, Reoffer, holds_us};
 pub use policy::{Failure, RegState};
 pub use reconnect::MOVE_WITHIN;
-pub use registrar::{RegEvent, Registrar};
+pub use registration::{RegEvent, Registration};

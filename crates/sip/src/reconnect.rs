@@ -1,5 +1,5 @@
 //! A call outliving its connection. The audio does not run over the PBX connection, so a call
-//! whose WebSocket drops can go on: when the registrar has a new connection (within
+//! whose WebSocket drops can go on: when the registration has a new connection (within
 //! [`MOVE_WITHIN`]), the call's dialog is carried over to it (the stack's dialog snapshot,
 //! with our new Contact) and the application sends a target-refresh re-INVITE
 //! ([`CallEvent::Moved`](crate::CallEvent::Moved)) so that the other side and the proxy reach
@@ -14,7 +14,7 @@ use std::time::Duration;
 pub const MOVE_WITHIN: Duration = Duration::from_secs(30);
 
 impl Call {
-    /// Waits for the registrar's next connection and moves the dialog onto it; `states`
+    /// Waits for the registration's next connection and moves the dialog onto it; `states`
     /// becomes the moved dialog's. Returns whether the call now runs over a new connection.
     pub(crate) async fn move_to_next_route(&self, states: &mut DialogStateReceiver) -> bool {
         let old = self.leg();
@@ -30,7 +30,7 @@ impl Call {
                     return Some(route);
                 }
                 if routes.changed().await.is_err() {
-                    return None; // the registrar is gone
+                    return None; // the registration is gone
                 }
             }
         });

@@ -2,7 +2,7 @@
 //! certificate against the operating system's roots plus the account's optional CA file (a
 //! private PBX); there is no way to turn verification off. The dialed connection is handed to
 //! rsipstack's transport layer; its cancel token fires when the connection closes, which is
-//! how the registrar notices a dead PBX.
+//! how the registration notices a dead PBX.
 
 use crate::{Account, SipError};
 use futures_util::StreamExt;

@@ -4,14 +4,15 @@
 //! Every change of state is a [`RegEvent`].
 
 use crate::call::IncomingCall;
-use crate::dialer::{Dialer, Route, Routes};
+use crate::dialer::Dialer;
 use crate::policy::{Decision, Failure, Outcome, Policy, RegState};
+use crate::route::{Route, Routes};
 use crate::transport::{self, Dialed};
 use crate::{Account, SipError};
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog::Dialog;
 use rsipstack::dialog::dialog_layer::DialogLayer;
-use rsipstack::dialog::registration::Registration;
+use rsipstack::dialog::registration::Registration as RegisterClient;
 use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Method, StatusCode};
 use rsipstack::transaction::Endpoint;
@@ -63,7 +64,7 @@ pub enum RegEvent {
 }
 
 /// One account's registration, and the calls over its connection.
-pub struct Registrar {
+pub struct Registration {
     account: Account,
     policy: Policy,
     link: Option<Link>,
@@ -79,7 +80,7 @@ pub struct Registrar {
 struct Link {
     dialed: Dialed,
     endpoint: Endpoint,
-    registration: Registration,
+    registration: RegisterClient,
 }
 
 impl Drop for Link {
@@ -89,9 +90,9 @@ impl Drop for Link {
     }
 }
 
-impl std::fmt::Debug for Registrar {
+impl std::fmt::Debug for Registration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registrar")
+        f.debug_struct("Registration")
             .field("account", &self.account)
             .field("connected", &self.link.is_some())
             .finish()
@@ -112,14 +113,14 @@ fn min_expires(response: &rsipstack::sip::Response) -> Option<u32> {
     })
 }
 
-impl Registrar {
-    /// A registrar for `account`; `seed` drives the retry jitter.
-    pub fn new(account: Account, seed: u64) -> Result<Registrar, SipError> {
+impl Registration {
+    /// A registration of `account`; `seed` drives the retry jitter.
+    pub fn new(account: Account, seed: u64) -> Result<Registration, SipError> {
         account.validate()?;
         let policy = Policy::new(account.expires, seed);
         let (incoming_tx, incoming_rx) = mpsc::unbounded_channel();
         let (routes, _) = watch::channel(None);
-        Ok(Registrar {
+        Ok(Registration {
             account,
             policy,
             link: None,
@@ -130,8 +131,8 @@ impl Registrar {
         })
     }
 
-    /// Places calls over this registrar's connection, whichever it is at the time (usable
-    /// while [`Registrar::run`] keeps the account registered on its own task).
+    /// Places calls over this registration's connection, whichever it is at the time (usable
+    /// while [`Registration::run`] keeps the account registered on its own task).
     pub fn dialer(&self) -> Dialer {
         Dialer::new(
             self.account.clone(),
@@ -140,7 +141,7 @@ impl Registrar {
         )
     }
 
-    /// Whether any call placed or taken over this registrar is still up.
+    /// Whether any call placed or taken over this registration is still up.
     fn calls_up(&self) -> bool {
         Arc::strong_count(&self.live_calls) > 1
     }
@@ -202,7 +203,7 @@ impl Registrar {
         dispatch_incoming(&endpoint, route.clone(), calls)?;
         self.routes.send_replace(Some(route));
         let credential = crate::dialer::credential(&self.account);
-        let registration = Registration::new(endpoint.inner.clone(), Some(credential));
+        let registration = RegisterClient::new(endpoint.inner.clone(), Some(credential));
         keep_alive(dialed.clone());
         self.link = Some(Link {
             dialed,
@@ -352,7 +353,7 @@ impl Registrar {
 }
 
 /// Pings the connection every [`PING_EVERY`] for as long as it is open — registered, ringing
-/// or talking, whoever drives the registrar — so that the transport's idle timer closes only a
+/// or talking, whoever drives the registration — so that the transport's idle timer closes only a
 /// dead one (silent for [`DEAD_AFTER`]). A failed ping closes it at once.
 fn keep_alive(dialed: Dialed) {
     tokio::spawn(async move {
