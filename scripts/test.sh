@@ -18,7 +18,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Rust tests: every headless crate (includes the check that ui/src/lib/bindings.ts is current)"
 # The keychain tests use the real Secret Service (scripts/with-keyring.sh); the calling tests'
 # softphones play to a PulseAudio null sink (scripts/with-audio.sh).
-scripts/with-audio.sh scripts/with-keyring.sh cargo test --locked --workspace --exclude leadline-app
+scripts/with-audio.sh scripts/with-keyring.sh cargo test --locked --workspace --exclude leadline-app --features leadline-core/demo-server
 
 step "desktop app: build and end-to-end"
 cargo build --locked -p leadline-app --features tauri/custom-protocol

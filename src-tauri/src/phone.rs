@@ -1,15 +1,16 @@
-//! The phone line in the shell: started with the app (the core decides whether the agent's
-//! account registers on start), its status pushed to the webview as `phone-status` events and
-//! readable with the `phone_status` command, restarted when the calling settings change, and
-//! unregistered when the app exits.
+//! The phone in the shell: the core's phone for the signed-in agent, started with the app
+//! (the core decides whether the account registers on start). Every phone event goes to the
+//! webview as a `phone-event`, the line's status also as `phone-status` (readable with the
+//! `phone_status` command); the phone restarts when the calling settings change and stops
+//! (unregistering) when the app exits.
 
-use leadline_core::{Handle, PhoneLine, PhoneStatus};
+use leadline_core::phone::{AudioFactory, Discard, PhoneEvent, Silence};
+use leadline_core::{Handle, PhoneStatus};
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Emitter, Manager, State};
 
-/// The running line and its last status.
+/// The line's last status.
 pub struct Phone {
-    line: tauri::async_runtime::Mutex<Option<PhoneLine>>,
     status: Arc<Mutex<PhoneStatus>>,
 }
 
@@ -19,57 +20,53 @@ fn seed() -> u64 {
         .map_or(0, |d| d.as_nanos() as u64)
 }
 
-/// Keeps each status as the latest and sends it to the window.
-fn reporter(
-    app: &AppHandle,
-    latest: Arc<Mutex<PhoneStatus>>,
-) -> impl Fn(PhoneStatus) + Send + Sync + 'static {
-    let emitter = app.clone();
-    move |now: PhoneStatus| {
-        if let Ok(mut latest) = latest.lock() {
-            *latest = now.clone();
-        }
-        if let Err(error) = emitter.emit("phone-status", now) {
-            tracing::debug!(%error, "the window did not take the phone status");
-        }
-    }
+/// Until the headset audio path lands, calls from the window carry silence.
+fn audio() -> AudioFactory {
+    Arc::new(|_| Ok((Box::new(Silence), Box::new(Discard))))
 }
 
-/// Starts the line for the profile of `handle`, reporting to the webview.
+/// Sends each event to the window, keeping the line's status as the latest.
+fn listener(app: &AppHandle, latest: Arc<Mutex<PhoneStatus>>) -> leadline_core::phone::Listener {
+    let emitter = app.clone();
+    Arc::new(move |event: PhoneEvent| {
+        if let PhoneEvent::Line { status } = &event {
+            if let Ok(mut latest) = latest.lock() {
+                *latest = status.clone();
+            }
+            if let Err(error) = emitter.emit("phone-status", status) {
+                tracing::debug!(%error, "the window did not take the phone status");
+            }
+        }
+        if let Err(error) = emitter.emit("phone-event", event) {
+            tracing::debug!(%error, "the window did not take the phone event");
+        }
+    })
+}
+
+/// Starts the phone for the profile of `handle`, reporting to the webview.
 pub fn start(app: &AppHandle, handle: &Handle) -> Phone {
     let status = Arc::new(Mutex::new(PhoneStatus::Off {
         reason: "starting".into(),
     }));
-    let report = reporter(app, status.clone());
-    let line = tauri::async_runtime::block_on(async { handle.start_phone_line(seed(), report) });
-    Phone {
-        line: tauri::async_runtime::Mutex::new(line),
-        status,
-    }
+    let events = listener(app, status.clone());
+    tauri::async_runtime::block_on(async { handle.start_agent_phone(audio(), seed(), events) });
+    Phone { status }
 }
 
-/// Stops the line (unregistering) and starts it again with the profile's current settings.
+/// Stops the phone (unregistering) and starts it again with the profile's current settings.
 pub async fn restart(app: &AppHandle, handle: &Handle) {
     let Some(phone) = app.try_state::<Phone>() else {
         return;
     };
-    let mut line = phone.line.lock().await;
-    if let Some(running) = line.take() {
-        running.stop().await;
-    }
-    *line = handle.start_phone_line(seed(), reporter(app, phone.status.clone()));
+    handle.stop_phone().await;
+    handle.start_agent_phone(audio(), seed(), listener(app, phone.status.clone()));
 }
 
 /// Unregisters (waiting briefly for the PBX) as the app exits.
 pub fn stop(app: &AppHandle) {
-    let Some(phone) = app.try_state::<Phone>() else {
-        return;
-    };
-    tauri::async_runtime::block_on(async {
-        if let Some(line) = phone.line.lock().await.take() {
-            line.stop().await;
-        }
-    });
+    if let Some(handle) = app.try_state::<Handle>() {
+        tauri::async_runtime::block_on(handle.stop_phone());
+    }
 }
 
 /// The phone line's status now.

@@ -210,15 +210,46 @@ pub struct MutationResult {
     /// Why it was rejected, for the agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// A stable code for the rejection (`conflict`, `not_found`, `forbidden`, `rule`, `invalid`).
+    /// A stable code for the rejection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<RejectionCode>,
     /// Ids given to rows created by this mutation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assigned: Vec<AssignedId>,
     /// On a conflict, the entity as the server has it now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<serde_json::Value>,
+}
+
+/// Why the server refused a mutation, as a program reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectionCode {
+    /// The lead changed on the server since the client read it (`current` has it now).
+    Conflict,
+    /// The entity does not exist in the agent's tenant.
+    NotFound,
+    /// The agent's role lacks the permission.
+    Forbidden,
+    /// A business rule of the CRM refuses it.
+    Rule,
+    /// The mutation is malformed.
+    Invalid,
+    /// The server failed; the client retries it.
+    Internal,
+    /// It names a row the client created that the server has not seen yet; retried.
+    UnknownLocalId,
+    /// A code this client does not know (a newer server).
+    #[serde(other)]
+    Unknown,
+}
+
+impl RejectionCode {
+    /// Whether the client should send the mutation again later (the server did not record
+    /// the refusal).
+    pub fn is_retried(self) -> bool {
+        matches!(self, RejectionCode::Internal | RejectionCode::UnknownLocalId)
+    }
 }
 
 /// `POST /mutations` answer.

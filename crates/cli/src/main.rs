@@ -8,7 +8,6 @@
 mod answering;
 mod args;
 mod dialing;
-mod line;
 mod output;
 mod phone;
 mod sync;
@@ -33,14 +32,24 @@ fn main() -> ExitCode {
 }
 
 fn exit_code(error: &CoreError) -> u8 {
+    use leadline_core::ErrorKind as Kind;
     match error.kind() {
-        "rule" | "forbidden" | "invalid_input" => 3,
-        "not_found" => 4,
-        "refused" | "not_signed_in" | "unsynced_changes" => 5,
-        "offline" | "server" => 6,
-        "sip_auth" => 7,
-        "call" => 8,
-        _ => 1,
+        Kind::Rule | Kind::Forbidden | Kind::InvalidInput | Kind::WrapUpPending => 3,
+        Kind::NotFound | Kind::NoSuchCall => 4,
+        Kind::Refused | Kind::NotSignedIn | Kind::UnsyncedChanges => 5,
+        Kind::Offline | Kind::Server | Kind::NotConnected => 6,
+        Kind::SipAuth => 7,
+        Kind::Call => 8,
+        Kind::NewerDatabase
+        | Kind::NoProfile
+        | Kind::Storage
+        | Kind::DataDir
+        | Kind::Keychain
+        | Kind::Demo
+        | Kind::Sip
+        | Kind::PhoneOff
+        | Kind::NoSipAccount
+        | Kind::Internal => 1,
     }
 }
 

@@ -1,16 +1,19 @@
-//! Headless calling, for admins diagnosing a PBX and for tests: `register`, `call`, `answer`. Every state change
-//! is one JSON line on stdout (whatever `--json` says); logs go to stderr. The SIP password
-//! comes from standard input or the keychain and is never printed.
+//! Headless calling, for admins diagnosing a PBX and for tests: `register`, `phone`, and the
+//! phone that `call` and `answer` drive. The core's phone does the work; this module turns
+//! flags into its setup and its events into JSON lines on stdout (whatever `--json` says;
+//! logs go to stderr). The SIP password comes from standard input or the keychain and is
+//! never printed.
 
 use crate::args::{CallAudioArgs, SipAccountArgs, WrapUpArgs};
-use leadline_core::CallRecord;
-use leadline_core::media::audio::{AudioSink, AudioSource, Discard, Silence, WavRecorder, WavSource};
-use leadline_core::media::{IceServer, MediaConfig, MediaSession};
-use leadline_core::sip::{Account, Dialer, Password, RegEvent, Registration, SipError};
-use leadline_core::store::model::{CallId, Direction};
+use leadline_core::phone::{
+    Account, AudioFactory, CallAudio, Discard, IceServer, LineFailure, MediaConfig, Password, Phone,
+    PhoneEvent, PhoneSetup, PhoneStatus, Silence, WavRecorder, WavSource, WrapUp, WrapUpDue,
+};
 use leadline_core::{CoreError, Handle};
+use std::collections::HashSet;
 use std::io::Write;
-use tokio_util::sync::CancellationToken;
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
 
 /// One JSON line on stdout, flushed at once (a test or a script reads it as it happens).
 pub fn emit<T: serde::Serialize>(event: &T) {
@@ -21,18 +24,60 @@ pub fn emit<T: serde::Serialize>(event: &T) {
     }
 }
 
+/// A registration status as `register`, `call` and `answer` print it: `connecting`,
+/// `registered` (with the round trip), `registration_failed` (`reason` and `detail`),
+/// `unregistered`.
+fn registration_line(status: &PhoneStatus) -> serde_json::Value {
+    match status {
+        PhoneStatus::Off { reason } => serde_json::json!({"event": "off", "reason": reason}),
+        PhoneStatus::Connecting { url } => serde_json::json!({"event": "connecting", "url": url}),
+        PhoneStatus::Registered { expires, ms } => {
+            serde_json::json!({"event": "registered", "expires": expires, "ms": ms})
+        }
+        PhoneStatus::Failed {
+            kind,
+            reason,
+            final_,
+            retry_in_ms,
+        } => serde_json::json!({
+            "event": "registration_failed", "reason": kind, "detail": reason,
+            "final": final_, "retry_in_ms": retry_in_ms,
+        }),
+        PhoneStatus::Unregistered => serde_json::json!({"event": "unregistered"}),
+    }
+}
+
+/// How the line's status prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineFormat {
+    /// As registration events (`register`, `call`, `answer`).
+    Events,
+    /// As the app's status (`phone`): `{"state": …}`.
+    Status,
+}
+
+/// Prints `event` as its JSON line.
+fn print(event: &PhoneEvent, format: LineFormat) {
+    match (event, format) {
+        (PhoneEvent::Line { status }, LineFormat::Events) => emit(&registration_line(status)),
+        (PhoneEvent::Line { status }, LineFormat::Status) => emit(status),
+        (event, _) => emit(event),
+    }
+}
+
 /// The account from the flags, or the signed-in agent's.
 fn account(handle: &Handle, args: &SipAccountArgs) -> Result<Account, CoreError> {
     let Some(ws_url) = &args.ws_url else {
         let (mut account, _) = handle.sip_account()?;
-        account.ca_cert = args.ca_cert.clone();
+        account.ca_cert = args.ca_cert.clone().or(account.ca_cert);
         account.expires = args.expires;
         return Ok(account);
     };
     let required = |value: &Option<String>, flag: &str| {
-        value
-            .clone()
-            .ok_or_else(|| SipError::InvalidAccount(format!("--ws-url needs {flag}")))
+        value.clone().ok_or_else(|| CoreError::Invalid {
+            field: "--ws-url",
+            reason: format!("needs {flag}"),
+        })
     };
     Ok(Account {
         ws_url: ws_url.clone(),
@@ -46,7 +91,8 @@ fn account(handle: &Handle, args: &SipAccountArgs) -> Result<Account, CoreError>
     })
 }
 
-fn seed() -> u64 {
+/// A seed for the registration's retry jitter.
+pub fn seed() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64)
@@ -56,159 +102,148 @@ fn seed() -> u64 {
 /// `leadline register [--once]`.
 pub fn register(handle: &Handle, args: &SipAccountArgs, once: bool) -> Result<(), CoreError> {
     let account = account(handle, args)?;
-    let url = account.ws_url.clone();
-    let mut registration = Registration::new(account, seed())?;
     crate::runtime()?.block_on(async move {
         if once {
-            emit(&RegEvent::Connecting { url });
-            let (event, _) = registration.register().await;
-            emit(&event);
-            if let RegEvent::RegistrationFailed { failure, .. } = event {
-                return Err(SipError::Registration(failure).into());
-            }
-            emit(&registration.unregister().await);
-            return Ok(());
+            return leadline_core::phone::register_once(account, seed(), |status| {
+                emit(&registration_line(&status));
+            })
+            .await;
         }
-        let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
-        let stop = CancellationToken::new();
-        let running = tokio::spawn(registration.run(events, stop.clone()));
-        let mut last_failure = None;
-        loop {
-            tokio::select! {
-                event = received.recv() => match event {
-                    Some(event) => {
-                        emit(&event);
-                        last_failure = match event {
-                            RegEvent::RegistrationFailed { failure, final_: true, .. } => Some(failure),
-                            _ => None,
-                        };
-                    }
-                    None => break,
-                },
-                _ = tokio::signal::ctrl_c() => stop.cancel(),
-            }
-        }
-        let _ = running.await;
-        match last_failure {
-            Some(failure) => Err(SipError::Registration(failure).into()),
-            None => Ok(()),
-        }
+        let setup = PhoneSetup {
+            account,
+            record_calls: false,
+            media: MediaConfig::default(),
+            audio: Arc::new(|_| Ok((Box::new(Silence), Box::new(Discard)))),
+            seed: seed(),
+        };
+        let running = Running::start(handle, setup, LineFormat::Events)?;
+        running.until_interrupted_or_final().await
     })
 }
 
 /// `leadline phone`: the app's phone line, headless. A final failure (bad password) ends it
 /// with that error.
 pub fn phone_line(handle: &Handle) -> Result<(), CoreError> {
-    use leadline_core::PhoneStatus;
     crate::runtime()?.block_on(async move {
-        let (statuses, mut received) = tokio::sync::mpsc::unbounded_channel();
-        let line = handle.start_phone_line(seed(), move |status| {
-            let _ = statuses.send(status);
+        let (events, heard) = broadcast::channel(1024);
+        let listener: leadline_core::phone::Listener = Arc::new(move |event: PhoneEvent| {
+            print(&event, LineFormat::Status);
+            let _ = events.send(event);
         });
-        let Some(line) = line else {
-            while let Ok(status) = received.try_recv() {
-                emit(&status);
-            }
+        let audio: AudioFactory = Arc::new(|_| Ok((Box::new(Silence), Box::new(Discard))));
+        let Some(phone) = handle.start_agent_phone(audio, seed(), listener) else {
             return Ok(());
         };
-        let mut failed = None;
-        loop {
-            tokio::select! {
-                Some(status) = received.recv() => {
-                    emit(&status);
-                    if let PhoneStatus::Failed { final_: true, kind, reason, .. } = status {
-                        failed = Some((kind, reason));
-                        break;
-                    }
-                }
-                _ = tokio::signal::ctrl_c() => break,
-            }
-        }
-        line.stop().await;
-        while let Ok(status) = received.try_recv() {
-            emit(&status);
-        }
-        use leadline_core::sip::Failure;
-        match failed.as_ref().map(|(kind, reason)| (kind.as_str(), reason)) {
-            None => Ok(()),
-            Some(("bad_credentials", _)) => Err(SipError::Registration(Failure::BadCredentials).into()),
-            Some(("forbidden", _)) => Err(SipError::Registration(Failure::Forbidden).into()),
-            Some((_, reason)) => Err(SipError::Stack(reason.clone()).into()),
-        }
+        let running = Running {
+            handle: handle.clone(),
+            phone,
+            events: heard,
+            talked: Arc::default(),
+        };
+        running.until_interrupted_or_final().await
     })
 }
 
-/// An account kept registered on its own task while calls go on: refreshed before expiry,
-/// reconnected with backoff after a drop (calls in progress then move to the new connection),
-/// every registration event printed.
-pub struct Registered {
-    /// Places calls over the current connection.
-    pub dialer: Dialer,
-    stop: CancellationToken,
-    running: tokio::task::JoinHandle<()>,
-    printing: tokio::task::JoinHandle<()>,
+/// A phone running for a command, its events printed and heard.
+pub struct Running {
+    handle: Handle,
+    /// The phone.
+    pub phone: Phone,
+    events: broadcast::Receiver<PhoneEvent>,
+    /// The calls that ended in this run.
+    talked: Arc<Mutex<HashSet<String>>>,
 }
 
-impl Registered {
-    /// Registers `registration` (printing the events) and keeps it registered; fails with the
-    /// first attempt's failure.
-    pub async fn start(registration: Registration) -> Result<Registered, CoreError> {
-        let dialer = registration.dialer();
-        let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-        let stop = CancellationToken::new();
-        let running = tokio::spawn(registration.run(events_tx, stop.clone()));
-        loop {
-            let event = events.recv().await;
-            if let Some(event) = &event {
-                emit(event);
+impl Running {
+    /// Starts the phone on `setup`, printing every event.
+    pub fn start(handle: &Handle, setup: PhoneSetup, format: LineFormat) -> Result<Running, CoreError> {
+        let (events, heard) = broadcast::channel(1024);
+        let talked = Arc::new(Mutex::new(HashSet::new()));
+        let noting = talked.clone();
+        let listener: leadline_core::phone::Listener = Arc::new(move |event: PhoneEvent| {
+            print(&event, format);
+            if let (PhoneEvent::Ended { call_id, .. }, Ok(mut talked)) = (&event, noting.lock()) {
+                talked.insert(call_id.clone());
             }
-            match event {
-                Some(RegEvent::Registered { .. }) => break,
-                Some(RegEvent::RegistrationFailed { failure, .. }) => {
-                    stop.cancel();
-                    let _ = running.await;
-                    return Err(SipError::Registration(failure).into());
-                }
-                Some(_) => {}
-                None => return Err(SipError::Stack("the registration stopped".into()).into()),
-            }
-        }
-        let printing = tokio::spawn(async move {
-            while let Some(event) = events.recv().await {
-                emit(&event);
-            }
+            let _ = events.send(event);
         });
-        Ok(Registered {
-            dialer,
-            stop,
-            running,
-            printing,
+        let phone = handle.start_phone(setup, listener)?;
+        Ok(Running {
+            handle: handle.clone(),
+            phone,
+            events: heard,
+            talked,
         })
     }
 
-    /// Unregisters and stops.
-    pub async fn stop(self) {
-        self.stop.cancel();
-        let _ = self.running.await;
-        let _ = self.printing.await;
+    /// Whether the call `call_id` was placed or taken (and ended) in this run.
+    pub fn placed_or_taken(&self, call_id: &str) -> bool {
+        self.talked.lock().is_ok_and(|t| t.contains(call_id))
     }
-}
 
-/// What a call plays and where what it hears goes.
-pub type CallAudio = (Box<dyn AudioSource>, Box<dyn AudioSink>);
+    /// Another receiver of the phone's events, from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<PhoneEvent> {
+        self.events.resubscribe()
+    }
 
-/// The audio of the call numbered `number` (from 0): the first records to `--record`, the
-/// next ones beside it (`heard-2.wav`, …).
-pub fn audio(args: &CallAudioArgs, number: usize) -> Result<CallAudio, CoreError> {
-    let source: Box<dyn AudioSource> = match &args.audio_in {
-        Some(path) => Box::new(WavSource::open(path)?),
-        None => Box::new(Silence),
-    };
-    let sink: Box<dyn AudioSink> = match &args.record {
-        Some(path) => Box::new(WavRecorder::new(&recording_path(path, number))),
-        None => Box::new(Discard),
-    };
-    Ok((source, sink))
+    /// The next event (`None` once the phone is gone).
+    pub async fn next(&mut self) -> Option<PhoneEvent> {
+        loop {
+            match self.events.recv().await {
+                Ok(event) => return Some(event),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "events missed");
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// Waits for the first registration; fails with its failure (the phone stopped).
+    pub async fn registered(&mut self) -> Result<(), CoreError> {
+        loop {
+            match self.next().await {
+                Some(PhoneEvent::Line {
+                    status: PhoneStatus::Registered { .. },
+                }) => return Ok(()),
+                Some(PhoneEvent::Line {
+                    status: PhoneStatus::Failed { kind, reason, .. },
+                }) => {
+                    self.phone.stop().await;
+                    return Err(CoreError::Line { kind, reason });
+                }
+                Some(_) => {}
+                None => return Err(CoreError::PhoneOff("the registration stopped".into())),
+            }
+        }
+    }
+
+    /// Runs until Ctrl-C (then stops the phone) or a final registration failure.
+    async fn until_interrupted_or_final(mut self) -> Result<(), CoreError> {
+        let failed: Option<(LineFailure, String)> = loop {
+            tokio::select! {
+                event = self.next() => match event {
+                    Some(PhoneEvent::Line { status: PhoneStatus::Failed { kind, reason, final_: true, .. } }) => {
+                        break Some((kind, reason));
+                    }
+                    Some(_) => {}
+                    None => break None,
+                },
+                _ = tokio::signal::ctrl_c() => break None,
+            }
+        };
+        self.stop().await;
+        match failed {
+            Some((kind, reason)) => Err(CoreError::Line { kind, reason }),
+            None => Ok(()),
+        }
+    }
+
+    /// Stops the phone (hanging up, unregistering) and lets its last events print.
+    pub async fn stop(&self) {
+        self.phone.stop().await;
+        self.handle.stop_phone().await;
+    }
 }
 
 /// The environment variable holding the TURN password.
@@ -231,10 +266,9 @@ pub fn media_config(args: &CallAudioArgs, stored: Vec<IceServer>) -> Result<Medi
         credential: String::new(),
     }));
     if let (Some(url), Some(user)) = (&args.turn, &args.turn_user) {
-        let credential = std::env::var(TURN_PASSWORD_ENV).map_err(|_| {
-            leadline_core::media::MediaError::Audio(format!(
-                "--turn needs the TURN password in {TURN_PASSWORD_ENV}"
-            ))
+        let credential = std::env::var(TURN_PASSWORD_ENV).map_err(|_| CoreError::Invalid {
+            field: "--turn",
+            reason: format!("needs the TURN password in {TURN_PASSWORD_ENV}"),
         })?;
         config.ice_servers.push(IceServer {
             urls: vec![url.clone()],
@@ -245,87 +279,73 @@ pub fn media_config(args: &CallAudioArgs, stored: Vec<IceServer>) -> Result<Medi
     Ok(config)
 }
 
-/// Milliseconds to the microsecond.
-pub fn millis(d: std::time::Duration) -> f64 {
-    (d.as_secs_f64() * 1e6).round() / 1e3
-}
-
-pub fn media_event(session: &MediaSession) -> serde_json::Value {
-    use std::sync::atomic::Ordering::Relaxed;
-    let first = session.counters.first_received_us.load(Relaxed);
-    serde_json::json!({
-        "event": "media",
-        "codec": session.codec().map(|(c, _)| c),
-        "packets_sent": session.counters.sent.load(Relaxed),
-        "packets_received": session.counters.received.load(Relaxed),
-        "first_packet_ms": (first > 0).then(|| first as f64 / 1000.0),
+/// The phone setup of `call` and `answer`: the account (the signed-in agent's calls are
+/// recorded in the CRM; one given with flags is a PBX check, not the agent's work), the
+/// media settings and the audio of each call. A bad audio file is a usage error before
+/// anything is dialled.
+pub fn setup(
+    handle: &Handle,
+    args: &SipAccountArgs,
+    audio_args: &CallAudioArgs,
+) -> Result<PhoneSetup, CoreError> {
+    let account = account(handle, args)?;
+    let media = media_config(audio_args, handle.ice_servers()?)?;
+    let audio_args = Arc::new(AudioArgs {
+        audio_in: audio_args.audio_in.clone(),
+        record: audio_args.record.clone(),
+    });
+    audio_of(&audio_args, 0)?;
+    Ok(PhoneSetup {
+        account,
+        record_calls: args.ws_url.is_none(),
+        media,
+        audio: Arc::new(move |number| audio_of(&audio_args, number)),
+        seed: seed(),
     })
 }
 
-/// The CRM record of calls made with the signed-in agent's account (none for an account given
-/// with flags: that is a PBX check, not the agent's work).
-pub struct Recorder<'a> {
-    handle: &'a Handle,
-    wrap_up: &'a WrapUpArgs,
-    /// The agent's SIP user.
-    local: String,
+/// The audio flags a phone keeps for its calls.
+struct AudioArgs {
+    audio_in: Option<std::path::PathBuf>,
+    record: Option<std::path::PathBuf>,
 }
 
-impl Recorder<'_> {
-    pub fn start(&self, direction: Direction, remote: &str, pbx_call_id: &str) -> Option<CallId> {
-        let record = CallRecord {
-            direction,
-            local: self.local.clone(),
-            remote: remote.to_owned(),
-            pbx_call_id: pbx_call_id.to_owned(),
-        };
-        match self.handle.record_call_start(&record) {
-            Ok(call) => Some(call.id),
-            Err(error) => {
-                emit(
-                    &serde_json::json!({"event": "error", "kind": error.kind(), "message": error.to_string()}),
-                );
-                None
-            }
-        }
-    }
-
-    pub fn end(&self, call: Option<CallId>) -> Result<(), CoreError> {
-        let Some(call) = call else { return Ok(()) };
-        let mut row = self.handle.record_call_end(call)?;
-        if let Some(disposition) = &self.wrap_up.disposition {
-            row = self
-                .handle
-                .wrap_up_call(call, disposition, self.wrap_up.notes.as_deref())?;
-        }
-        emit(&serde_json::json!({
-            "event": "recorded",
-            "call": row.id,
-            "lead": row.related_id,
-            "duration_seconds": row.duration_seconds,
-            "disposition": row.disposition_id,
-        }));
-        Ok(())
-    }
+/// The audio of the call numbered `number` (from 0): the first records to `--record`, the
+/// next ones beside it (`heard-2.wav`, …).
+fn audio_of(args: &AudioArgs, number: usize) -> Result<CallAudio, CoreError> {
+    let source: Box<dyn leadline_core::media::audio::AudioSource> = match &args.audio_in {
+        Some(path) => Box::new(WavSource::open(path)?),
+        None => Box::new(Silence),
+    };
+    let sink: Box<dyn leadline_core::media::audio::AudioSink> = match &args.record {
+        Some(path) => Box::new(WavRecorder::new(&recording_path(path, number))),
+        None => Box::new(Discard),
+    };
+    Ok((source, sink))
 }
 
-/// The registration of the account, the recorder when the account is the agent's, and the media
-/// settings of its calls. A bad audio file is a usage error before anything is dialled.
-pub fn prepare<'a>(
-    handle: &'a Handle,
-    args: &SipAccountArgs,
-    audio_args: &CallAudioArgs,
-    wrap_up: &'a WrapUpArgs,
-) -> Result<(Registration, Option<Recorder<'a>>, MediaConfig), CoreError> {
-    let account = account(handle, args)?;
-    let recorder = args.ws_url.is_none().then(|| Recorder {
-        handle,
-        wrap_up,
-        local: account.username.clone(),
-    });
-    audio(audio_args, 0)?;
-    let media = media_config(audio_args, handle.ice_servers()?)?;
-    Ok((Registration::new(account, seed())?, recorder, media))
+/// Wraps a finished call up as `--disposition`/`--notes` say (nothing without a
+/// disposition: it stays due) and prints what was recorded.
+pub fn wrap_up(handle: &Handle, due: &WrapUpDue, args: &WrapUpArgs) -> Result<(), CoreError> {
+    let mut disposition = None;
+    if let Some(name) = &args.disposition {
+        let call = handle.wrap_up(&WrapUp {
+            call: due.call,
+            disposition: name.clone(),
+            notes: args.notes.clone(),
+            status: None,
+            followup: None,
+        })?;
+        disposition = call.disposition_id;
+    }
+    emit(&serde_json::json!({
+        "event": "recorded",
+        "call": due.call,
+        "lead": due.lead,
+        "duration_seconds": due.duration_seconds,
+        "disposition": disposition,
+    }));
+    Ok(())
 }
 
 /// Where the call numbered `number` records: `path` itself for the first, `stem-N.ext` for the

@@ -255,13 +255,13 @@ mod tests {
         let missing = dir.path().join("missing.pem");
         assert_eq!(
             handle.set_pbx_ca_file(Some(&missing)).unwrap_err().kind(),
-            "invalid_input"
+            crate::ErrorKind::InvalidInput
         );
         let text = dir.path().join("notes.txt");
         std::fs::write(&text, "not a certificate").unwrap();
         assert_eq!(
             handle.set_pbx_ca_file(Some(&text)).unwrap_err().kind(),
-            "invalid_input"
+            crate::ErrorKind::InvalidInput
         );
         assert_eq!(handle.calling_settings().unwrap().pbx_ca_file, None);
         let ca = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/test-ca.pem"));

@@ -4,108 +4,31 @@
 //! the demo's sales agent and syncs: the demo takes the real path (keychain, outbox, pull).
 //! The port is remembered and asked for again on the next start, so the profile's server
 //! address stays valid; when another program holds it, the profile moves to the new port.
-//! A profile signed in to a real tenant server never starts the demo.
+//! A profile signed in to a real tenant server never starts the demo. Only the desktop app
+//! serves the demo (feature `demo-server`, in `demo_server`): the CLI does not link the
+//! tenant server, and keeps the same tenant seeded straight into the local store.
 
-use crate::keychain::{self, Secret};
 use crate::{CoreError, Handle};
-use leadline_store::model::Role;
-use leadline_store::model::demo::DEMO_PASSWORD;
 use leadline_store::repo::profile;
-use leadline_tenant_server::{RunningServer, ServerKey, TenantServer};
-use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 /// The demo server's folder inside the profile directory.
 pub const DEMO_DIR: &str = "demo-server";
 /// The demo tenant's name.
 pub const DEMO_TENANT: &str = "Northwind Solar (demo)";
-/// Leads in the demo tenant.
-const DEMO_LEADS: usize = 400;
 /// Seed of the demo tenant's generator: every install shows the same demo.
 pub(crate) const DEMO_SEED: u64 = 2026;
 
-/// The demo tenant server running in this process. Stops when dropped.
-#[derive(Debug)]
-pub struct DemoServer {
-    running: Option<RunningServer>,
-    url: String,
-}
-
-impl DemoServer {
-    /// Where it listens (`http://127.0.0.1:PORT`).
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-}
-
-impl Drop for DemoServer {
-    fn drop(&mut self) {
-        if let Some(running) = self.running.take() {
-            running.stop();
-        }
-    }
-}
-
-fn demo_error(what: &str, error: impl std::fmt::Display) -> CoreError {
-    CoreError::Demo(format!("{what}: {error}"))
-}
-
-fn url_of(port: u16) -> String {
+pub(crate) fn url_of(port: u16) -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-fn port_file(dir: &Path) -> PathBuf {
+pub(crate) fn port_file(dir: &Path) -> PathBuf {
     dir.join("port")
 }
 
-fn saved_port(dir: &Path) -> Option<u16> {
+pub(crate) fn saved_port(dir: &Path) -> Option<u16> {
     std::fs::read_to_string(port_file(dir)).ok()?.trim().parse().ok()
-}
-
-/// The demo agent's email, seeding the demo tenant first if the server has none.
-fn demo_agent(server: &TenantServer) -> Result<String, CoreError> {
-    let existing: Option<String> = server
-        .db()
-        .run_now(|conn| {
-            conn.query_row(
-                "SELECT email FROM users WHERE role = ?1 ORDER BY id LIMIT 1",
-                [Role::SalesAgent.as_str()],
-                |row| row.get(0),
-            )
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                other => Err(other),
-            })
-        })
-        .map_err(|e| demo_error("cannot read the demo tenant", e))?;
-    if let Some(email) = existing {
-        return Ok(email);
-    }
-    let seeded = server
-        .seed_demo(DEMO_TENANT, "demo", DEMO_LEADS, DEMO_SEED)
-        .map_err(|e| demo_error("cannot create the demo tenant", e))?;
-    seeded
-        .users
-        .into_iter()
-        .find(|u| u.role == Role::SalesAgent)
-        .map(|u| u.email)
-        .ok_or_else(|| demo_error("cannot create the demo tenant", "it has no sales agent"))
-}
-
-async fn listen(server: TenantServer, port: Option<u16>) -> Result<RunningServer, CoreError> {
-    if let Some(port) = port
-        && let Ok(running) = server
-            .clone()
-            .spawn(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-            .await
-    {
-        return Ok(running);
-    }
-    server
-        .spawn(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .await
-        .map_err(|e| demo_error("cannot listen on the loopback interface", e))
 }
 
 impl Handle {
@@ -114,65 +37,5 @@ impl Handle {
         let server = profile::load(self.store()?.conn())?.and_then(|p| p.server_url);
         let demo_url = saved_port(&self.data_dir().join(DEMO_DIR)).map(url_of);
         Ok(server.is_none() || server == demo_url)
-    }
-
-    /// Starts the demo tenant server and brings this profile up to date with it; `None` for a
-    /// profile of a real tenant server. Keep the returned server alive while the app runs.
-    pub async fn start_demo(&self) -> Result<Option<DemoServer>, CoreError> {
-        if !self.is_demo()? {
-            return Ok(None);
-        }
-        let dir = self.data_dir().join(DEMO_DIR);
-        std::fs::create_dir_all(&dir).map_err(|source| CoreError::DataDir {
-            path: dir.clone(),
-            source,
-        })?;
-        let key = ServerKey::load_or_create(&dir.join("server.key"))
-            .map_err(|e| demo_error("cannot read the demo server's key", e))?;
-        let server = TenantServer::open(&dir.join("tenants.sqlite3"), key)
-            .map_err(|e| demo_error("cannot open the demo server's database", e))?;
-        let email = demo_agent(&server)?;
-        let old_port = saved_port(&dir);
-        let running = listen(server, old_port).await?;
-        let port = running.addr.port();
-        std::fs::write(port_file(&dir), port.to_string()).map_err(|source| CoreError::DataDir {
-            path: port_file(&dir),
-            source,
-        })?;
-        let demo = DemoServer {
-            url: url_of(port),
-            running: Some(running),
-        };
-        let current = profile::load(self.store()?.conn())?.and_then(|p| p.server_url);
-        match (current, old_port) {
-            (Some(server), Some(old)) if server == url_of(old) && old != port => {
-                self.move_server(&server, demo.url())?;
-            }
-            (Some(_), _) => {}
-            (None, _) => {
-                self.login(demo.url(), &email, DEMO_PASSWORD).await?;
-            }
-        }
-        tracing::info!(url = %demo.url(), "demo tenant server running");
-        self.sync(&mut |_| {}).await?;
-        Ok(Some(demo))
-    }
-
-    /// Points the profile at the same tenant server under a new address, its token with it.
-    fn move_server(&self, from: &str, to: &str) -> Result<(), CoreError> {
-        let store = self.store()?;
-        let mut saved = profile::require(store.conn())?;
-        let email = crate::Session::load(&store)?.user.email;
-        if let Some(token) = keychain::get(Secret::ApiToken, &email, from)? {
-            keychain::set(Secret::ApiToken, &email, to, &token)?;
-            keychain::delete(Secret::ApiToken, &email, from)?;
-        }
-        if let Some(sip) = keychain::get(Secret::SipPassword, &email, from)? {
-            keychain::set(Secret::SipPassword, &email, to, &sip)?;
-            keychain::delete(Secret::SipPassword, &email, from)?;
-        }
-        saved.server_url = Some(to.to_owned());
-        profile::save(store.conn(), &saved, leadline_store::Timestamp::now())?;
-        Ok(())
     }
 }

@@ -69,51 +69,189 @@ pub enum CoreError {
     /// The built-in demo tenant server could not start.
     #[error("the demo tenant is unavailable: {0}")]
     Demo(String),
+    /// The phone is not connected to the PBX (registering, or the connection dropped).
+    #[error("not connected to the PBX: the call cannot be placed now")]
+    NotConnected,
+    /// Finished calls wait for their wrap-up before the next outgoing call.
+    #[error("wrap up the last call first ({0} waiting for a disposition)")]
+    WrapUpPending(usize),
+    /// No call of the phone has this id.
+    #[error("no call {0:?} on the phone")]
+    NoSuchCall(String),
+    /// A value given cannot be used.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// What was given.
+        field: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The phone's line could not register.
+    #[error("{reason}")]
+    Line {
+        /// Why, as a program reads it.
+        kind: crate::phone::LineFailure,
+        /// What happened, for the agent.
+        reason: String,
+    },
+    /// The phone line is not running.
+    #[error("the phone is off: {0}")]
+    PhoneOff(String),
     /// A previous command panicked while holding the store.
     #[error("internal error: the local store is unavailable; restart Leadline")]
     Poisoned,
 }
 
+/// What kind of failure a [`CoreError`] is: stable, machine-readable, matched by front ends
+/// (the CLI's exit codes, the window's messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The call failed (busy, declined, no answer, media).
+    Call,
+    /// The profile directory cannot be used.
+    DataDir,
+    /// The built-in demo tenant is unavailable.
+    Demo,
+    /// The agent's role lacks the permission.
+    Forbidden,
+    /// An internal failure; restart Leadline.
+    Internal,
+    /// A value given cannot be used.
+    InvalidInput,
+    /// The OS keychain is unavailable.
+    Keychain,
+    /// The profile was written by a newer Leadline.
+    NewerDatabase,
+    /// The profile has no tenant yet.
+    NoProfile,
+    /// The agent has no SIP account.
+    NoSipAccount,
+    /// What was asked for does not exist.
+    NotFound,
+    /// Not signed in to a tenant server.
+    NotSignedIn,
+    /// The tenant server or the PBX cannot be reached now; worth retrying.
+    Offline,
+    /// The tenant server refused the account (wrong password, suspended tenant, revoked token).
+    Refused,
+    /// A business rule of the CRM refuses it.
+    Rule,
+    /// The tenant server failed or answered garbage.
+    Server,
+    /// The SIP stack failed.
+    Sip,
+    /// The PBX refused the SIP credentials.
+    SipAuth,
+    /// The local store failed.
+    Storage,
+    /// Signing in would throw away changes not yet synced.
+    UnsyncedChanges,
+    /// The phone line is not connected to the PBX.
+    NotConnected,
+    /// A finished call waits for its wrap-up first.
+    WrapUpPending,
+    /// No call of the phone has that id.
+    NoSuchCall,
+    /// The phone line is not running.
+    PhoneOff,
+}
+
+impl ErrorKind {
+    /// The kind as the wire spells it (`not_found`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Call => "call",
+            ErrorKind::DataDir => "data_dir",
+            ErrorKind::Demo => "demo",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::Internal => "internal",
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::Keychain => "keychain",
+            ErrorKind::NewerDatabase => "newer_database",
+            ErrorKind::NoProfile => "no_profile",
+            ErrorKind::NoSipAccount => "no_sip_account",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::NotSignedIn => "not_signed_in",
+            ErrorKind::Offline => "offline",
+            ErrorKind::Refused => "refused",
+            ErrorKind::Rule => "rule",
+            ErrorKind::Server => "server",
+            ErrorKind::Sip => "sip",
+            ErrorKind::SipAuth => "sip_auth",
+            ErrorKind::Storage => "storage",
+            ErrorKind::UnsyncedChanges => "unsynced_changes",
+            ErrorKind::NotConnected => "not_connected",
+            ErrorKind::WrapUpPending => "wrap_up_pending",
+            ErrorKind::NoSuchCall => "no_such_call",
+            ErrorKind::PhoneOff => "phone_off",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl CoreError {
     /// A stable machine-readable kind for the UI.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            CoreError::Store(StoreError::Rule { .. }) => "rule",
-            CoreError::Store(StoreError::NotFound { .. }) => "not_found",
-            CoreError::Store(StoreError::InvalidInput { .. }) => "invalid_input",
-            CoreError::Store(StoreError::Forbidden { .. }) | CoreError::Forbidden(_) => "forbidden",
+            CoreError::Store(StoreError::Rule { .. }) => ErrorKind::Rule,
+            CoreError::Store(StoreError::NotFound { .. }) => ErrorKind::NotFound,
+            CoreError::Store(StoreError::InvalidInput { .. }) => ErrorKind::InvalidInput,
+            CoreError::Store(StoreError::Forbidden { .. }) | CoreError::Forbidden(_) => ErrorKind::Forbidden,
             CoreError::Store(StoreError::Migration(
                 leadline_store::migrate::MigrationError::NewerDatabase { .. },
-            )) => "newer_database",
-            CoreError::Store(StoreError::NoProfile) => "no_profile",
-            CoreError::Store(_) => "storage",
+            )) => ErrorKind::NewerDatabase,
+            CoreError::Store(StoreError::NoProfile) => ErrorKind::NoProfile,
+            CoreError::Store(_) => ErrorKind::Storage,
             CoreError::UnknownStatus { .. }
             | CoreError::UnknownDisposition { .. }
-            | CoreError::InvalidWhen { .. } => "invalid_input",
-            CoreError::DataDir { .. } => "data_dir",
-            CoreError::Keychain(_) => "keychain",
-            CoreError::Sync(e) if e.is_transient() => "offline",
-            CoreError::Sync(leadline_sync::SyncError::Refused { .. }) => "refused",
-            CoreError::Sync(_) => "server",
-            CoreError::NotSignedIn => "not_signed_in",
-            CoreError::UnsyncedChanges(_) => "unsynced_changes",
-            CoreError::Demo(_) => "demo",
-            CoreError::Media(leadline_media::MediaError::Audio(_)) => "invalid_input",
-            CoreError::Media(_) => "call",
-            CoreError::NoSipAccount => "no_sip_account",
-            CoreError::Sip(leadline_sip::SipError::InvalidAccount(_)) => "invalid_input",
-            CoreError::Sip(leadline_sip::SipError::Registration(f)) if f.is_auth() => "sip_auth",
-            CoreError::Sip(leadline_sip::SipError::Registration(f)) if f.is_network() => "offline",
+            | CoreError::InvalidWhen { .. } => ErrorKind::InvalidInput,
+            CoreError::DataDir { .. } => ErrorKind::DataDir,
+            CoreError::Keychain(_) => ErrorKind::Keychain,
+            CoreError::Sync(e) if e.is_transient() => ErrorKind::Offline,
+            CoreError::Sync(leadline_sync::SyncError::Refused { .. }) => ErrorKind::Refused,
+            CoreError::Sync(_) => ErrorKind::Server,
+            CoreError::NotSignedIn => ErrorKind::NotSignedIn,
+            CoreError::UnsyncedChanges(_) => ErrorKind::UnsyncedChanges,
+            CoreError::Demo(_) => ErrorKind::Demo,
+            CoreError::Media(leadline_media::MediaError::Audio(_)) => ErrorKind::InvalidInput,
+            CoreError::Media(_) => ErrorKind::Call,
+            CoreError::NoSipAccount => ErrorKind::NoSipAccount,
+            CoreError::Sip(leadline_sip::SipError::InvalidAccount(_)) => ErrorKind::InvalidInput,
+            CoreError::Sip(leadline_sip::SipError::Registration(f)) if f.is_auth() => ErrorKind::SipAuth,
+            CoreError::Sip(leadline_sip::SipError::Registration(f)) if f.is_network() => ErrorKind::Offline,
             CoreError::Sip(
                 leadline_sip::SipError::Unreachable { .. } | leadline_sip::SipError::Tls { .. },
-            ) => "offline",
-            CoreError::Sip(leadline_sip::SipError::Call(leadline_sip::EndReason::ConnectionLost)) => {
-                "offline"
+            ) => ErrorKind::Offline,
+            CoreError::NotConnected
+            | CoreError::Sip(leadline_sip::SipError::Call(leadline_sip::EndReason::NotConnected)) => {
+                ErrorKind::NotConnected
             }
-            CoreError::Sip(leadline_sip::SipError::Call(_)) => "call",
-            CoreError::Sip(_) => "sip",
-            CoreError::Poisoned => "internal",
+            CoreError::WrapUpPending(_) => ErrorKind::WrapUpPending,
+            CoreError::Invalid { .. } => ErrorKind::InvalidInput,
+            CoreError::Line { kind, .. } if kind.is_auth() => ErrorKind::SipAuth,
+            CoreError::Line { .. } => ErrorKind::Offline,
+            CoreError::NoSuchCall(_) => ErrorKind::NoSuchCall,
+            CoreError::PhoneOff(_) => ErrorKind::PhoneOff,
+            CoreError::Sip(leadline_sip::SipError::Call(leadline_sip::EndReason::ConnectionLost)) => {
+                ErrorKind::Offline
+            }
+            CoreError::Sip(leadline_sip::SipError::Call(_)) => ErrorKind::Call,
+            CoreError::Sip(_) => ErrorKind::Sip,
+            CoreError::Poisoned => ErrorKind::Internal,
         }
+    }
+}
+
+impl From<leadline_sip::EndReason> for CoreError {
+    /// A call that ended before it could be talked.
+    fn from(reason: leadline_sip::EndReason) -> CoreError {
+        CoreError::Sip(leadline_sip::SipError::Call(reason))
     }
 }
 
@@ -122,7 +260,7 @@ impl CoreError {
 #[ts(rename = "CoreError")]
 pub struct ErrorPayload {
     /// Stable machine-readable kind ([`CoreError::kind`]).
-    pub kind: String,
+    pub kind: ErrorKind,
     /// A sentence for the agent.
     pub message: String,
 }
@@ -130,7 +268,7 @@ pub struct ErrorPayload {
 impl From<&CoreError> for ErrorPayload {
     fn from(error: &CoreError) -> Self {
         ErrorPayload {
-            kind: error.kind().to_owned(),
+            kind: error.kind(),
             message: error.to_string(),
         }
     }

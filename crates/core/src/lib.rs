@@ -14,22 +14,25 @@ mod calling;
 mod calling_settings;
 mod conversation;
 pub mod demo;
+#[cfg(feature = "demo-server")]
+mod demo_server;
 mod error;
 pub mod keychain;
 pub mod logging;
-mod phone_line;
+pub mod phone;
 mod session;
 mod sync;
 pub mod when;
 
 pub use agent::{LeadFilter, Overview};
-pub use calling::CallRecord;
 pub use conversation::{Conversation, TalkEvent};
-pub use error::{CoreError, ErrorPayload};
+#[cfg(feature = "demo-server")]
+pub use demo_server::DemoServer;
+pub use error::{CoreError, ErrorKind, ErrorPayload};
 pub use leadline_media as media;
 pub use leadline_sip as sip;
 pub use leadline_store as store;
-pub use phone_line::{PhoneLine, PhoneStatus, UNREGISTER_WITHIN};
+pub use phone::{Phone, PhoneEvent, PhoneStatus};
 pub use session::Session;
 pub use sync::{SyncProgress, SyncReport, stops_sync};
 
@@ -57,6 +60,8 @@ pub struct Handle {
 struct Inner {
     data_dir: PathBuf,
     store: Mutex<Store>,
+    /// The phone, once started (it holds a handle too: [`Handle::stop_phone`] ends both).
+    phone: Mutex<Option<Phone>>,
 }
 
 impl Handle {
@@ -75,6 +80,7 @@ impl Handle {
             inner: Arc::new(Inner {
                 data_dir: data_dir.to_path_buf(),
                 store: Mutex::new(store),
+                phone: Mutex::new(None),
             }),
         })
     }

@@ -175,7 +175,7 @@ impl Handle {
                 ms,
                 "sync finished"
             ),
-            Err(error) => tracing::warn!(kind = error.kind(), %error, ms, "sync failed"),
+            Err(error) => tracing::warn!(kind = %error.kind(), %error, ms, "sync failed"),
         }
         result
     }

@@ -110,7 +110,7 @@ mod tests {
             "tomorrow noon",
         ] {
             let err = read(text).unwrap_err();
-            assert_eq!(err.kind(), "invalid_input", "{text}");
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{text}");
             assert!(err.to_string().contains(text.trim()), "{err}");
         }
     }

@@ -4,11 +4,16 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
 
+use leadline_core::phone::{
+    Codec, Dial, DtmfMethod, EndReason, LineFailure, PhoneEvent, Side, WrapUp, WrapUpDue,
+};
 use leadline_core::store::Timestamp;
 use leadline_core::store::model::*;
+use leadline_core::store::phone::MatchKind;
+use leadline_core::store::queries::CallerMatch;
 use leadline_core::store::queries::{Board, BoardColumn, BoardCursor, LeadCard, TimelineEntry};
 use leadline_core::store::repo::calling_settings::{CallingSettings, IceServerSetting};
-use leadline_core::{ColumnPage, ErrorPayload, LeadDetail, PhoneStatus, Session};
+use leadline_core::{ColumnPage, ErrorKind, ErrorPayload, LeadDetail, PhoneStatus, Session};
 use ts_rs::{Config, TS};
 
 macro_rules! declarations {
@@ -26,8 +31,10 @@ fn render() -> String {
         TenantStatus, Role, Score, ActivityType, Direction, Permission,
         Tenant, User, LeadStatus, Lead, LeadActivity, CallDisposition, Call,
         LeadCard, BoardCursor, BoardColumn, Board, TimelineEntry,
-        Session, ColumnPage, LeadDetail, ErrorPayload, PhoneStatus,
+        Session, ColumnPage, LeadDetail, ErrorKind, ErrorPayload, LineFailure, PhoneStatus,
         IceServerSetting, CallingSettings,
+        MatchKind, CallerMatch, Codec, EndReason, Side, DtmfMethod, WrapUpDue, PhoneEvent,
+        Dial, WrapUp,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p leadline-core --test bindings`;\n\

@@ -48,6 +48,6 @@ fn an_unusable_profile_directory_is_a_clear_error() {
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, b"x").unwrap();
     let err = Handle::open(&file.join("profile")).unwrap_err();
-    assert_eq!(err.kind(), "data_dir");
+    assert_eq!(err.kind(), leadline_core::ErrorKind::DataDir);
     assert!(err.to_string().contains("not-a-dir"), "{err}");
 }

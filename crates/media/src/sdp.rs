@@ -19,6 +19,7 @@
 
 /// A codec Leadline speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Codec {
     /// Opus, 48 kHz.

@@ -210,6 +210,9 @@ pub struct MediaSession {
     tracks: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>>,
     /// Packet counters.
     pub counters: Arc<Counters>,
+    /// While set, silence goes out in place of the source (the source is still read, so a
+    /// file keeps its pace).
+    muted: Arc<std::sync::atomic::AtomicBool>,
     negotiated: std::sync::Mutex<Option<(Codec, u8)>>,
     tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     dtmf: std::sync::Mutex<Option<mpsc::UnboundedSender<u8>>>,
@@ -341,6 +344,7 @@ impl MediaSession {
             connected,
             tracks: std::sync::Mutex::new(Some(tracks_rx)),
             counters: Arc::new(Counters::default()),
+            muted: Arc::default(),
             negotiated: std::sync::Mutex::new(None),
             tasks: std::sync::Mutex::new(Vec::new()),
             dtmf: std::sync::Mutex::new(None),
@@ -497,6 +501,7 @@ impl MediaSession {
         }
         let ssrc = self.ssrc;
         let counters = self.counters.clone();
+        let muted = self.muted.clone();
         let sender = tokio::spawn(async move {
             let mut encoder = Encoder::new(codec);
             let rate = encoder.input_rate();
@@ -510,7 +515,10 @@ impl MediaSession {
             let mut event: Option<(std::vec::IntoIter<[u8; 4]>, u32, bool)> = None;
             loop {
                 tick.tick().await;
-                let frame = source.next_frame(encoder.input_rate());
+                let mut frame = source.next_frame(encoder.input_rate());
+                if muted.load(Ordering::Relaxed) {
+                    frame.fill(0);
+                }
                 if event.is_none()
                     && dtmf_pt.is_some()
                     && let Ok(code) = digits.try_recv()
@@ -608,6 +616,16 @@ impl MediaSession {
             tasks.push(receiving);
         }
         Ok(SinkHandle { sink })
+    }
+
+    /// Sends silence instead of the source (`on`), or the source again.
+    pub fn set_muted(&self, on: bool) {
+        self.muted.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether the microphone is muted.
+    pub fn muted(&self) -> bool {
+        self.muted.load(Ordering::Relaxed)
     }
 
     /// The next DTMF digit the other side sent as an RFC 4733 event (waits until one comes).

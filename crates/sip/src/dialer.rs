@@ -34,6 +34,14 @@ impl Dialer {
         }
     }
 
+    /// Whether there is a live connection to place a call on now.
+    pub fn connected(&self) -> bool {
+        self.routes
+            .borrow()
+            .as_ref()
+            .is_some_and(|r| !r.closed.is_cancelled())
+    }
+
     /// The SIP address of `destination` (a number, a user, `user@host` or a full address).
     pub fn address_of(&self, destination: &str) -> String {
         self.account.address_of(destination)

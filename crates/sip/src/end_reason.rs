@@ -5,6 +5,7 @@ use serde::Serialize;
 
 /// How a call ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum EndReason {
     /// We hung up.

@@ -41,6 +41,7 @@ pub enum RegState {
 
 /// Why registration failed, as the agent is told.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "reason", content = "detail", rename_all = "snake_case")]
 pub enum Failure {
     /// The PBX refused the username or password.

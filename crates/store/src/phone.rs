@@ -176,7 +176,7 @@ pub fn index_lead(conn: &Connection, lead: &Lead, region: Region) -> Result<()> 
 }
 
 /// How a lead matched an incoming number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKind {
     /// Same E.164 number.

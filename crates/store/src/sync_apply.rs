@@ -186,7 +186,7 @@ impl Store {
                         .reason
                         .clone()
                         .unwrap_or_else(|| "refused by the server".into());
-                    if result.code.as_deref() == Some("unknown_local_id") {
+                    if result.code == Some(leadline_api::RejectionCode::UnknownLocalId) {
                         // Depends on a row not yet on the server: stays pending, retried later.
                         outbox::attempt_failed(&tx, &result.mutation_id, &reason)?;
                         continue;

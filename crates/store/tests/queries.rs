@@ -486,7 +486,7 @@ fn a_refused_change_restores_the_servers_lead_and_drops_the_optimistic_activity(
         mutation_id: entry.mutation_id.clone(),
         status: MutationStatus::Rejected,
         reason: Some("the lead was closed by your supervisor".into()),
-        code: Some("conflict".into()),
+        code: Some(leadline_api::RejectionCode::Conflict),
         assigned: Vec::new(),
         current: Some(serde_json::to_value(&before).unwrap()),
     };

@@ -41,6 +41,23 @@ pub struct SeededTenant {
 }
 
 impl TenantServer {
+    /// The email of the first user (by id) with `role`, in any tenant: how the app's
+    /// built-in demo finds the agent it signs in as.
+    pub fn first_user_with_role(&self, role: Role) -> Result<Option<String>, ServerError> {
+        self.db().run_now(|conn| {
+            let found = conn.query_row(
+                "SELECT email FROM users WHERE role = ?1 ORDER BY id LIMIT 1",
+                [role.as_str()],
+                |row| row.get(0),
+            );
+            match found {
+                Ok(email) => Ok(Some(email)),
+                Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+                Err(other) => Err(other.into()),
+            }
+        })
+    }
+
     /// Seeds a demo tenant named `name` with `leads` leads.
     pub fn seed_demo(
         &self,

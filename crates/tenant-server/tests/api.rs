@@ -4,7 +4,9 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
 
-use leadline_api::{ChangeOp, ChangesPage, LoginResponse, MutationStatus, PushResponse, SyncTable};
+use leadline_api::{
+    ChangeOp, ChangesPage, LoginResponse, MutationStatus, PushResponse, RejectionCode, SyncTable,
+};
 use leadline_tenant_server::seed::{DEMO_SIP_PASSWORD, SeededTenant};
 use leadline_tenant_server::{RunningServer, ServerKey, TenantServer};
 use reqwest::StatusCode;
@@ -350,7 +352,7 @@ async fn pushed_mutations_apply_exactly_once_with_rules_and_conflicts() {
     use MutationStatus::{Applied, Duplicate, Rejected};
     assert_eq!(statuses, vec![Applied, Rejected, Applied, Rejected, Rejected]);
     assert_eq!(res.results[0].assigned[0].local_id, -1);
-    assert_eq!(res.results[1].code.as_deref(), Some("rule"));
+    assert_eq!(res.results[1].code, Some(RejectionCode::Rule));
     assert_eq!(
         res.results[1].current.as_ref().unwrap()["id"],
         json!(lead),
@@ -363,9 +365,9 @@ async fn pushed_mutations_apply_exactly_once_with_rules_and_conflicts() {
             .unwrap()
             .contains("requires a note")
     );
-    assert_eq!(res.results[3].code.as_deref(), Some("conflict"));
+    assert_eq!(res.results[3].code, Some(RejectionCode::Conflict));
     assert_eq!(res.results[3].current.as_ref().unwrap()["id"], json!(lead));
-    assert_eq!(res.results[4].code.as_deref(), Some("not_found"));
+    assert_eq!(res.results[4].code, Some(RejectionCode::NotFound));
     // Replayed: nothing applied twice, the same ids come back.
     let (_, again) = w.post(&agent.token, "/mutations", &body).await;
     let again: PushResponse = serde_json::from_value(again).unwrap();

@@ -143,15 +143,19 @@ card: LeadCard,
  */
 timeline: Array<TimelineEntry>, };
 
+export type ErrorKind = "call" | "data_dir" | "demo" | "forbidden" | "internal" | "invalid_input" | "keychain" | "newer_database" | "no_profile" | "no_sip_account" | "not_found" | "not_signed_in" | "offline" | "refused" | "rule" | "server" | "sip" | "sip_auth" | "storage" | "unsynced_changes" | "not_connected" | "wrap_up_pending" | "no_such_call" | "phone_off";
+
 export type CoreError = { 
 /**
  * Stable machine-readable kind ([`CoreError::kind`]).
  */
-kind: string, 
+kind: ErrorKind, 
 /**
  * A sentence for the agent.
  */
 message: string, };
+
+export type LineFailure = "bad_credentials" | "forbidden" | "unreachable" | "tls" | "server_error" | "timeout" | "connection_lost";
 
 export type PhoneStatus = { "state": "off", 
 /**
@@ -165,12 +169,15 @@ url: string, } | { "state": "registered",
 /**
  * Seconds the PBX granted.
  */
-expires: number, } | { "state": "failed", 
+expires: number, 
 /**
- * `bad_credentials`, `forbidden`, `unreachable`, `tls`, `server_error`, `timeout`,
- * `connection_lost`.
+ * The REGISTER's round trip (challenge included), in milliseconds.
  */
-kind: string, 
+ms: number, } | { "state": "failed", 
+/**
+ * Why, as a program reads it.
+ */
+kind: LineFailure, 
 /**
  * What happened, for the agent.
  */
@@ -203,3 +210,295 @@ pbx_ca_file: string | null,
  * ICE servers, in the order they are used.
  */
 ice_servers: Array<IceServerSetting>, };
+
+export type MatchKind = "exact" | "suffix";
+
+export type CallerMatch = { 
+/**
+ * The lead.
+ */
+lead: LeadCard, 
+/**
+ * How sure the match is.
+ */
+matched: MatchKind, };
+
+export type Codec = "OPUS" | "PCMU" | "PCMA";
+
+export type EndReason = { "reason": "local_hangup" } | { "reason": "remote_hangup" } | { "reason": "transferred" } | { "reason": "connection_lost" } | { "reason": "not_connected" } | { "reason": "cancelled" } | { "reason": "busy" } | { "reason": "declined" } | { "reason": "not_found" } | { "reason": "no_answer" } | { "reason": "failed", 
+/**
+ * SIP status code (0 when there was no answer at all).
+ */
+code: number, 
+/**
+ * What happened.
+ */
+detail: string, };
+
+export type Side = "us" | "remote";
+
+export type DtmfMethod = "rfc4733" | "info";
+
+export type WrapUpDue = { 
+/**
+ * The call's CRM record.
+ */
+call: CallId, 
+/**
+ * The SIP Call-ID (when the call was placed or taken in this run of the phone).
+ */
+call_id: string | null, 
+/**
+ * The lead the call is on, if any.
+ */
+lead: LeadId | null, 
+/**
+ * The call's number at the other end.
+ */
+number: string, 
+/**
+ * Seconds talked.
+ */
+duration_seconds: number | null, 
+/**
+ * The tenant's dispositions in display order.
+ */
+dispositions: Array<CallDisposition>, 
+/**
+ * The one preselected (the tenant's default).
+ */
+default_disposition: DispositionId | null, };
+
+export type PhoneEvent = { "event": "line", 
+/**
+ * Where the line stands now.
+ */
+status: PhoneStatus, } | { "event": "incoming", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * The caller's display name, if their phone sent one.
+ */
+caller_name: string | null, 
+/**
+ * The caller's number (the user part of their address).
+ */
+caller_number: string, 
+/**
+ * Another call is up: this one waits (call waiting).
+ */
+waiting: boolean, 
+/**
+ * Leads in the local cache whose phone is the caller's number, best first.
+ */
+leads: Array<CallerMatch>, } | { "event": "rejected", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * 486 Busy Here, 603 Decline, 488 when its offer could not be answered.
+ */
+code: number, } | { "event": "ringing", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * 180 or 183.
+ */
+code: number, 
+/**
+ * The answer carried audio before the answer.
+ */
+early_media: boolean, } | { "event": "answered", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * The negotiated codec.
+ */
+codec: Codec | null, 
+/**
+ * From our INVITE to the answer, in milliseconds (our calls only).
+ */
+setup_ms?: number, } | { "event": "media", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * The negotiated codec.
+ */
+codec: Codec | null, 
+/**
+ * RTP packets sent.
+ */
+packets_sent: number, 
+/**
+ * RTP packets received.
+ */
+packets_received: number, 
+/**
+ * From the start of the audio to the first packet received.
+ */
+first_packet_ms: number | null, } | { "event": "dtmf", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * The keys.
+ */
+digits: string, 
+/**
+ * How they went.
+ */
+method: DtmfMethod, } | { "event": "dtmf_received", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * The key.
+ */
+digit: string, 
+/**
+ * How it came.
+ */
+method: DtmfMethod, } | { "event": "held", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * Who holds.
+ */
+by: Side, 
+/**
+ * Packets received so far (what the tests watch to see the audio stop).
+ */
+packets_received: number, } | { "event": "resumed", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * Who resumed.
+ */
+by: Side, 
+/**
+ * Packets received so far.
+ */
+packets_received: number, } | { "event": "muted", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * Muted now.
+ */
+on: boolean, } | { "event": "transferring", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * The SIP address they were sent to.
+ */
+to: string, 
+/**
+ * In place of our consultation call with `to` (REFER with Replaces).
+ */
+attended: boolean, } | { "event": "transfer", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * 100 trying, 180 ringing, 200 answered, 486 busy…
+ */
+code: number, 
+/**
+ * Final: the call ends as transferred (2xx) or goes on (failure).
+ */
+done: boolean, } | { "event": "reconnected", 
+/**
+ * The call.
+ */
+call_id: string, } | { "event": "ended", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * Why.
+ */
+reason: EndReason, 
+/**
+ * How long it was talked, in milliseconds (0 when never answered).
+ */
+duration_ms: number, } | { "event": "wrap_up_due" } & WrapUpDue | { "event": "wrapped_up", 
+/**
+ * The call's CRM record.
+ */
+call: CallId, 
+/**
+ * The disposition chosen.
+ */
+disposition: DispositionId, 
+/**
+ * The lead the call is on, if any.
+ */
+lead: LeadId | null, } | { "event": "error", 
+/**
+ * The call concerned, if any.
+ */
+call_id: string | null, 
+/**
+ * What kind of failure.
+ */
+kind: ErrorKind, 
+/**
+ * What happened, for the agent.
+ */
+message: string, };
+
+export type Dial = { 
+/**
+ * A number, a SIP user, or a full SIP address.
+ */
+destination: string, 
+/**
+ * The lead being called (its record goes on this lead; else found by the number).
+ */
+lead?: LeadId, 
+/**
+ * Seconds of ringing before the call is given up as unanswered.
+ */
+ring_timeout?: number, };
+
+export type WrapUp = { 
+/**
+ * The call's CRM record.
+ */
+call: CallId, 
+/**
+ * The disposition's id, or its name in any case.
+ */
+disposition: string, 
+/**
+ * Wrap-up notes (required by some dispositions).
+ */
+notes?: string, 
+/**
+ * Move the call's lead to this status (name or id).
+ */
+status?: string, 
+/**
+ * The follow-up the new status requires (read like `leadline lead followup`).
+ */
+followup?: string, };

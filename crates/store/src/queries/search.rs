@@ -68,7 +68,7 @@ pub fn search_leads(conn: &Connection, tenant: TenantId, input: &str, limit: usi
 }
 
 /// A lead that may be the caller.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct CallerMatch {
     /// The lead.
     pub lead: LeadCard,

@@ -15,7 +15,7 @@ use axum::Json;
 use axum::extract::State;
 use leadline_api::{
     AssignedId, ErrorBody, MAX_MUTATIONS_PER_PUSH, Mutation, MutationResult, MutationStatus, PushRequest,
-    PushResponse,
+    PushResponse, RejectionCode,
 };
 use leadline_model::table::{Table, find, upsert};
 use leadline_model::{
@@ -29,13 +29,13 @@ use std::collections::HashMap;
 
 /// Why a mutation is refused: a code and a sentence for the agent.
 struct Refusal {
-    code: &'static str,
+    code: RejectionCode,
     reason: String,
     current: Option<Value>,
 }
 
 impl Refusal {
-    fn new(code: &'static str, reason: impl Into<String>) -> Refusal {
+    fn new(code: RejectionCode, reason: impl Into<String>) -> Refusal {
         Refusal {
             code,
             reason: reason.into(),
@@ -54,11 +54,12 @@ impl From<rusqlite::Error> for Refusal {
             .strip_prefix("leadline:")
             .and_then(|rest| rest.split_once(':'))
         {
-            Some((_, detail)) => Refusal::new("rule", detail.trim()),
-            None if text.contains("CHECK constraint failed") || text.contains("FOREIGN KEY") => {
-                Refusal::new("invalid", format!("the change breaks a rule of the data: {text}"))
-            }
-            None => Refusal::new("internal", "the server could not apply this change"),
+            Some((_, detail)) => Refusal::new(RejectionCode::Rule, detail.trim()),
+            None if text.contains("CHECK constraint failed") || text.contains("FOREIGN KEY") => Refusal::new(
+                RejectionCode::Invalid,
+                format!("the change breaks a rule of the data: {text}"),
+            ),
+            None => Refusal::new(RejectionCode::Internal, "the server could not apply this change"),
         }
     }
 }
@@ -76,7 +77,7 @@ impl LocalIds {
         }
         self.0.get(&(entity, id)).copied().ok_or_else(|| {
             Refusal::new(
-                "unknown_local_id",
+                RejectionCode::UnknownLocalId,
                 format!("{entity} {id} has not reached the server yet"),
             )
         })
@@ -85,7 +86,7 @@ impl LocalIds {
 
 fn field<T: for<'de> Deserialize<'de>>(payload: &Value, name: &str) -> Result<T, Refusal> {
     let value = payload.get(name).cloned().unwrap_or(Value::Null);
-    serde_json::from_value(value).map_err(|e| Refusal::new("invalid", format!("{name}: {e}")))
+    serde_json::from_value(value).map_err(|e| Refusal::new(RejectionCode::Invalid, format!("{name}: {e}")))
 }
 
 fn text(payload: &Value, name: &str) -> Result<Option<String>, Refusal> {
@@ -100,14 +101,19 @@ fn in_tenant<T: Table + leadline_model::table::TenantScoped>(
 ) -> Result<T, Refusal> {
     find::<T>(conn, id)?
         .filter(|row| row.tenant() == caller.tenant_id())
-        .ok_or_else(|| Refusal::new("not_found", format!("{} {id} does not exist", T::ENTITY)))
+        .ok_or_else(|| {
+            Refusal::new(
+                RejectionCode::NotFound,
+                format!("{} {id} does not exist", T::ENTITY),
+            )
+        })
 }
 
 /// Refuses when the lead changed on the server since the client read it.
 fn check_version(lead: &Lead, base: Option<Timestamp>) -> Result<(), Refusal> {
     match base {
         Some(base) if lead.updated_at.is_some_and(|now| now > base) => Err(Refusal {
-            code: "conflict",
+            code: RejectionCode::Conflict,
             reason: format!(
                 "{} was changed by someone else; review it and try again",
                 lead.name
@@ -151,7 +157,7 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
         MutationKind::ActivityCreate => {
             if !caller.may(Permission::LeadsManage) {
                 return Err(Refusal::new(
-                    "forbidden",
+                    RejectionCode::Forbidden,
                     "your role lacks the leads.manage permission",
                 ));
             }
@@ -159,7 +165,7 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
             let kind: ActivityType = field(p, "type")?;
             if kind != ActivityType::Note {
                 return Err(Refusal::new(
-                    "invalid",
+                    RejectionCode::Invalid,
                     "only notes are created directly; other activities follow their change",
                 ));
             }
@@ -169,7 +175,7 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
                 .and_then(Value::as_str)
                 .is_none_or(|n| n.trim().is_empty())
             {
-                return Err(Refusal::new("invalid", "a note needs text"));
+                return Err(Refusal::new(RejectionCode::Invalid, "a note needs text"));
             }
             let at = field::<Option<Timestamp>>(p, "created_at")?.unwrap_or(m.created_at);
             let id = add_activity(tx, caller, &lead, ActivityType::Note, body, at)?;
@@ -179,7 +185,7 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
         MutationKind::LeadMove | MutationKind::LeadFollowup => {
             if !caller.may(Permission::LeadsManage) {
                 return Err(Refusal::new(
-                    "forbidden",
+                    RejectionCode::Forbidden,
                     "your role lacks the leads.manage permission",
                 ));
             }
@@ -192,7 +198,7 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
                 let to: LeadStatus = in_tenant(tx, caller, field(p, "lead_status_id")?)?;
                 if to.requires_note && note.is_none() {
                     return Err(Refusal::new(
-                        "rule",
+                        RejectionCode::Rule,
                         format!("moving to {:?} requires a note", to.name),
                     ));
                 }
@@ -206,7 +212,10 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
                 (ActivityType::StatusChange, payload, "lead.status_changed", to.id)
             } else {
                 let Some(when) = followup else {
-                    return Err(Refusal::new("invalid", "next_followup_at is required"));
+                    return Err(Refusal::new(
+                        RejectionCode::Invalid,
+                        "next_followup_at is required",
+                    ));
                 };
                 let mut payload = json!({ "followup_at": when });
                 if let Some(n) = &note {
@@ -230,12 +239,12 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
         MutationKind::LeadCreate => {
             if !caller.may(Permission::LeadsManage) {
                 return Err(Refusal::new(
-                    "forbidden",
+                    RejectionCode::Forbidden,
                     "your role lacks the leads.manage permission",
                 ));
             }
-            let mut lead: Lead =
-                serde_json::from_value(p.clone()).map_err(|e| Refusal::new("invalid", e.to_string()))?;
+            let mut lead: Lead = serde_json::from_value(p.clone())
+                .map_err(|e| Refusal::new(RejectionCode::Invalid, e.to_string()))?;
             let local_id = lead.id.0;
             let _: LeadStatus = in_tenant(tx, caller, lead.lead_status_id.0)?;
             lead.id = leadline_model::LeadId(next_id::<Lead>(tx)?);
@@ -247,18 +256,18 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
             Ok(assigned(EntityType::Lead, Some(local_id), lead.id.0))
         }
         MutationKind::LeadUpdate => Err(Refusal::new(
-            "invalid",
+            RejectionCode::Invalid,
             "lead.update is not supported by this server version",
         )),
         MutationKind::CallCreate => {
             if !caller.may(Permission::CallsMake) {
                 return Err(Refusal::new(
-                    "forbidden",
+                    RejectionCode::Forbidden,
                     "your role lacks the calls.make permission",
                 ));
             }
-            let mut call: Call =
-                serde_json::from_value(p.clone()).map_err(|e| Refusal::new("invalid", e.to_string()))?;
+            let mut call: Call = serde_json::from_value(p.clone())
+                .map_err(|e| Refusal::new(RejectionCode::Invalid, e.to_string()))?;
             let local_id = call.id.0;
             if call.related_type.as_deref() == Some(RELATED_LEAD)
                 && let Some(lead) = call.related_id
@@ -279,7 +288,7 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
             let call: Call = in_tenant(tx, caller, local.resolve(EntityType::Call, field(p, "call_id")?)?)?;
             if call.user_id != caller.user_id() {
                 return Err(Refusal::new(
-                    "forbidden",
+                    RejectionCode::Forbidden,
                     "only the agent on the call can change it",
                 ));
             }
@@ -338,7 +347,7 @@ fn apply_once(
         if tenant != caller.tenant_id().0 {
             return Ok(rejected(
                 m,
-                Refusal::new("invalid", "this mutation id is already used"),
+                Refusal::new(RejectionCode::Invalid, "this mutation id is already used"),
             ));
         }
         let mut result: MutationResult = serde_json::from_str(&text).map_err(ApiError::internal)?;
@@ -384,7 +393,7 @@ fn rejected(m: &Mutation, refusal: Refusal) -> MutationResult {
         mutation_id: m.mutation_id.clone(),
         status: MutationStatus::Rejected,
         reason: Some(refusal.reason),
-        code: Some(refusal.code.to_owned()),
+        code: Some(refusal.code),
         assigned: Vec::new(),
         current: refusal.current,
     }
@@ -397,7 +406,7 @@ fn remember(local: &mut LocalIds, result: &MutationResult) {
 }
 
 fn record(conn: &Connection, caller: &Caller, m: &Mutation, result: &MutationResult) -> Result<(), ApiError> {
-    if result.code.as_deref() == Some("internal") || result.code.as_deref() == Some("unknown_local_id") {
+    if result.code.is_some_and(RejectionCode::is_retried) {
         // Worth retrying: not recorded, so the next push tries again.
         return Ok(());
     }
