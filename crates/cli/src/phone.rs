@@ -241,7 +241,7 @@ impl Running {
 
     /// Stops the phone (hanging up, unregistering) and lets its last events print.
     pub async fn stop(&self) {
-        self.phone.stop().await;
+        // The handle keeps the phone it started: stopping it there stops this one.
         self.handle.stop_phone().await;
     }
 }

@@ -376,7 +376,7 @@ impl Phone {
         let shared = &self.shared;
         if shared.record_calls {
             shared.handle.require_calling()?;
-            let pending = shared.handle.pending_wrap_ups()?.len();
+            let pending = shared.handle.pending_wrap_up_count()?;
             if pending > 0 {
                 return Err(CoreError::WrapUpPending(pending));
             }
@@ -467,18 +467,18 @@ impl Phone {
 
     /// Takes a ringing call out of its ringing task.
     async fn take_ringing(&self, call_id: &str) -> Result<(IncomingCall, Entry), CoreError> {
-        let mut entry = self
-            .shared
-            .table()
-            .take(call_id)
-            .ok_or_else(|| CoreError::NoSuchCall(call_id.to_owned()))?;
-        let take = match std::mem::replace(&mut entry.slot, Slot::Dialing(CancellationToken::new())) {
-            Slot::Ringing(take) => take,
-            other => {
-                entry.slot = other;
-                self.shared.table().insert(call_id, entry);
-                return Err(CoreError::NoSuchCall(call_id.to_owned()));
+        let mut entry = {
+            let mut table = self.shared.table();
+            match table.calls.get(call_id).map(|e| &e.slot) {
+                Some(Slot::Ringing(_)) => table.take(call_id),
+                _ => None,
             }
+        }
+        .ok_or_else(|| CoreError::NoSuchCall(call_id.to_owned()))?;
+        // The entry goes back into the table once answered; until then it cannot be cancelled.
+        let Slot::Ringing(take) = std::mem::replace(&mut entry.slot, Slot::Dialing(CancellationToken::new()))
+        else {
+            return Err(CoreError::NoSuchCall(call_id.to_owned()));
         };
         let (reply_tx, reply_rx) = oneshot::channel();
         if take.send(reply_tx).is_err() {
@@ -495,10 +495,12 @@ impl Phone {
         let shared = &self.shared;
         let (incoming, mut entry) = self.take_ringing(call_id).await?;
         if let Err(error) = shared.hold_active(None).await {
-            // Keep it ringing: the agent may try again.
-            shared.report_error(Some(call_id), &error);
+            // The active call could not be held: the new one is refused as busy.
             incoming.reject(Some(486));
-            shared.finish_unanswered(call_id, entry.record, EndReason::Busy);
+            shared.emit(PhoneEvent::Rejected {
+                call_id: call_id.to_owned(),
+                code: 486,
+            });
             return Err(error);
         }
         let (session, answer) = match MediaSession::answering(&shared.media, &incoming.offer).await {

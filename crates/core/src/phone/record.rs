@@ -110,12 +110,25 @@ impl Handle {
     /// The agent's finished calls still waiting for a wrap-up, oldest first (after a restart
     /// too).
     pub fn pending_wrap_ups(&self) -> Result<Vec<WrapUpDue>, CoreError> {
-        let rows = {
-            let store = self.store()?;
-            let session = Session::load(&store)?;
-            repo::pending_wrapups(store.conn(), session.tenant.id, session.user.id)?
-        };
-        rows.iter().map(|row| self.wrap_up_due(row)).collect()
+        self.pending_calls()?
+            .iter()
+            .map(|row| self.wrap_up_due(row))
+            .collect()
+    }
+
+    /// How many finished calls wait for a wrap-up.
+    pub fn pending_wrap_up_count(&self) -> Result<usize, CoreError> {
+        Ok(self.pending_calls()?.len())
+    }
+
+    fn pending_calls(&self) -> Result<Vec<Call>, CoreError> {
+        let store = self.store()?;
+        let session = Session::load(&store)?;
+        Ok(repo::pending_wrapups(
+            store.conn(),
+            session.tenant.id,
+            session.user.id,
+        )?)
     }
 
     /// Wraps the ended call up: the disposition (by id or name) and notes, the lead's `call`
