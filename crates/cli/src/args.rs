@@ -299,6 +299,13 @@ pub struct SipAccountArgs {
     /// Registration lifetime to ask for, in seconds.
     #[arg(long, default_value_t = 600)]
     pub expires: u32,
+    /// Seconds between keepalive pings to the PBX; a connection silent for two and a half
+    /// times this is closed as dead and the line reconnects.
+    #[arg(long, default_value_t = 10.0, value_parser = positive_seconds)]
+    pub keepalive: f64,
+    /// Seconds a call whose PBX connection dropped waits for a new one before it ends.
+    #[arg(long, default_value_t = 30.0, value_parser = positive_seconds)]
+    pub reconnect_within: f64,
     /// Read the SIP password from the first line of standard input.
     #[arg(long)]
     pub password_stdin: bool,
@@ -385,4 +392,12 @@ pub enum LeadAction {
 pub enum CallsAction {
     /// Today's calls (in the tenant's timezone), newest first.
     Today,
+}
+
+/// A positive number of seconds (at most a day).
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err(format!("{text:?} is not a number of seconds between 0 and 86400")),
+    }
 }

@@ -6,13 +6,14 @@
 
 use crate::args::{CallAudioArgs, SipAccountArgs, WrapUpArgs};
 use leadline_core::phone::{
-    Account, AudioFactory, CallAudio, Discard, IceServer, LineFailure, MediaConfig, Password, Phone,
-    PhoneEvent, PhoneSetup, PhoneStatus, Silence, WavRecorder, WavSource, WrapUp, WrapUpDue,
+    Account, AudioFactory, CallAudio, Discard, IceServer, LineFailure, LineTiming, MediaConfig, Password,
+    Phone, PhoneEvent, PhoneSetup, PhoneStatus, Silence, WavRecorder, WavSource, WrapUp, WrapUpDue,
 };
 use leadline_core::{CoreError, Handle};
 use std::collections::HashSet;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// One JSON line on stdout, flushed at once (a test or a script reads it as it happens).
@@ -71,6 +72,7 @@ fn account(handle: &Handle, args: &SipAccountArgs) -> Result<Account, CoreError>
         let (mut account, _) = handle.sip_account()?;
         account.ca_cert = args.ca_cert.clone().or(account.ca_cert);
         account.expires = args.expires;
+        account.timing = timing(args);
         return Ok(account);
     };
     let required = |value: &Option<String>, flag: &str| {
@@ -88,7 +90,16 @@ fn account(handle: &Handle, args: &SipAccountArgs) -> Result<Account, CoreError>
         password: Password::new(crate::read_password()?),
         ca_cert: args.ca_cert.clone(),
         expires: args.expires,
+        timing: timing(args),
     })
+}
+
+/// The line's timers from the flags.
+fn timing(args: &SipAccountArgs) -> LineTiming {
+    LineTiming {
+        move_within: Duration::from_secs_f64(args.reconnect_within),
+        ..LineTiming::with_keepalive(Duration::from_secs_f64(args.keepalive))
+    }
 }
 
 /// A seed for the registration's retry jitter.

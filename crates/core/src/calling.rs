@@ -5,7 +5,7 @@
 
 use crate::keychain::{self, Secret};
 use crate::{CoreError, Handle, Session};
-use leadline_sip::{Account, DEFAULT_EXPIRES, Password};
+use leadline_sip::{Account, DEFAULT_EXPIRES, LineTiming, Password};
 use leadline_store::model::SipAccount;
 use leadline_store::repo::{self, calling_settings, profile};
 
@@ -34,6 +34,7 @@ impl Handle {
             password: Password::new(password),
             ca_cert: calling_settings::load(store.conn())?.pbx_ca_file.map(Into::into),
             expires: DEFAULT_EXPIRES,
+            timing: LineTiming::default(),
         };
         Ok((account, row.auto_register))
     }

@@ -24,6 +24,7 @@ fn unreachable_pbx() -> PhoneSetup {
             password: Password::new("not-used"),
             ca_cert: None,
             expires: 600,
+            timing: Default::default(),
         },
         record_calls: true,
         media: MediaConfig::default(),

@@ -1,7 +1,7 @@
 //! A SIP account as the agent's `agent_sip_credentials` row describes it, with the password
 //! from the OS keychain. [`Password`] never prints itself.
 
-use crate::SipError;
+use crate::{LineTiming, SipError};
 use std::path::PathBuf;
 
 /// A secret that shows as `***` in `Debug` and has no `Display`.
@@ -44,6 +44,8 @@ pub struct Account {
     pub ca_cert: Option<PathBuf>,
     /// Registration lifetime asked for, in seconds.
     pub expires: u32,
+    /// The line's timers: keepalive, how long calls wait for a new connection, …
+    pub timing: LineTiming,
 }
 
 /// The registration lifetime asked for unless the account says otherwise.
@@ -76,6 +78,12 @@ impl Account {
                 "{:?} is not a SIP domain",
                 self.domain
             )));
+        }
+        let timing = &self.timing;
+        if timing.keepalive.is_zero() || timing.dead_after <= timing.keepalive {
+            return Err(SipError::InvalidAccount(
+                "the keepalive must be positive and shorter than the silence that ends a connection".into(),
+            ));
         }
         if self.expires == 0 {
             return Err(SipError::InvalidAccount(
@@ -118,6 +126,7 @@ mod tests {
             password: Password::new("s3cret-pw"),
             ca_cert: None,
             expires: DEFAULT_EXPIRES,
+            timing: LineTiming::default(),
         }
     }
 
@@ -155,5 +164,8 @@ mod tests {
         let mut bad = account();
         bad.ws_url = "ws://".into();
         assert!(bad.validate().unwrap_err().to_string().contains("no host"));
+        let mut bad = account();
+        bad.timing.keepalive = std::time::Duration::ZERO;
+        assert!(bad.validate().unwrap_err().to_string().contains("keepalive"));
     }
 }

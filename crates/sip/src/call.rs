@@ -145,14 +145,29 @@ impl Call {
     }
 
     /// Sends a re-INVITE with our new SDP `offer` (hold, resume) and returns the answer's SDP.
+    /// Glare (`491`: the other side sent a re-INVITE at the same time) is retried when the
+    /// call's state says.
     pub async fn reinvite(&self, offer: String) -> Result<String, EndReason> {
-        let content_type = sdp_content_type();
-        let answered = self
-            .leg()
-            .dialog
-            .reinvite(Some(vec![content_type]), Some(offer.into_bytes()))
-            .await;
-        accepted(answered).map(|response| String::from_utf8_lossy(&response.body).into_owned())
+        loop {
+            let answered = self
+                .leg()
+                .dialog
+                .reinvite(Some(vec![sdp_content_type()]), Some(offer.clone().into_bytes()))
+                .await;
+            if let Ok(Some(response)) = &answered
+                && response.status_code.code() == 491
+                && let Some(retry) =
+                    self.with_state(|s| s.on_glare(std::time::Instant::now(), rand::random()))
+            {
+                tracing::info!(call_id = %self.call_id, "re-INVITE glare: trying again");
+                sleep_until(Some(retry)).await;
+                if self.with_state(|s| s.on_time(std::time::Instant::now())) == Step::Reinvite {
+                    continue;
+                }
+            }
+            self.with_state(|s| s.on_reinvite_answered());
+            return accepted(answered).map(|response| String::from_utf8_lossy(&response.body).into_owned());
+        }
     }
 
     /// Sends DTMF `digit` by SIP INFO (`application/dtmf-relay`): the fallback when the far
@@ -234,13 +249,17 @@ pub(crate) async fn invite(
                 }
             }
             () = closed.cancelled() => {
-                // Nothing more can be said on a dead connection, not even CANCEL.
+                // Unanswered, so it ends: nothing more can be said on a dead connection, not
+                // even CANCEL.
+                let step = call.on_connection_lost(std::time::Instant::now(), route.move_within);
                 inviting.abort();
                 for dialog in layer.get_client_dialog_by_call_id(&call_id) {
                     layer.remove_dialog(&dialog.id());
                 }
-                let now = std::time::Instant::now();
-                return Err(call.on_ended(now, EndReason::ConnectionLost));
+                return Err(match step {
+                    Step::End(reason) => reason,
+                    _ => EndReason::ConnectionLost,
+                });
             }
             () = give_up.cancel.cancelled(), if !asked_to_give_up => {
                 asked_to_give_up = true;
@@ -282,7 +301,7 @@ pub(crate) async fn invite(
 }
 
 /// Sleeps until `at` (never when there is none).
-async fn sleep_until(at: Option<std::time::Instant>) {
+pub(crate) async fn sleep_until(at: Option<std::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,
         None => std::future::pending().await,

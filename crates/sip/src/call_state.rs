@@ -4,7 +4,11 @@
 //! It says when an unanswered call must be cancelled (ring timeout, or the agent giving up —
 //! once), what an answer that crosses our CANCEL means, how a failure reads for the agent,
 //! whether the other side's new offer holds or resumes us, how a transfer's progress ends the
-//! call, and how long the call was talked.
+//! call, and how long the call was talked. When the connection to the PBX drops it says what
+//! becomes of the call (an unanswered one ends at once; a talking one waits for a new
+//! connection until its window closes), and when our re-INVITE meets the other side's (`491`,
+//! glare) it says when to try again (RFC 3261 §14.1). The driver sleeps until
+//! [`CallState::next_deadline`] and calls [`CallState::on_time`]; nothing here reads a clock.
 
 use crate::end_reason::EndReason;
 use std::time::{Duration, Instant};
@@ -32,7 +36,14 @@ pub enum Step {
     Wait,
     /// Send CANCEL; the call will end with this reason.
     Cancel(EndReason),
+    /// The call is over, for this reason (nothing can be sent: the connection is gone).
+    End(EndReason),
+    /// Send the re-INVITE that met the other side's again.
+    Reinvite,
 }
+
+/// Re-INVITEs refused for glare in a row before giving up on the change.
+pub const MAX_GLARE: u32 = 3;
 
 /// What to do with an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +86,11 @@ pub struct CallState {
     held_by_us: bool,
     transferring: bool,
     transferred: bool,
+    /// We sent the INVITE, so the Call-ID is ours (it sets the glare wait).
+    ours: bool,
+    move_deadline: Option<Instant>,
+    glare_retry: Option<Instant>,
+    glares: u32,
 }
 
 impl CallState {
@@ -90,6 +106,10 @@ impl CallState {
             held_by_us: false,
             transferring: false,
             transferred: false,
+            ours: true,
+            move_deadline: None,
+            glare_retry: None,
+            glares: 0,
         }
     }
 
@@ -99,6 +119,7 @@ impl CallState {
         state.ring_deadline = None;
         state.phase = Phase::Talking;
         state.answered_at = Some(now);
+        state.ours = false;
         state
     }
 
@@ -111,18 +132,86 @@ impl CallState {
         matches!(self.phase, Phase::Inviting | Phase::Ringing { .. })
     }
 
-    /// When [`CallState::on_time`] must next be called (the ring timeout), if ever.
-    pub fn next_deadline(&self) -> Option<Instant> {
+    fn ring_deadline(&self) -> Option<Instant> {
         self.ring_deadline
             .filter(|_| self.unanswered() && self.cancelled.is_none())
     }
 
-    /// Time has come to `now`: an unanswered call past its ring timeout is cancelled, once.
-    pub fn on_time(&mut self, now: Instant) -> Step {
-        match self.next_deadline() {
-            Some(deadline) if now >= deadline => self.cancel(EndReason::NoAnswer),
-            _ => Step::Wait,
+    /// When [`CallState::on_time`] must next be called (ring timeout, the end of the window to
+    /// move to a new connection, a glare retry), if ever.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        if matches!(self.phase, Phase::Ended(_)) {
+            return None;
         }
+        [self.ring_deadline(), self.move_deadline, self.glare_retry]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Time has come to `now`: an unanswered call past its ring timeout is cancelled (once); a
+    /// call still without a connection when its window closes is over; a glare wait is over.
+    pub fn on_time(&mut self, now: Instant) -> Step {
+        if self.ring_deadline().is_some_and(|at| now >= at) {
+            return self.cancel(EndReason::NoAnswer);
+        }
+        if self.move_deadline.is_some_and(|at| now >= at) {
+            self.move_deadline = None;
+            self.end(now, EndReason::ConnectionLost);
+            return Step::End(EndReason::ConnectionLost);
+        }
+        if self.glare_retry.is_some_and(|at| now >= at) {
+            self.glare_retry = None;
+            return Step::Reinvite;
+        }
+        Step::Wait
+    }
+
+    /// The connection to the PBX dropped at `now`. An unanswered call ends at once (nothing
+    /// more can be said on a dead connection, not even CANCEL); a talking one waits up to
+    /// `within` for a new connection ([`CallState::on_moved`]).
+    pub fn on_connection_lost(&mut self, now: Instant, within: Duration) -> Step {
+        match self.phase {
+            Phase::Ended(_) => Step::Wait,
+            Phase::Talking => {
+                self.move_deadline = Some(now + within);
+                Step::Wait
+            }
+            Phase::Inviting | Phase::Ringing { .. } => {
+                self.end(now, EndReason::ConnectionLost);
+                Step::End(EndReason::ConnectionLost)
+            }
+        }
+    }
+
+    /// The call runs over a new connection now.
+    pub fn on_moved(&mut self) {
+        self.move_deadline = None;
+    }
+
+    /// Our re-INVITE was refused with `491` at `now` (the other side sent one at the same
+    /// time): returns when to send it again — after 2.1 to 4 s when we own the Call-ID (we
+    /// placed the call), 0 to 2 s otherwise, in 10 ms steps picked by `jitter` (0 to 1) — or
+    /// `None` after [`MAX_GLARE`] refusals in a row.
+    pub fn on_glare(&mut self, now: Instant, jitter: f64) -> Option<Instant> {
+        self.glares += 1;
+        if self.glares > MAX_GLARE {
+            self.glares = 0;
+            self.glare_retry = None;
+            return None;
+        }
+        let (first, steps) = if self.ours { (2_100, 190.0) } else { (10, 199.0) };
+        let step = (jitter.clamp(0.0, 1.0) * steps).round() as u64;
+        let wait = Duration::from_millis(first + step * 10);
+        let at = now + wait;
+        self.glare_retry = Some(at);
+        Some(at)
+    }
+
+    /// A re-INVITE of ours was answered (the glare count starts over).
+    pub fn on_reinvite_answered(&mut self) {
+        self.glares = 0;
+        self.glare_retry = None;
     }
 
     /// The agent gave up before an answer.

@@ -7,6 +7,10 @@
 //!   roots plus an optional private CA; never "accept anything".
 //! - [`policy`]: the registration policy as a pure state machine on explicit time: when to
 //!   refresh, how to back off with jitter, what a response means for the agent.
+//! - [`line`]: the registration line on explicit time (the policy, keepalive and dead
+//!   detection, connect and REGISTER deadlines, faster retries while calls are up); and
+//!   [`call_state`]: each call's (ring timeout, the window to move to a new connection,
+//!   re-INVITE glare). The tokio code around them only carries out what they decide.
 //! - [`Registration`]: drives the client side of registration (the PBX is the registrar) over a live connection: digest authentication (401
 //!   and 407, MD5 and SHA-256 — the algorithm named as RFC 7616 spells it, see
 //!   `digest_names` —, `qop=auth`, `stale=true`, a separate auth username),
@@ -22,6 +26,8 @@ mod digest_names;
 mod end_reason;
 mod error;
 mod in_call;
+mod keepalive;
+pub mod line;
 pub mod policy;
 mod reconnect;
 mod registration;
@@ -35,6 +41,6 @@ pub use dialer::Dialer;
 pub use end_reason::EndReason;
 pub use error::SipError;
 pub use in_call::{CallEvent, Reoffer, holds_us};
+pub use line::{Line, LineAction, LineTiming};
 pub use policy::{Failure, RegState};
-pub use reconnect::MOVE_WITHIN;
 pub use registration::{RegEvent, Registration};

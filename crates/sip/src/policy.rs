@@ -137,8 +137,8 @@ pub struct Decision {
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// `423` answers followed in a row before giving up.
 const MAX_TOO_BRIEF: u32 = 3;
-/// Longest wait between retries while calls wait for a new connection (they give up after
-/// [`MOVE_WITHIN`](crate::MOVE_WITHIN)).
+/// Longest wait between retries while calls wait for a new connection (they give up when the
+/// line's `move_within` has passed).
 pub const RETRY_DURING_CALLS: Duration = Duration::from_secs(3);
 
 impl Decision {

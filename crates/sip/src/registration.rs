@@ -1,11 +1,15 @@
-//! Drives one account's registration: connects the WebSocket, registers with digest
-//! authentication, refreshes as [`Policy`] says, pings the connection so a dead PBX is noticed
-//! within [`DEAD_AFTER`], reconnects with backoff and registers again, and unregisters on stop.
-//! Every change of state is a [`RegEvent`].
+//! Drives one account's registration: the thin tokio driver around [`Line`], which decides
+//! everything about time (when to register, refresh, ping, give up on a connect or a REGISTER,
+//! call a silent connection dead, retry). The driver opens the WebSocket, runs the SIP endpoint
+//! over it, registers with digest authentication, sends the keepalive pings, dispatches what
+//! the PBX sends (calls to the application), and unregisters on stop. Every change of state is
+//! a [`RegEvent`].
 
 use crate::call::IncomingCall;
 use crate::dialer::Dialer;
-use crate::policy::{Decision, Failure, Outcome, Policy, RegState};
+use crate::keepalive::{self, Pinged};
+use crate::line::{Line, LineAction};
+use crate::policy::{Failure, Outcome};
 use crate::route::{Route, Routes};
 use crate::transport::{self, Dialed};
 use crate::{Account, SipError};
@@ -20,17 +24,9 @@ use rsipstack::transport::TransportLayer;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Mutex, mpsc, watch};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-
-/// How long to wait for the WebSocket to open.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long to wait for a final answer to a REGISTER.
-pub const REGISTER_TIMEOUT: Duration = Duration::from_secs(16);
-/// A WebSocket ping goes out this often.
-pub const PING_EVERY: Duration = Duration::from_secs(10);
-/// A connection silent for this long (no pong, no message) is closed as dead.
-pub const DEAD_AFTER: Duration = Duration::from_secs(25);
 
 /// What the agent sees of registration.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,8 +62,10 @@ pub enum RegEvent {
 /// One account's registration, and the calls over its connection.
 pub struct Registration {
     account: Account,
-    policy: Policy,
+    line: Line,
     link: Option<Link>,
+    /// Counts connections, so that a late ping answer from a closed one is not taken as news.
+    generation: u64,
     incoming_tx: mpsc::UnboundedSender<IncomingCall>,
     incoming_rx: Option<mpsc::UnboundedReceiver<IncomingCall>>,
     /// The connection calls run over, published for them (and for [`Dialer`]s).
@@ -80,7 +78,7 @@ pub struct Registration {
 struct Link {
     dialed: Dialed,
     endpoint: Endpoint,
-    registration: RegisterClient,
+    registration: Arc<Mutex<RegisterClient>>,
 }
 
 impl Drop for Link {
@@ -113,17 +111,59 @@ fn min_expires(response: &rsipstack::sip::Response) -> Option<u32> {
     })
 }
 
+/// What the driver has in flight for the line.
+enum InFlight {
+    Connect(JoinHandle<Result<Dialed, SipError>>),
+    Register(JoinHandle<Outcome>),
+}
+
+/// How something in flight ended.
+enum Finished {
+    Connect(Result<Dialed, SipError>),
+    Register(Outcome),
+}
+
+/// Waits for what is in flight (forever when nothing is).
+async fn finished(in_flight: &mut Option<InFlight>) -> Finished {
+    let stopped = |e: tokio::task::JoinError| e.to_string();
+    match in_flight {
+        Some(InFlight::Connect(task)) => {
+            Finished::Connect(task.await.unwrap_or_else(|e| Err(SipError::Stack(stopped(e)))))
+        }
+        Some(InFlight::Register(task)) => {
+            Finished::Register(task.await.unwrap_or_else(|e| Outcome::Unreachable(stopped(e))))
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Sleeps until `at` (forever when there is none).
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
 impl Registration {
-    /// A registration of `account`; `seed` drives the retry jitter.
+    /// A registration of `account` with its timers ([`Account::timing`]); `seed` drives the
+    /// retry jitter.
     pub fn new(account: Account, seed: u64) -> Result<Registration, SipError> {
         account.validate()?;
-        let policy = Policy::new(account.expires, seed);
+        let line = Line::new(
+            account.ws_url.clone(),
+            account.expires,
+            seed,
+            account.timing,
+            Instant::now(),
+        );
         let (incoming_tx, incoming_rx) = mpsc::unbounded_channel();
         let (routes, _) = watch::channel(None);
         Ok(Registration {
             account,
-            policy,
+            line,
             link: None,
+            generation: 0,
             incoming_tx,
             incoming_rx: Some(incoming_rx),
             routes,
@@ -146,15 +186,6 @@ impl Registration {
         Arc::strong_count(&self.live_calls) > 1
     }
 
-    /// `decision`, with retries sooner while calls wait for a connection.
-    fn with_calls(&self, decision: Decision, now: Instant) -> Decision {
-        if self.calls_up() {
-            decision.during_calls(now)
-        } else {
-            decision
-        }
-    }
-
     /// Forgets the connection (closing it), and tells the calls.
     fn drop_link(&mut self) {
         self.link = None;
@@ -167,13 +198,14 @@ impl Registration {
         })
     }
 
-    async fn connect(&mut self) -> Result<(), SipError> {
+    /// Runs the SIP endpoint over the freshly opened connection and publishes it for calls.
+    fn attach(&mut self, dialed: Dialed) -> Result<(), SipError> {
         self.drop_link();
-        let dialed = transport::dial(&self.account, CONNECT_TIMEOUT).await?;
         let cancel = CancellationToken::new();
         let mut layer = TransportLayer::new(cancel.clone());
         layer.outbound = Some(dialed.remote.clone());
-        layer.set_stream_idle_timeout(DEAD_AFTER);
+        // Silence is judged by the line (keepalive), not by a read timeout in the stack.
+        layer.set_stream_idle_timeout(Duration::ZERO);
         layer.add_connection(dialed.connection.clone());
         let endpoint = EndpointBuilder::new()
             .with_transport_layer(layer)
@@ -194,6 +226,7 @@ impl Registration {
             dialogs: dialogs.clone(),
             contact,
             closed: dialed.closed.clone(),
+            move_within: self.account.timing.move_within,
         };
         let calls = Calls {
             routes: self.routes.subscribe(),
@@ -204,86 +237,158 @@ impl Registration {
         self.routes.send_replace(Some(route));
         let credential = crate::dialer::credential(&self.account);
         let registration = RegisterClient::new(endpoint.inner.clone(), Some(credential));
-        keep_alive(dialed.clone());
+        self.generation += 1;
         self.link = Some(Link {
             dialed,
             endpoint,
-            registration,
+            registration: Arc::new(Mutex::new(registration)),
         });
         Ok(())
     }
 
-    /// One REGISTER for `expires` seconds (0 unregisters) and what it ended with.
-    async fn send_register(&mut self, expires: u32) -> Outcome {
-        let uri = match self.registrar_uri() {
-            Ok(uri) => uri,
-            Err(e) => {
-                return Outcome::Rejected {
-                    code: 0,
-                    reason: e.to_string(),
-                };
+    /// One REGISTER for `expires` seconds (0 unregisters) over the current connection, as a
+    /// future of what it ended with (no deadline of its own: the line decides how long).
+    fn send_register(&self, expires: u32) -> impl Future<Output = Outcome> + Send + 'static {
+        let uri = self.registrar_uri();
+        let client = self.link.as_ref().map(|link| link.registration.clone());
+        async move {
+            let uri = match uri {
+                Ok(uri) => uri,
+                Err(e) => {
+                    return Outcome::Rejected {
+                        code: 0,
+                        reason: e.to_string(),
+                    };
+                }
+            };
+            let Some(client) = client else {
+                return Outcome::Unreachable("not connected".into());
+            };
+            let mut client = client.lock().await;
+            match client.register(uri, Some(expires)).await {
+                Err(error) => Outcome::Unreachable(error.to_string()),
+                Ok(response) => match response.status_code.code() {
+                    200..=299 => Outcome::Registered {
+                        granted: client.expires(),
+                    },
+                    401 | 407 => Outcome::Unauthorized,
+                    423 => Outcome::TooBrief {
+                        min_expires: min_expires(&response),
+                    },
+                    code => Outcome::Rejected {
+                        code,
+                        reason: response.status_code.to_string(),
+                    },
+                },
             }
-        };
-        let Some(link) = self.link.as_mut() else {
-            return Outcome::Unreachable("not connected".into());
-        };
-        let answer =
-            tokio::time::timeout(REGISTER_TIMEOUT, link.registration.register(uri, Some(expires))).await;
-        match answer {
-            Err(_) => Outcome::Timeout,
-            Ok(Err(error)) => Outcome::Unreachable(error.to_string()),
-            Ok(Ok(response)) => match response.status_code.code() {
-                200..=299 => Outcome::Registered {
-                    granted: link.registration.expires(),
-                },
-                401 | 407 => Outcome::Unauthorized,
-                423 => Outcome::TooBrief {
-                    min_expires: min_expires(&response),
-                },
-                code => Outcome::Rejected {
-                    code,
-                    reason: response.status_code.to_string(),
-                },
+        }
+    }
+
+    /// Carries out what the line asks.
+    fn carry_out(
+        &mut self,
+        action: LineAction,
+        in_flight: &mut Option<InFlight>,
+        heard: &mpsc::UnboundedSender<u64>,
+    ) {
+        match action {
+            LineAction::Connect => {
+                let account = self.account.clone();
+                *in_flight = Some(InFlight::Connect(tokio::spawn(async move {
+                    transport::dial(&account).await
+                })));
+            }
+            LineAction::Register { expires } => {
+                *in_flight = Some(InFlight::Register(tokio::spawn(self.send_register(expires))));
+            }
+            LineAction::Ping => {
+                let Some(link) = self.link.as_ref() else {
+                    return;
+                };
+                let (endpoint, connection) = (link.endpoint.inner.clone(), link.dialed.connection.clone());
+                let (account, closed) = (self.account.clone(), link.dialed.closed.clone());
+                let (heard, generation) = (heard.clone(), self.generation);
+                tokio::spawn(async move {
+                    match keepalive::ping(endpoint, connection, &account).await {
+                        Pinged::Answered => {
+                            let _ = heard.send(generation);
+                        }
+                        Pinged::SendFailed => closed.cancel(),
+                        Pinged::Unanswered => {}
+                    }
+                });
+            }
+            LineAction::Close => self.drop_link(),
+            LineAction::Abandon => match in_flight.take() {
+                Some(InFlight::Connect(task)) => task.abort(),
+                Some(InFlight::Register(task)) => task.abort(),
+                None => {}
             },
         }
     }
 
-    /// Registers once (following `423` at once), reporting the outcome.
-    pub async fn register(&mut self) -> (RegEvent, Decision) {
+    /// Drives the line until `stop` is cancelled (returns `true`), a final failure, or — when
+    /// `once` — the first registration outcome; each [`RegEvent`] goes to `report`.
+    async fn drive(
+        &mut self,
+        report: &mut (dyn FnMut(RegEvent) + Send),
+        stop: &CancellationToken,
+        once: bool,
+    ) -> bool {
+        let (heard_tx, mut heard) = mpsc::unbounded_channel();
+        let mut in_flight = None;
         loop {
-            // The round trip timed is the REGISTER's alone (its challenge included), not the
-            // WebSocket's opening.
-            let disconnected = self.link.as_ref().is_none_or(|l| l.dialed.closed.is_cancelled());
-            let connected = if disconnected {
-                self.connect().await
-            } else {
-                Ok(())
-            };
-            let started = Instant::now();
-            let outcome = match connected {
-                Ok(()) => self.send_register(self.policy.expires()).await,
-                Err(error) => outcome_of(&error),
-            };
-            let now = Instant::now();
-            let decision = self.policy.on_outcome(now, &outcome);
-            let decision = self.with_calls(decision, now);
-            let event = match &decision.state {
-                RegState::Registered { expires } => RegEvent::Registered {
-                    expires: *expires,
-                    ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
-                },
-                RegState::Registering => continue,
-                RegState::Failed { failure, final_ } => RegEvent::RegistrationFailed {
-                    failure: failure.clone(),
-                    final_: *final_,
-                    retry_in_ms: decision.next.map(|at| {
-                        u64::try_from(at.saturating_duration_since(now).as_millis()).unwrap_or(u64::MAX)
-                    }),
-                },
-                RegState::Unregistered => RegEvent::Unregistered,
-            };
-            return (event, decision);
+            self.line.set_calls_up(Instant::now(), self.calls_up());
+            while let Some(action) = self.line.poll_action() {
+                self.carry_out(action, &mut in_flight, &heard_tx);
+            }
+            let mut outcome = false;
+            while let Some(event) = self.line.poll_event() {
+                outcome |= matches!(
+                    event,
+                    RegEvent::Registered { .. } | RegEvent::RegistrationFailed { .. }
+                );
+                report(event);
+            }
+            if self.line.is_finished() || (once && outcome) {
+                return false;
+            }
+            let closed = self
+                .link
+                .as_ref()
+                .map_or_else(CancellationToken::new, |l| l.dialed.closed.clone());
+            tokio::select! {
+                () = stop.cancelled() => return true,
+                () = sleep_until(self.line.poll_timeout()) => self.line.handle_timeout(Instant::now()),
+                done = finished(&mut in_flight) => {
+                    in_flight = None;
+                    match done {
+                        Finished::Connect(Ok(dialed)) => match self.attach(dialed) {
+                            Ok(()) => self.line.handle_connected(Instant::now()),
+                            Err(error) => self.line.handle_outcome(Instant::now(), &outcome_of(&error)),
+                        },
+                        Finished::Connect(Err(error)) => self.line.handle_outcome(Instant::now(), &outcome_of(&error)),
+                        Finished::Register(outcome) => self.line.handle_outcome(Instant::now(), &outcome),
+                    }
+                }
+                () = closed.cancelled(), if self.link.is_some() => {
+                    tracing::info!("the connection to the PBX closed");
+                    self.drop_link();
+                    self.line.handle_closed(Instant::now());
+                }
+                Some(generation) = heard.recv() => {
+                    if generation == self.generation {
+                        self.line.handle_heard(Instant::now());
+                    }
+                }
+            }
         }
+    }
+
+    /// Registers once (following `423` at once), reporting each step to `report`; the last
+    /// event is the outcome.
+    pub async fn register_once(&mut self, mut report: impl FnMut(RegEvent) + Send) {
+        self.drive(&mut report, &CancellationToken::new(), true).await;
     }
 
     /// The calls that arrive (once: the receiver moves to the caller).
@@ -310,67 +415,13 @@ impl Registration {
     /// Keeps the account registered until `stop` is cancelled (then unregisters), or until a
     /// final failure. Sends each [`RegEvent`] to `events`.
     pub async fn run(mut self, events: mpsc::UnboundedSender<RegEvent>, stop: CancellationToken) {
-        let url = self.account.ws_url.clone();
-        loop {
-            if self.link.is_none() {
-                let _ = events.send(RegEvent::Connecting { url: url.clone() });
-            }
-            let (event, decision) = self.register().await;
+        let mut report = |event| {
             let _ = events.send(event);
-            let Some(next) = decision.next else {
-                return; // final: the agent must act
-            };
-            let closed = self
-                .link
-                .as_ref()
-                .map_or_else(CancellationToken::new, |l| l.dialed.closed.clone());
-            tokio::select! {
-                () = stop.cancelled() => {
-                    let _ = events.send(self.unregister().await);
-                }
-                () = tokio::time::sleep_until(next.into()) => continue,
-                () = closed.cancelled(), if self.link.is_some() => {
-                    tracing::info!("the connection to the PBX closed");
-                    self.drop_link();
-                    let now = Instant::now();
-                    let decision = self.policy.on_connection_lost(now);
-                    let decision = self.with_calls(decision, now);
-                    let wait = decision.next.map(|at| at.saturating_duration_since(Instant::now()));
-                    let _ = events.send(RegEvent::RegistrationFailed {
-                        failure: Failure::ConnectionLost,
-                        final_: false,
-                        retry_in_ms: wait.map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
-                    });
-                    tokio::select! {
-                        () = stop.cancelled() => {}
-                        () = tokio::time::sleep(wait.unwrap_or_default()) => continue,
-                    }
-                }
-            }
-            return;
+        };
+        if self.drive(&mut report, &stop, false).await {
+            report(self.unregister().await);
         }
     }
-}
-
-/// Pings the connection every [`PING_EVERY`] for as long as it is open — registered, ringing
-/// or talking, whoever drives the registration — so that the transport's idle timer closes only a
-/// dead one (silent for [`DEAD_AFTER`]). A failed ping closes it at once.
-fn keep_alive(dialed: Dialed) {
-    tokio::spawn(async move {
-        let mut ping = tokio::time::interval(PING_EVERY);
-        ping.tick().await;
-        loop {
-            tokio::select! {
-                () = dialed.closed.cancelled() => return,
-                _ = ping.tick() => {
-                    if transport::ping(&dialed).await.is_err() {
-                        dialed.closed.cancel();
-                        return;
-                    }
-                }
-            }
-        }
-    });
 }
 
 /// Where the PBX reaches us inside a call: our end of the WebSocket, marked `transport=ws`

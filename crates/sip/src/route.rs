@@ -8,12 +8,14 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 /// A connection to the PBX as calls see it: the dialogs living on it, where the PBX reaches us
-/// over it, and a token cancelled when it closes.
+/// over it, a token cancelled when it closes, and how long a call whose connection drops
+/// waits for the next one.
 #[derive(Clone)]
 pub(crate) struct Route {
     pub dialogs: Arc<DialogLayer>,
     pub contact: rsipstack::sip::Uri,
     pub closed: CancellationToken,
+    pub move_within: std::time::Duration,
 }
 
 impl Route {

@@ -13,7 +13,6 @@ use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -126,8 +125,8 @@ fn classify(url: &str, error: tokio_tungstenite::tungstenite::Error) -> SipError
     }
 }
 
-/// Opens the account's WebSocket within `timeout`.
-pub async fn dial(account: &Account, timeout: Duration) -> Result<Dialed, SipError> {
+/// Opens the account's WebSocket (the caller bounds how long it may take).
+pub async fn dial(account: &Account) -> Result<Dialed, SipError> {
     let url = account.ws_url.trim();
     let (_, _, _, secure) = host_and_port(url).ok_or_else(|| {
         SipError::InvalidAccount(format!("the PBX address {url:?} is not a ws:// or wss:// URL"))
@@ -146,13 +145,7 @@ pub async fn dial(account: &Account, timeout: Duration) -> Result<Dialed, SipErr
     // Nagle off: SIP messages are small and each waits for an answer (with Nagle on, a
     // request written behind an unacknowledged one waits for the peer's delayed ACK, ~40 ms).
     let connect = tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector));
-    let (stream, _) = tokio::time::timeout(timeout, connect)
-        .await
-        .map_err(|_| SipError::Unreachable {
-            url: url.to_owned(),
-            reason: format!("no answer within {} s", timeout.as_secs()),
-        })?
-        .map_err(|e| classify(url, e))?;
+    let (stream, _) = connect.await.map_err(|e| classify(url, e))?;
     let tcp = match stream.get_ref() {
         MaybeTlsStream::Plain(tcp) => tcp,
         MaybeTlsStream::Rustls(tls) => tls.get_ref().0,
@@ -192,22 +185,6 @@ pub async fn dial(account: &Account, timeout: Duration) -> Result<Dialed, SipErr
         secure,
         closed,
     })
-}
-
-/// Sends a WebSocket ping; an answer (any frame) keeps the transport's idle timer from
-/// closing the connection. Fails when the connection is gone.
-pub async fn ping(dialed: &Dialed) -> Result<(), SipError> {
-    use futures_util::SinkExt;
-    let SipConnection::WebSocket(ws) = &dialed.connection else {
-        return Ok(());
-    };
-    let mut sink = ws.inner.ws_sink.lock().await;
-    sink.send(tokio_tungstenite::tungstenite::Message::Ping(Vec::new().into()))
-        .await
-        .map_err(|e| SipError::Unreachable {
-            url: dialed.remote.to_string(),
-            reason: e.to_string(),
-        })
 }
 
 #[cfg(test)]

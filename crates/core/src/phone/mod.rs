@@ -34,7 +34,7 @@ pub use leadline_media::audio::{AudioSink, AudioSource, Discard, Silence, WavRec
 pub use leadline_media::dtmf::valid as valid_dtmf;
 pub use leadline_media::sdp::Codec;
 pub use leadline_media::{IceServer, MediaConfig};
-pub use leadline_sip::{Account, DEFAULT_EXPIRES, EndReason, Password};
+pub use leadline_sip::{Account, DEFAULT_EXPIRES, EndReason, LineTiming, Password};
 
 use crate::{CoreError, Handle};
 use calls::CallTable;
@@ -188,17 +188,18 @@ impl Handle {
 pub async fn register_once(
     account: Account,
     seed: u64,
-    on_status: impl Fn(PhoneStatus),
+    on_status: impl Fn(PhoneStatus) + Send + Sync,
 ) -> Result<(), CoreError> {
-    let url = account.ws_url.clone();
     let mut registration = Registration::new(account, seed)?;
-    on_status(PhoneStatus::Connecting { url });
-    let (event, _) = registration.register().await;
-    let failed = match &event {
-        RegEvent::RegistrationFailed { failure, .. } => Some(failure.clone()),
-        _ => None,
-    };
-    on_status(PhoneStatus::from(event));
+    let mut failed = None;
+    registration
+        .register_once(|event| {
+            if let RegEvent::RegistrationFailed { failure, .. } = &event {
+                failed = Some(failure.clone());
+            }
+            on_status(PhoneStatus::from(event));
+        })
+        .await;
     if let Some(failure) = failed {
         return Err(leadline_sip::SipError::Registration(failure).into());
     }
