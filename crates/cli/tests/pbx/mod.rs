@@ -461,7 +461,11 @@ fn read_lines(stdout: ChildStdout) -> mpsc::Receiver<String> {
 impl Leadline {
     /// Starts `leadline ARGS` on a fresh profile in `data_dir`, with `stdin` written to it.
     pub fn start(data_dir: &Path, args: &[&str], stdin: &str) -> Leadline {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leadline"))
+        // Known to the CLI's tests; the core's tests share the harness but not the command.
+        let Some(exe) = option_env!("CARGO_BIN_EXE_leadline") else {
+            panic!("the leadline command is known to the CLI's tests only");
+        };
+        let mut child = Command::new(exe)
             .arg("--data-dir")
             .arg(data_dir)
             .args(args)

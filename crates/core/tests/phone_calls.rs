@@ -1,0 +1,447 @@
+//! The core's phone driven as the desktop app drives it, against real peers: the agent signs in
+//! to a tenant server (in this process), the phone registers with Kamailio, and calls go to and
+//! come from baresip, with a tone heard each way, hold and resume, call waiting with a screen
+//! pop, and the CRM record and wrap-up reaching the server exactly once.
+//!
+//! Each test runs in a private network namespace (loopback only) and uses the real keychain
+//! (`scripts/with-keyring.sh`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
+#[path = "../../cli/tests/common/mod.rs"]
+mod common;
+#[path = "../../cli/tests/pbx/mod.rs"]
+mod pbx;
+
+use leadline_core::Handle;
+use leadline_core::phone::{
+    AudioFactory, Dial, Phone, PhoneEvent, PhoneStatus, Side, WavRecorder, WavSource, WrapUp, WrapUpDue,
+};
+use leadline_core::store::model::LeadId;
+use pbx::{Baresip, Kamailio, User, tone_file, tone_in};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+const ANA: User = User::plain("1001", "ana-sip-secret");
+const CARL: User = User::plain("3003", "carl-sip-secret");
+/// A customer's phone; one lead's phone number is theirs.
+const CUSTOMER: User = User::plain("15550103003", "customer-sip-secret");
+/// The customer's number as the lead has it.
+const LEAD_PHONE: &str = "+1 555-010-3003";
+
+/// The agent at work: a tenant server whose agent has Ana's SIP account (registering on
+/// start), a lead whose phone is the customer's, the signed-in profile and its running phone.
+struct Agent {
+    seeded: common::Seeded,
+    server: Option<leadline_tenant_server::RunningServer>,
+    handle: Handle,
+    phone: Phone,
+    events: mpsc::UnboundedReceiver<PhoneEvent>,
+    lead: LeadId,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+    }
+}
+
+/// Our 1000 Hz, and where the call numbered `n` records what it hears.
+fn audio(dir: &Path) -> AudioFactory {
+    let ours = dir.join("tone1000.wav");
+    tone_file(&ours, 1000.0, 8000, 1, 60.0);
+    let dir = dir.to_owned();
+    Arc::new(move |n| {
+        Ok((
+            Box::new(WavSource::open(&ours)?),
+            Box::new(WavRecorder::new(&heard(&dir, n))),
+        ))
+    })
+}
+
+fn heard(dir: &Path, n: usize) -> PathBuf {
+    dir.join(format!("heard-{n}.wav"))
+}
+
+impl Agent {
+    async fn start(kamailio: &Kamailio) -> Agent {
+        let seeded = common::seeded("Northwind Solar", "northwind", 30, 7);
+        let email = common::agent(&seeded.tenant);
+        let sealed = seeded.server.key().encrypt(ANA.password).unwrap();
+        let (ws_url, who) = (kamailio.ws_url(), email.clone());
+        let lead: i64 = seeded.server.db().run_now(move |c| {
+            c.execute(
+                "UPDATE agent_sip_credentials SET sip_ws_url = ?1, sip_username = ?2, sip_domain = ?3,
+                 sip_password = ?4, auto_register = 1 WHERE user_id = (SELECT id FROM users WHERE email = ?5)",
+                (ws_url, ANA.name, pbx::DOMAIN, sealed, who),
+            )
+            .unwrap();
+            let lead: i64 = c.query_row("SELECT min(id) FROM leads", [], |r| r.get(0)).unwrap();
+            c.execute("UPDATE leads SET phone = ?1 WHERE id = ?2", (LEAD_PHONE, lead))
+                .unwrap();
+            lead
+        });
+        let server = seeded
+            .server
+            .clone()
+            .spawn("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let handle = Handle::open(&dir.path().join("profile")).unwrap();
+        handle
+            .login(&server.url(), &email, "leadline-demo")
+            .await
+            .unwrap();
+        handle.sync(&mut |_| {}).await.unwrap();
+        let (tx, events) = mpsc::unbounded_channel();
+        let listener = Arc::new(move |event: PhoneEvent| {
+            let _ = tx.send(event);
+        });
+        let phone = handle
+            .start_agent_phone(audio(dir.path()), 7, listener)
+            .expect("the agent's phone starts (register on start)");
+        let mut agent = Agent {
+            seeded,
+            server: Some(server),
+            handle,
+            phone,
+            events,
+            lead: LeadId(lead),
+            dir,
+        };
+        agent
+            .expect("registered", |e| {
+                matches!(
+                    e,
+                    PhoneEvent::Line {
+                        status: PhoneStatus::Registered { .. }
+                    }
+                )
+            })
+            .await;
+        agent
+    }
+
+    /// The next event that `wanted` picks, within 15 s.
+    async fn expect(&mut self, what: &str, wanted: impl Fn(&PhoneEvent) -> bool) -> PhoneEvent {
+        let waiting = async {
+            loop {
+                match self.events.recv().await {
+                    Some(event) if wanted(&event) => return event,
+                    Some(_) => {}
+                    None => panic!("the phone stopped before {what}"),
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(15), waiting)
+            .await
+            .unwrap_or_else(|_| panic!("no {what} within 15 s"))
+    }
+
+    async fn wrap_up_due(&mut self, call_id: &str) -> WrapUpDue {
+        match self
+            .expect(
+                "wrap_up_due",
+                |e| matches!(e, PhoneEvent::WrapUpDue(due) if due.call_id.as_deref() == Some(call_id)),
+            )
+            .await
+        {
+            PhoneEvent::WrapUpDue(due) => due,
+            _ => unreachable!(),
+        }
+    }
+
+    /// `(calls, activities)` the server holds for the SIP call `call_id`.
+    fn on_server(&self, call_id: &str, notes: &str) -> (i64, i64) {
+        let (call_id, notes) = (call_id.to_owned(), notes.to_owned());
+        self.seeded.server.db().run_now(move |c| {
+            let calls = c
+                .query_row(
+                    "SELECT count(*) FROM calls WHERE pbx_call_id = ?1 AND disposition_id IS NOT NULL
+                     AND wrapup_notes = ?2 AND duration_seconds >= 1",
+                    (&call_id, &notes),
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let activities = c
+                .query_row(
+                    "SELECT count(*) FROM lead_activities WHERE type = 'call'
+                     AND json_extract(payload_json, '$.call_id') = (SELECT id FROM calls WHERE pbx_call_id = ?1)",
+                    [&call_id],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            (calls, activities)
+        })
+    }
+}
+
+fn ended(event: &PhoneEvent, call: &str) -> bool {
+    matches!(event, PhoneEvent::Ended { call_id, .. } if call_id == call)
+}
+
+#[test]
+fn the_agent_calls_a_lead_holds_resumes_wraps_up_with_notes_and_the_server_has_it_once() {
+    if pbx::rerun_isolated(
+        "the_agent_calls_a_lead_holds_resumes_wraps_up_with_notes_and_the_server_has_it_once",
+    ) {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CUSTOMER], 60);
+    let tones = tempfile::tempdir().unwrap();
+    let theirs = tones.path().join("tone440.wav");
+    tone_file(&theirs, 440.0, 8000, 1, 60.0);
+    let customer = Baresip::start(CUSTOMER, 5070, &theirs, "PCMU", true);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut agent = Agent::start(&kamailio).await;
+        let call_id = agent
+            .phone
+            .dial(&Dial {
+                // The lead's number as the PBX routes it (digits only).
+                destination: CUSTOMER.name.into(),
+                lead: Some(agent.lead),
+                ring_timeout: Some(30.0),
+            })
+            .await
+            .unwrap();
+        agent
+            .expect(
+                "answered",
+                |e| matches!(e, PhoneEvent::Answered { call_id: c, .. } if *c == call_id),
+            )
+            .await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+
+        agent.phone.hold(&call_id, true).await.unwrap();
+        agent
+            .expect("held", |e| matches!(e, PhoneEvent::Held { by: Side::Us, .. }))
+            .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        agent.phone.hold(&call_id, false).await.unwrap();
+        let resumed = agent
+            .expect("resumed", |e| {
+                matches!(e, PhoneEvent::Resumed { by: Side::Us, .. })
+            })
+            .await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        agent.phone.hangup(&call_id).await.unwrap();
+        let media = agent
+            .expect(
+                "media",
+                |e| matches!(e, PhoneEvent::Media { call_id: c, .. } if *c == call_id),
+            )
+            .await;
+        let (
+            PhoneEvent::Resumed {
+                packets_received: before,
+                ..
+            },
+            PhoneEvent::Media {
+                packets_received: after,
+                ..
+            },
+        ) = (resumed, media)
+        else {
+            unreachable!()
+        };
+        assert!(
+            after > before + 40,
+            "the audio came back after the resume: {before} → {after}"
+        );
+        agent.expect("ended", |e| ended(e, &call_id)).await;
+        let due = agent.wrap_up_due(&call_id).await;
+        assert_eq!(due.lead, Some(agent.lead), "the call is on the dialled lead");
+        assert_eq!(
+            agent
+                .phone
+                .dial(&Dial {
+                    destination: LEAD_PHONE.into(),
+                    lead: None,
+                    ring_timeout: None,
+                })
+                .await
+                .unwrap_err()
+                .kind(),
+            leadline_core::ErrorKind::WrapUpPending
+        );
+
+        // A disposition that requires notes: refused without them, accepted with them.
+        let needs_notes = due
+            .dispositions
+            .iter()
+            .find(|d| d.requires_note)
+            .expect("such a disposition");
+        let mut wrap_up = WrapUp {
+            call: due.call,
+            disposition: needs_notes.name.clone(),
+            notes: None,
+            status: None,
+            followup: None,
+        };
+        let refused = agent.handle.wrap_up(&wrap_up).unwrap_err();
+        assert_eq!(refused.kind(), leadline_core::ErrorKind::Rule, "{refused}");
+        wrap_up.notes = Some("Wants a quote for 40 panels".into());
+        agent.handle.wrap_up(&wrap_up).unwrap();
+        assert!(agent.handle.pending_wrap_ups().unwrap().is_empty());
+
+        let report = agent.handle.sync(&mut |_| {}).await.unwrap();
+        assert!(report.pushed >= 1, "{report:?}");
+        // A second sync sends nothing again.
+        agent.handle.sync(&mut |_| {}).await.unwrap();
+        assert_eq!(
+            agent.on_server(&call_id, "Wants a quote for 40 panels"),
+            (1, 1),
+            "the call row with its disposition and notes, and its activity, reached the server once"
+        );
+        agent.handle.stop_phone().await;
+
+        let ours = tone_in(&heard(agent.dir.path(), 0), 440.0);
+        assert!(ours.tone_blocks >= 10, "the agent heard the customer: {ours:?}");
+        let recordings = customer.heard();
+        let theirs = tone_in(recordings.last().expect("baresip recorded the call"), 1000.0);
+        assert!(
+            theirs.tone_blocks >= 10,
+            "the customer heard the agent: {theirs:?}"
+        );
+    });
+}
+
+#[test]
+fn a_lead_calls_during_a_call_pops_up_is_answered_with_the_first_held_swapped_and_both_wrapped_up() {
+    if pbx::rerun_isolated(
+        "a_lead_calls_during_a_call_pops_up_is_answered_with_the_first_held_swapped_and_both_wrapped_up",
+    ) {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL, CUSTOMER], 60);
+    let tones = tempfile::tempdir().unwrap();
+    let (carls, customers) = (tones.path().join("tone440.wav"), tones.path().join("tone660.wav"));
+    tone_file(&carls, 440.0, 8000, 1, 60.0);
+    tone_file(&customers, 660.0, 8000, 1, 60.0);
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let customer = Baresip::start(CUSTOMER, 5080, &customers, "PCMU", false);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut agent = Agent::start(&kamailio).await;
+        let first = agent
+            .phone
+            .dial(&Dial {
+                destination: CARL.name.into(),
+                lead: None,
+                ring_timeout: Some(30.0),
+            })
+            .await
+            .unwrap();
+        agent
+            .expect(
+                "answered",
+                |e| matches!(e, PhoneEvent::Answered { call_id, .. } if *call_id == first),
+            )
+            .await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+
+        customer.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
+        let PhoneEvent::Incoming {
+            call_id: second,
+            caller_number,
+            waiting,
+            leads,
+            ..
+        } = agent
+            .expect("incoming", |e| matches!(e, PhoneEvent::Incoming { .. }))
+            .await
+        else {
+            unreachable!()
+        };
+        assert!(waiting, "a call is up: this one waits");
+        assert_eq!(caller_number, CUSTOMER.name);
+        assert_eq!(
+            leads.first().map(|m| m.lead.lead.id),
+            Some(agent.lead),
+            "the screen pop shows the lead whose phone is the caller's"
+        );
+
+        agent.phone.answer(&second).await.unwrap();
+        agent
+            .expect(
+                "the first call held",
+                |e| matches!(e, PhoneEvent::Held { call_id, by: Side::Us, .. } if *call_id == first),
+            )
+            .await;
+        agent
+            .expect(
+                "answered",
+                |e| matches!(e, PhoneEvent::Answered { call_id, .. } if *call_id == second),
+            )
+            .await;
+        assert_eq!(agent.phone.active_call().as_deref(), Some(second.as_str()));
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+
+        agent.phone.swap().await.unwrap();
+        agent
+            .expect(
+                "the second call held",
+                |e| matches!(e, PhoneEvent::Held { call_id, .. } if *call_id == second),
+            )
+            .await;
+        agent
+            .expect(
+                "the first call resumed",
+                |e| matches!(e, PhoneEvent::Resumed { call_id, .. } if *call_id == first),
+            )
+            .await;
+        assert_eq!(agent.phone.active_call().as_deref(), Some(first.as_str()));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+
+        agent.phone.hangup(&first).await.unwrap();
+        agent.phone.hangup(&second).await.unwrap();
+        let first_due = agent.wrap_up_due(&first).await;
+        let second_due = agent.wrap_up_due(&second).await;
+        assert_eq!(
+            second_due.lead,
+            Some(agent.lead),
+            "the caller's call is on their lead"
+        );
+        assert_eq!(agent.handle.pending_wrap_ups().unwrap().len(), 2);
+        for (due, notes) in [
+            (&first_due, "Carl: all good"),
+            (&second_due, "Customer called back"),
+        ] {
+            let default = due.default_disposition.expect("a default disposition");
+            agent
+                .handle
+                .wrap_up(&WrapUp {
+                    call: due.call,
+                    disposition: default.0.to_string(),
+                    notes: Some(notes.into()),
+                    status: None,
+                    followup: None,
+                })
+                .unwrap();
+        }
+        assert!(agent.handle.pending_wrap_ups().unwrap().is_empty());
+        agent.handle.sync(&mut |_| {}).await.unwrap();
+        assert_eq!(agent.on_server(&first, "Carl: all good").0, 1);
+        assert_eq!(agent.on_server(&second, "Customer called back"), (1, 1));
+        agent.handle.stop_phone().await;
+        // The agent heard Carl on the first call and the customer on the second.
+        let (carl_heard, customer_heard) = (
+            tone_in(&heard(agent.dir.path(), 0), 440.0),
+            tone_in(&heard(agent.dir.path(), 1), 660.0),
+        );
+        assert!(carl_heard.tone_blocks >= 10, "{carl_heard:?}");
+        assert!(
+            customer_heard.tone_blocks >= 10,
+            "{customer_heard:?}\n{}",
+            customer.log()
+        );
+        drop(carl);
+    });
+}
