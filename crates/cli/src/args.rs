@@ -392,6 +392,27 @@ pub enum LeadAction {
 pub enum CallsAction {
     /// Today's calls (in the tenant's timezone), newest first.
     Today,
+    /// Finished calls waiting for their wrap-up, oldest first (they outlive restarts; a new
+    /// call is refused while one waits).
+    Pending,
+    /// Wraps a finished call up.
+    WrapUp {
+        /// The call's CRM id (as `calls pending` lists it; negative until the server has it).
+        #[arg(allow_negative_numbers = true)]
+        call: i64,
+        /// The disposition (name in any case, or id).
+        #[arg(long)]
+        disposition: String,
+        /// Wrap-up notes (required by some dispositions).
+        #[arg(long)]
+        notes: Option<String>,
+        /// Moves the call's lead to this status (name or id).
+        #[arg(long)]
+        status: Option<String>,
+        /// The follow-up the new status requires (as `lead followup` reads it).
+        #[arg(long)]
+        followup: Option<String>,
+    },
 }
 
 /// A positive number of seconds (at most a day).

@@ -12,9 +12,10 @@ mod output;
 mod phone;
 mod sync;
 
-use args::{CallingAction, ChangesAction, Cli, Command, LeadAction, LeadsAction};
+use args::{CallingAction, CallsAction, ChangesAction, Cli, Command, LeadAction, LeadsAction};
 use clap::Parser;
-use leadline_core::store::model::LeadId;
+use leadline_core::phone::WrapUp;
+use leadline_core::store::model::{CallId, LeadId};
 use leadline_core::{CoreError, Handle, LeadFilter};
 use output::Output;
 use std::process::ExitCode;
@@ -155,7 +156,34 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
                 out.lead(&handle.schedule_followup(LeadId(*id), when, note.as_deref())?)
             }
         },
-        Command::Calls { .. } => out.calls(&handle.calls_today()?),
+        Command::Calls { action } => match action {
+            CallsAction::Today => out.calls(&handle.calls_today()?),
+            CallsAction::Pending => {
+                for due in handle.pending_wrap_ups()? {
+                    phone::emit(&due);
+                }
+            }
+            CallsAction::WrapUp {
+                call,
+                disposition,
+                notes,
+                status,
+                followup,
+            } => {
+                let done = handle.wrap_up(&WrapUp {
+                    call: CallId(*call),
+                    disposition: disposition.clone(),
+                    notes: notes.clone(),
+                    status: status.clone(),
+                    followup: followup.clone(),
+                })?;
+                phone::emit(&serde_json::json!({
+                    "event": "wrapped_up",
+                    "call": done.id,
+                    "disposition": done.disposition_id,
+                }));
+            }
+        },
         Command::Followups => out.leads(&handle.followups()?),
         Command::Register { once, account } => phone::register(&handle, account, *once)?,
         Command::Phone => phone::phone_line(&handle)?,

@@ -400,6 +400,68 @@ fn a_signed_in_agents_call_is_recorded_on_the_lead_and_reaches_the_server() {
 }
 
 #[test]
+fn a_wrap_up_pending_when_the_process_is_killed_is_still_due_after_restart_and_blocks_calls() {
+    if pbx::rerun_isolated(
+        "a_wrap_up_pending_when_the_process_is_killed_is_still_due_after_restart_and_blocks_calls",
+    ) {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CUSTOMER], 60);
+    let agent = signed_in_agent(&kamailio, false);
+    let profile = agent.profile.path();
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("tone440.wav");
+    tone_file(&theirs, 440.0, 8000, 1, 30.0);
+    let customer = Baresip::start(CUSTOMER, 5070, &theirs, "PCMU", false);
+
+    // The agent takes a call and is killed while its wrap-up is due.
+    let mut answering = pbx::Leadline::start(profile, &["answer", "--calls", "2"], "");
+    answering.expect_event("registered", Duration::from_secs(10));
+    customer.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
+    let answered = answering.expect_event("answered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    customer.command("hangup", "");
+    let due = answering.expect_event("wrap_up_due", Duration::from_secs(10));
+    assert_eq!(due["call_id"], answered["call_id"], "{due}");
+    answering.kill();
+    let (code, _, _) = answering.finish();
+    assert_eq!(code, -1, "killed by a signal");
+
+    // After the restart the wrap-up is still due, on the lead that called.
+    let (code, pending, stderr) = leadline(profile, &["calls", "pending"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(pending.len(), 1, "{pending:#?}");
+    assert_eq!(pending[0]["call_id"], answered["call_id"]);
+    assert_eq!(pending[0]["lead"], agent.lead_id);
+    let call = pending[0]["call"].as_i64().unwrap().to_string();
+
+    // A new call is refused until it is done (before anything goes to the PBX).
+    let (code, lines, stderr) = leadline(profile, &["call", CUSTOMER.name, "--ring-timeout", "5"], "");
+    assert_eq!(code, 3, "{lines:#?}\n{stderr}");
+    assert!(stderr.contains("wrap"), "{stderr}");
+    assert!(lines.iter().all(|l| l["event"] != "ringing"), "{lines:#?}");
+
+    let (code, lines, stderr) = leadline(
+        profile,
+        &[
+            "calls",
+            "wrap-up",
+            &call,
+            "--disposition",
+            "answered",
+            "--notes",
+            "Called back",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(lines[0]["event"], "wrapped_up", "{lines:#?}");
+    let (code, pending, _) = leadline(profile, &["calls", "pending"], "");
+    assert_eq!(code, 0);
+    assert!(pending.is_empty(), "{pending:#?}");
+}
+
+#[test]
 fn leadline_holds_and_resumes_baresip_by_reinvite() {
     if pbx::rerun_isolated("leadline_holds_and_resumes_baresip_by_reinvite") {
         return;

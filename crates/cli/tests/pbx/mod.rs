@@ -503,6 +503,13 @@ impl Leadline {
         wait_for_json(&self.lines, &mut self.seen, (field, value), within)
     }
 
+    /// Kills it with SIGKILL, as a crash or a power cut would (nothing runs on the way out).
+    pub fn kill(&self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.child.id().to_string()])
+            .status();
+    }
+
     /// Sends SIGINT (as Ctrl-C would).
     pub fn interrupt(&self) {
         let _ = Command::new("kill")
