@@ -242,6 +242,7 @@ impl Default for FirstIds {
 
 impl FirstIds {
     /// One past the highest id of each table in the database behind `conn`.
+    #[cfg(feature = "sqlite")]
     pub fn after_existing(conn: &rusqlite::Connection) -> rusqlite::Result<FirstIds> {
         fn next<T: crate::table::Table>(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
             conn.query_row(

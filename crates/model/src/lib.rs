@@ -9,28 +9,37 @@
 #![allow(missing_docs)]
 
 pub mod demo;
+#[cfg(feature = "openapi")]
 mod schema;
+#[cfg(feature = "sqlite")]
 pub mod table;
 mod time;
 
+#[cfg(feature = "sqlite")]
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::{Deserialize, Serialize};
 pub use time::Timestamp;
+#[cfg(feature = "ts")]
 use ts_rs::TS;
+#[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
 macro_rules! id_type {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(TS))]
+        #[cfg_attr(feature = "openapi", derive(ToSchema))]
         pub struct $name(pub i64);
 
+        #[cfg(feature = "sqlite")]
         impl ToSql for $name {
             fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
                 Ok(ToSqlOutput::from(self.0))
             }
         }
 
+        #[cfg(feature = "sqlite")]
         impl FromSql for $name {
             fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
                 i64::column_result(value).map($name)
@@ -71,7 +80,9 @@ id_type! {
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(TS))]
+        #[cfg_attr(feature = "openapi", derive(ToSchema))]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant),*
         }
@@ -102,12 +113,14 @@ macro_rules! text_enum {
             }
         }
 
+        #[cfg(feature = "sqlite")]
         impl ToSql for $name {
             fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
                 Ok(ToSqlOutput::from(self.as_str()))
             }
         }
 
+        #[cfg(feature = "sqlite")]
         impl FromSql for $name {
             fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
                 value.as_str()?.parse().map_err(|e: String| FromSqlError::Other(e.into()))
@@ -170,8 +183,9 @@ text_enum! {
 /// Money: `DECIMAL(10,2)` in the seed, integer cents in SQLite, and on the wire the decimal as
 /// a string (`"1234.50"`, what Laravel's `decimal:2` cast sends). Reading also accepts a JSON
 /// number (`1234.5`) and refuses more than two decimals or values outside the column's range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, TS)]
-#[ts(type = "string")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(type = "string"))]
 pub struct Cents(pub i64);
 
 impl Cents {
@@ -225,12 +239,14 @@ impl<'de> Deserialize<'de> for Cents {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl ToSql for Cents {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::from(self.0))
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl FromSql for Cents {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         i64::column_result(value).map(Cents)
@@ -238,16 +254,19 @@ impl FromSql for Cents {
 }
 
 /// A JSON document stored as text (`payload_json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(type = "Record<string, unknown>")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
 pub struct Json(pub serde_json::Value);
 
+#[cfg(feature = "sqlite")]
 impl ToSql for Json {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::from(self.0.to_string()))
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl FromSql for Json {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         serde_json::from_str(value.as_str()?)
@@ -257,7 +276,9 @@ impl FromSql for Json {
 }
 
 /// A row of `tenants`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Tenant {
     pub id: TenantId,
     pub name: String,
@@ -268,7 +289,9 @@ pub struct Tenant {
 }
 
 /// A row of `users`, without the password hash and remember token (the client never holds them).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct User {
     pub id: UserId,
     pub tenant_id: TenantId,
@@ -282,7 +305,9 @@ pub struct User {
 }
 
 /// A row of `permissions`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct PermissionGrant {
     pub id: PermissionId,
     pub tenant_id: TenantId,
@@ -293,7 +318,9 @@ pub struct PermissionGrant {
 }
 
 /// A row of `lead_statuses`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct LeadStatus {
     pub id: LeadStatusId,
     pub tenant_id: TenantId,
@@ -311,7 +338,9 @@ pub struct LeadStatus {
 }
 
 /// A row of `leads`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Lead {
     pub id: LeadId,
     pub tenant_id: TenantId,
@@ -332,7 +361,9 @@ pub struct Lead {
 }
 
 /// A row of `lead_activities`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct LeadActivity {
     pub id: ActivityId,
     pub tenant_id: TenantId,
@@ -345,7 +376,9 @@ pub struct LeadActivity {
 }
 
 /// A row of `agent_sip_credentials` without the password, which only the keychain holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SipAccount {
     pub id: SipCredentialId,
     pub tenant_id: TenantId,
@@ -360,7 +393,9 @@ pub struct SipAccount {
 }
 
 /// A row of `call_dispositions`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CallDisposition {
     pub id: DispositionId,
     pub tenant_id: TenantId,
@@ -373,7 +408,9 @@ pub struct CallDisposition {
 }
 
 /// A row of `calls`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Call {
     pub id: CallId,
     pub tenant_id: TenantId,
@@ -395,7 +432,9 @@ pub struct Call {
 }
 
 /// A row of `audit_logs`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct AuditLog {
     pub id: AuditLogId,
     pub tenant_id: TenantId,

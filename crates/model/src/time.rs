@@ -5,6 +5,7 @@
 //! one canonical form, so text order is time order.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+#[cfg(feature = "sqlite")]
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -12,8 +13,9 @@ use std::fmt;
 const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
 /// A point in time, to the second, in UTC. On the wire: RFC 3339 text with `Z`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ts_rs::TS)]
-#[ts(type = "string")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(type = "string"))]
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {
@@ -121,12 +123,14 @@ fn parse_fixed(text: &str) -> Option<Timestamp> {
     Some(Timestamp(NaiveDateTime::new(date, time).and_utc()))
 }
 
+#[cfg(feature = "sqlite")]
 impl ToSql for Timestamp {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::from(self.to_string()))
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl FromSql for Timestamp {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         let text = value.as_str()?;
