@@ -445,3 +445,53 @@ fn a_lead_calls_during_a_call_pops_up_is_answered_with_the_first_held_swapped_an
         drop(carl);
     });
 }
+
+#[test]
+fn a_call_hung_up_while_it_is_being_answered_is_refused_and_leaves_nothing_behind() {
+    if pbx::rerun_isolated("a_call_hung_up_while_it_is_being_answered_is_refused_and_leaves_nothing_behind") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let tones = tempfile::tempdir().unwrap();
+    let carls = tones.path().join("tone440.wav");
+    tone_file(&carls, 440.0, 8000, 1, 10.0);
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", false);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut agent = Agent::start(&kamailio).await;
+        carl.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
+        let PhoneEvent::Incoming { call_id, .. } = agent
+            .expect("incoming", |e| matches!(e, PhoneEvent::Incoming { .. }))
+            .await
+        else {
+            unreachable!()
+        };
+        // The hang-up lands while the answer is under way (its media being prepared).
+        let (answered, hung_up) = tokio::join!(agent.phone.answer(&call_id), agent.phone.hangup(&call_id));
+        answered.unwrap();
+        hung_up.unwrap();
+        let rejected = agent
+            .expect("rejected", |e| {
+                matches!(e, PhoneEvent::Rejected { .. } | PhoneEvent::Answered { .. })
+            })
+            .await;
+        assert!(
+            matches!(&rejected, PhoneEvent::Rejected { call_id: c, code: 486 } if *c == call_id),
+            "{rejected:?}"
+        );
+        assert!(agent.phone.call_ids().is_empty(), "{:?}", agent.phone.call_ids());
+        assert!(
+            agent.handle.pending_wrap_ups().unwrap().is_empty(),
+            "a refused call needs no wrap-up"
+        );
+        // The line is free: the next call from Carl rings again.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        carl.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
+        agent
+            .expect("incoming again", |e| {
+                matches!(e, PhoneEvent::Incoming { waiting: false, .. })
+            })
+            .await;
+        agent.handle.stop_phone().await;
+    });
+}

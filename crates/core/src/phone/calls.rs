@@ -54,6 +54,9 @@ enum Slot {
     Dialing(CancellationToken),
     /// Arriving; its ringing task hands the call over through this.
     Ringing(oneshot::Sender<oneshot::Sender<IncomingCall>>),
+    /// Being answered, or answered and its audio starting; `hang_up` when the agent hung up
+    /// meanwhile (the call is refused, or hung up as soon as it is up).
+    Connecting { hang_up: bool },
     /// Answered.
     Up(Arc<Live>),
 }
@@ -106,6 +109,26 @@ impl CallTable {
 
     fn any_up(&self) -> bool {
         self.calls.values().any(|e| matches!(e.slot, Slot::Up(_)))
+    }
+
+    /// Whether the agent hung up the call while it was connecting.
+    fn hang_up_asked(&self, call_id: &str) -> bool {
+        matches!(
+            self.calls.get(call_id).map(|e| &e.slot),
+            Some(Slot::Connecting { hang_up: true })
+        )
+    }
+
+    /// Marks a call we placed as answered, its audio starting; an agent's hang-up that came
+    /// too late to cancel it is kept.
+    fn connecting(&mut self, call_id: &str) {
+        if let Some(entry) = self.calls.get_mut(call_id)
+            && let Slot::Dialing(cancel) = &entry.slot
+        {
+            entry.slot = Slot::Connecting {
+                hang_up: cancel.is_cancelled(),
+            };
+        }
     }
 }
 
@@ -245,15 +268,16 @@ impl Shared {
             codec: live.conversation.media.codec().map(|(c, _)| c),
             setup_ms,
         };
-        let orphan = {
+        let (orphan, hang_up) = {
             let mut table = self.table();
+            let hang_up = table.hang_up_asked(call_id);
             match table.calls.get_mut(call_id) {
                 Some(entry) => {
                     entry.slot = Slot::Up(live.clone());
                     table.active = Some(call_id.to_owned());
-                    false
+                    (false, hang_up)
                 }
-                None => true,
+                None => (true, false),
             }
         };
         if orphan {
@@ -262,6 +286,14 @@ impl Shared {
             return;
         }
         self.emit(answered);
+        if hang_up {
+            // Hung up while its audio was starting: ended now, as a hang-up of a live call.
+            let entry = self.table().take(call_id);
+            if let Some(entry) = entry {
+                self.finish(call_id, entry, live, None).await;
+            }
+            return;
+        }
         // Watched once it is in the table, so that its end finds it there.
         let watcher = tokio::spawn(watch(self.clone(), call_id.to_owned(), live.conversation.clone()));
         if let Ok(mut slot) = live.watcher.lock() {
@@ -465,42 +497,48 @@ impl Phone {
         });
     }
 
-    /// Takes a ringing call out of its ringing task.
-    async fn take_ringing(&self, call_id: &str) -> Result<(IncomingCall, Entry), CoreError> {
-        let mut entry = {
+    /// Takes a ringing call out of its ringing task; it stays in the table as connecting.
+    async fn take_ringing(&self, call_id: &str) -> Result<IncomingCall, CoreError> {
+        let gone = || CoreError::NoSuchCall(call_id.to_owned());
+        let take = {
             let mut table = self.shared.table();
-            match table.calls.get(call_id).map(|e| &e.slot) {
-                Some(Slot::Ringing(_)) => table.take(call_id),
-                _ => None,
+            let entry = table.calls.get_mut(call_id).ok_or_else(gone)?;
+            if !matches!(entry.slot, Slot::Ringing(_)) {
+                return Err(gone());
             }
-        }
-        .ok_or_else(|| CoreError::NoSuchCall(call_id.to_owned()))?;
-        // The entry goes back into the table once answered; until then it cannot be cancelled.
-        let Slot::Ringing(take) = std::mem::replace(&mut entry.slot, Slot::Dialing(CancellationToken::new()))
-        else {
-            return Err(CoreError::NoSuchCall(call_id.to_owned()));
+            match std::mem::replace(&mut entry.slot, Slot::Connecting { hang_up: false }) {
+                Slot::Ringing(take) => take,
+                _ => return Err(gone()),
+            }
         };
         let (reply_tx, reply_rx) = oneshot::channel();
-        if take.send(reply_tx).is_err() {
-            return Err(CoreError::NoSuchCall(call_id.to_owned()));
-        }
-        let incoming = reply_rx
-            .await
-            .map_err(|_| CoreError::NoSuchCall(call_id.to_owned()))?;
-        Ok((incoming, entry))
+        let taken = match take.send(reply_tx) {
+            Ok(()) => reply_rx.await.ok(),
+            Err(_) => None,
+        };
+        taken.ok_or_else(|| {
+            self.shared.table().take(call_id); // the caller gave up meanwhile
+            gone()
+        })
+    }
+
+    /// Refuses a call being answered with `code`, taking it out of the table.
+    fn refuse(&self, call_id: &str, incoming: IncomingCall, code: u16) {
+        self.shared.table().take(call_id);
+        incoming.reject(Some(code));
+        self.shared.emit(PhoneEvent::Rejected {
+            call_id: call_id.to_owned(),
+            code,
+        });
     }
 
     /// Answers a ringing call (holding the active one first).
     pub async fn answer(&self, call_id: &str) -> Result<(), CoreError> {
         let shared = &self.shared;
-        let (incoming, mut entry) = self.take_ringing(call_id).await?;
+        let incoming = self.take_ringing(call_id).await?;
         if let Err(error) = shared.hold_active(None).await {
             // The active call could not be held: the new one is refused as busy.
-            incoming.reject(Some(486));
-            shared.emit(PhoneEvent::Rejected {
-                call_id: call_id.to_owned(),
-                code: 486,
-            });
+            self.refuse(call_id, incoming, 486);
             return Err(error);
         }
         let (session, answer) = match MediaSession::answering(&shared.media, &incoming.offer).await {
@@ -508,24 +546,30 @@ impl Phone {
             Err(error) => {
                 let error = CoreError::from(error);
                 shared.report_error(Some(call_id), &error);
-                incoming.reject(Some(488));
-                shared.emit(PhoneEvent::Rejected {
-                    call_id: call_id.to_owned(),
-                    code: 488,
-                });
+                self.refuse(call_id, incoming, 488);
                 return Err(error);
             }
         };
-        entry.record = shared.start_record(Direction::Inbound, &incoming.caller.number, call_id, None);
+        if shared.table().hang_up_asked(call_id) {
+            // The agent hung up while it was being answered: refused, as a hang-up of a
+            // ringing call is.
+            session.close().await;
+            self.refuse(call_id, incoming, 486);
+            return Ok(());
+        }
+        let record = shared.start_record(Direction::Inbound, &incoming.caller.number, call_id, None);
+        if let Some(entry) = shared.table().calls.get_mut(call_id) {
+            entry.record = record;
+        }
         let call = match incoming.answer(answer) {
             Ok(call) => call,
             Err(reason) => {
                 session.close().await;
-                shared.finish_unanswered(call_id, entry.record, reason.clone());
+                shared.table().take(call_id);
+                shared.finish_unanswered(call_id, record, reason.clone());
                 return Err(SipError::Call(reason).into());
             }
         };
-        shared.table().insert(call_id, entry);
         shared
             .go_live(call_id, Conversation::new(call, session), None)
             .await;
@@ -534,24 +578,24 @@ impl Phone {
 
     /// Refuses a ringing call with `code` (486 Busy Here unless given).
     pub async fn reject(&self, call_id: &str, code: Option<u16>) -> Result<(), CoreError> {
-        let (incoming, _) = self.take_ringing(call_id).await?;
-        let code = code.unwrap_or(486);
-        incoming.reject(Some(code));
-        self.shared.emit(PhoneEvent::Rejected {
-            call_id: call_id.to_owned(),
-            code,
-        });
+        let incoming = self.take_ringing(call_id).await?;
+        self.refuse(call_id, incoming, code.unwrap_or(486));
         Ok(())
     }
 
     /// Ends a call whatever its state: cancels it while it rings out, refuses it (486) while
-    /// it rings in, hangs it up once answered.
+    /// it rings in, hangs it up once answered (at once if it is being answered: as soon as it
+    /// is up, or refused if it is not yet).
     pub async fn hangup(&self, call_id: &str) -> Result<(), CoreError> {
         let kind = {
-            let table = self.shared.table();
-            match table.calls.get(call_id).map(|e| &e.slot) {
+            let mut table = self.shared.table();
+            match table.calls.get_mut(call_id).map(|e| &mut e.slot) {
                 Some(Slot::Dialing(cancel)) => {
                     cancel.cancel();
+                    return Ok(());
+                }
+                Some(Slot::Connecting { hang_up }) => {
+                    *hang_up = true;
                     return Ok(());
                 }
                 Some(Slot::Ringing(_)) => false,
@@ -732,6 +776,7 @@ async fn place(
         }
     };
     let answered = Instant::now();
+    shared.table().connecting(&call_id);
     if let Err(error) = session.accept_answer(&call.remote_sdp).await {
         call.hangup().await;
         session.close().await;
