@@ -204,6 +204,21 @@ pub enum CallingAction {
         /// The server's URL.
         url: String,
     },
+    /// Whether a call may be placed while a finished call waits for its wrap-up.
+    CallsDuringWrapUp {
+        /// `allow`, or `refuse` (the default: the next call waits for the wrap-up).
+        #[arg(value_enum)]
+        choice: Allowance,
+    },
+}
+
+/// Allowed or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Allowance {
+    /// Allowed.
+    Allow,
+    /// Refused.
+    Refuse,
 }
 
 /// What a call arriving during a call gets.

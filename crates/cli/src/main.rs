@@ -84,6 +84,9 @@ fn calling_settings(handle: &Handle, action: Option<&CallingAction>) -> Result<(
         None => {}
         Some(CallingAction::PbxCa { file }) => handle.set_pbx_ca_file(Some(file))?,
         Some(CallingAction::NoPbxCa) => handle.set_pbx_ca_file(None)?,
+        Some(CallingAction::CallsDuringWrapUp { choice }) => {
+            handle.set_calls_during_wrap_up(*choice == args::Allowance::Allow)?;
+        }
         Some(CallingAction::AddIce { url, username, .. }) => match username {
             Some(user) => handle.set_ice_server(url, Some((user, &read_password()?)))?,
             None => handle.set_ice_server(url, None)?,

@@ -71,6 +71,12 @@ impl Handle {
         Ok(changed)
     }
 
+    /// Lets the agent place calls while a finished call waits for its wrap-up (`true`), or makes
+    /// the next call wait until it is done (`false`, the default).
+    pub fn set_calls_during_wrap_up(&self, allow: bool) -> Result<(), CoreError> {
+        self.update_calling_settings(|s| s.calls_during_wrap_up = allow)
+    }
+
     /// Trusts the CA in PEM file `path` for a private PBX's WSS certificate (beside the system's
     /// roots), or stops trusting it (`None`). The file must hold at least one certificate.
     pub fn set_pbx_ca_file(&self, path: Option<&Path>) -> Result<(), CoreError> {

@@ -84,6 +84,13 @@ async fn calls_wait_for_the_line_and_for_the_last_wrap_up_even_across_a_restart(
     let phone = handle.start_phone(unreachable_pbx(), Arc::new(|_| {})).unwrap();
     let refused = phone.dial(&dial()).await.unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::WrapUpPending, "{refused}");
+    // A device set to allow calls during wrap-up lets this one through (to the line's check).
+    handle.set_calls_during_wrap_up(true).unwrap();
+    let refused = phone.dial(&dial()).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::NotConnected, "{refused}");
+    handle.set_calls_during_wrap_up(false).unwrap();
+    let refused = phone.dial(&dial()).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::WrapUpPending, "{refused}");
 
     // A disposition that requires notes is refused without them, and nothing changes.
     let needs_notes = pending[0]

@@ -84,6 +84,7 @@ pub const CLIENT: &[Migration] = &[
     migration!(104, "client", "0104_lead_phones.sql"),
     migration!(105, "client", "0105_client_indexes.sql"),
     migration!(106, "client", "0106_calling_settings.sql"),
+    migration!(107, "client", "0107_calls_during_wrap_up.sql"),
 ];
 
 /// The reference tenant server's own tables, applied after [`SCHEMA`].

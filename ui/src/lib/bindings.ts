@@ -209,7 +209,11 @@ pbx_ca_file: string | null,
 /**
  * ICE servers, in the order they are used.
  */
-ice_servers: Array<IceServerSetting>, };
+ice_servers: Array<IceServerSetting>, 
+/**
+ * The agent may place a call while a finished call waits for its wrap-up.
+ */
+calls_during_wrap_up: boolean, };
 
 export type MatchKind = "exact" | "suffix";
 

@@ -409,7 +409,7 @@ impl Phone {
         if shared.record_calls {
             shared.handle.require_calling()?;
             let pending = shared.handle.pending_wrap_up_count()?;
-            if pending > 0 {
+            if pending > 0 && !shared.handle.calling_settings()?.calls_during_wrap_up {
                 return Err(CoreError::WrapUpPending(pending));
             }
         }

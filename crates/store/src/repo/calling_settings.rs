@@ -24,18 +24,20 @@ pub struct CallingSettings {
     pub pbx_ca_file: Option<String>,
     /// ICE servers, in the order they are used.
     pub ice_servers: Vec<IceServerSetting>,
+    /// The agent may place a call while a finished call waits for its wrap-up.
+    pub calls_during_wrap_up: bool,
 }
 
 /// The settings (the defaults when none were saved).
 pub fn load(conn: &Connection) -> Result<CallingSettings> {
-    let row: Option<(Option<String>, String)> = conn
+    let row: Option<(Option<String>, String, bool)> = conn
         .query_row(
-            "SELECT pbx_ca_file, ice_servers FROM client_calling_settings",
+            "SELECT pbx_ca_file, ice_servers, calls_during_wrap_up FROM client_calling_settings",
             [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()?;
-    let Some((pbx_ca_file, ice_servers)) = row else {
+    let Some((pbx_ca_file, ice_servers, calls_during_wrap_up)) = row else {
         return Ok(CallingSettings::default());
     };
     let ice_servers = serde_json::from_str(&ice_servers).map_err(|e| StoreError::InvalidInput {
@@ -45,6 +47,7 @@ pub fn load(conn: &Connection) -> Result<CallingSettings> {
     Ok(CallingSettings {
         pbx_ca_file,
         ice_servers,
+        calls_during_wrap_up,
     })
 }
 
@@ -55,11 +58,12 @@ pub fn save(conn: &Connection, settings: &CallingSettings, now: Timestamp) -> Re
         reason: e.to_string(),
     })?;
     conn.execute(
-        "INSERT INTO client_calling_settings (singleton, pbx_ca_file, ice_servers, updated_at) \
-         VALUES (1, ?1, ?2, ?3) \
+        "INSERT INTO client_calling_settings (singleton, pbx_ca_file, ice_servers, calls_during_wrap_up, updated_at) \
+         VALUES (1, ?1, ?2, ?3, ?4) \
          ON CONFLICT (singleton) DO UPDATE SET pbx_ca_file = excluded.pbx_ca_file, \
-         ice_servers = excluded.ice_servers, updated_at = excluded.updated_at",
-        params![settings.pbx_ca_file, ice_servers, now],
+         ice_servers = excluded.ice_servers, calls_during_wrap_up = excluded.calls_during_wrap_up, \
+         updated_at = excluded.updated_at",
+        params![settings.pbx_ca_file, ice_servers, settings.calls_during_wrap_up, now],
     )?;
     Ok(())
 }
@@ -85,6 +89,7 @@ mod tests {
                     username: Some("agent7".into()),
                 },
             ],
+            calls_during_wrap_up: true,
         };
         let now = Timestamp::parse("2026-01-20 09:00:00").unwrap();
         save(store.conn(), &settings, now).unwrap();
