@@ -92,6 +92,44 @@ fn baresip_holds_and_resumes_leadline_by_reinvite() {
 }
 
 #[test]
+fn a_hold_refused_for_glare_is_sent_again_after_the_rfc_3261_wait() {
+    if pbx::rerun_isolated("a_hold_refused_for_glare_is_sent_again_after_the_rfc_3261_wait") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let mut phone = pbx::Sipp::start("glare-phone.xml", &dir.path().join("sipp.log"));
+    let (ours, _, _) = tones(dir.path());
+    let heard = dir.path().join("heard.wav");
+    let command = ["call", "glare", "--hold-after", "1", "--duration", "9"];
+    let args = args(&kamailio, &command, &ours, &heard);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    calling.expect_event("answered", Duration::from_secs(10));
+    let answered = std::time::Instant::now();
+    let held = calling.expect_event("held", Duration::from_secs(10));
+    let held_after = answered.elapsed();
+    calling.expect_event("resumed", Duration::from_secs(5));
+    let (code, lines, stderr) = calling.finish();
+    let messages = phone.messages();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{messages}");
+    assert_eq!(held["by"], "us", "{held}");
+    assert!(
+        phone.finished(Duration::from_secs(5)),
+        "the phone's scenario ran to its end:\n{messages}"
+    );
+    // Asked at 1 s, refused at once, sent again 2.1 to 4 s later (we placed the call).
+    assert!(
+        held_after >= Duration::from_millis(3000) && held_after < Duration::from_millis(5500),
+        "held {held_after:?} after the answer"
+    );
+    let refused = messages.matches("SIP/2.0 491 Request Pending").count();
+    assert_eq!(refused, 1, "{messages}");
+    let ended = events(&lines, "ended")[0];
+    assert_eq!(ended["reason"]["reason"], "local_hangup", "{ended}");
+}
+
+#[test]
 fn a_blind_transfer_hands_the_caller_to_a_third_phone_that_hears_them() {
     if pbx::rerun_isolated("a_blind_transfer_hands_the_caller_to_a_third_phone_that_hears_them") {
         return;

@@ -207,36 +207,7 @@ fn a_pbx_that_stops_answering_is_noticed_after_the_promised_silence() {
 fn register_at_sipp(scenario: &str, password: &str) -> ((i32, Vec<serde_json::Value>, String), String) {
     let kamailio = Kamailio::start(&[ANA], 60);
     let dir = tempfile::tempdir().unwrap();
-    let scenario = format!("{}/tests/pbx/{scenario}", env!("CARGO_MANIFEST_DIR"));
-    let trace = dir.path().join("sipp-messages.log");
-    let mut sipp = std::process::Command::new("setpriv")
-        .args([
-            "--pdeathsig",
-            "KILL",
-            "--",
-            "sipp",
-            "-sf",
-            &scenario,
-            "-i",
-            "127.0.0.1",
-        ])
-        .args([
-            "-p",
-            &pbx::SIPP_PORT.to_string(),
-            "-m",
-            "1",
-            "-timeout",
-            "20s",
-            "-nostdin",
-        ])
-        .arg("-trace_msg")
-        .arg("-message_file")
-        .arg(&trace)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("sipp is installed (scripts/setup.sh installs sip-tester)");
-    std::thread::sleep(Duration::from_millis(300));
+    let sipp = pbx::Sipp::start(scenario, &dir.path().join("sipp-messages.log"));
     let ws_url = kamailio.ws_url();
     let args = [
         "register",
@@ -251,9 +222,8 @@ fn register_at_sipp(scenario: &str, password: &str) -> ((i32, Vec<serde_json::Va
     let mut args = args.to_vec();
     args.push("--password-stdin");
     let outcome = leadline(dir.path(), &args, &format!("{password}\n"));
-    let messages = std::fs::read_to_string(&trace).unwrap_or_default();
-    let _ = sipp.kill();
-    let _ = sipp.wait();
+    let messages = sipp.messages();
+    drop(sipp);
     let (code, lines, stderr) = &outcome;
     assert_eq!(*code, 0, "{lines:#?}\n{stderr}\n{messages}\n{}", kamailio.log());
     (outcome, messages)

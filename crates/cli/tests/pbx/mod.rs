@@ -550,6 +550,69 @@ pub fn leadline(data_dir: &Path, args: &[&str], stdin: &str) -> (i32, Vec<serde_
     Leadline::start(data_dir, args, stdin).finish()
 }
 
+/// SIPp running one of the scenarios beside this file on [`SIPP_PORT`], writing its message
+/// trace to `trace`; it dies with the test (and is killed when dropped).
+pub struct Sipp {
+    child: Child,
+    trace: PathBuf,
+}
+
+impl Sipp {
+    /// Starts `scenario` (a file name in `tests/pbx/`) for one call, giving up after 20 s.
+    pub fn start(scenario: &str, trace: &Path) -> Sipp {
+        let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../cli/tests/pbx")
+            .join(scenario);
+        let child = Command::new("setpriv")
+            .args(["--pdeathsig", "KILL", "--", "sipp", "-sf"])
+            .arg(&scenario)
+            .args(["-i", "127.0.0.1", "-p", &SIPP_PORT.to_string()])
+            .args([
+                "-m",
+                "1",
+                "-timeout",
+                "20s",
+                "-nostdin",
+                "-trace_msg",
+                "-message_file",
+            ])
+            .arg(trace)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sipp is installed (scripts/setup.sh installs sip-tester)");
+        std::thread::sleep(Duration::from_millis(300));
+        Sipp {
+            child,
+            trace: trace.to_owned(),
+        }
+    }
+
+    /// Waits (up to `within`) for the scenario to end; returns whether it ran to its end.
+    pub fn finished(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    /// The messages it sent and received so far.
+    pub fn messages(&self) -> String {
+        std::fs::read_to_string(&self.trace).unwrap_or_default()
+    }
+}
+
+impl Drop for Sipp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Where baresip plays what it hears: PulseAudio's null sink through ALSA's `default` when
 /// `scripts/with-audio.sh` runs one (paced in real time), else ALSA's null device (which has no
 /// clock and busy-loops a core during a call).
