@@ -415,7 +415,9 @@ fn migrations_are_idempotent_and_recorded() {
     };
     assert_eq!(
         versions,
-        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 101, 102, 103, 104, 105, 106, 107]
+        vec![
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 101, 102, 103, 104, 105, 106, 107
+        ]
     );
     let mut conn = Connection::open(&path).unwrap();
     let applied = leadline_store::migrate::apply(
