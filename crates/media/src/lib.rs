@@ -4,6 +4,7 @@
 //! - [`audio`]: sources and sinks of call audio (WAV files here; devices later).
 //! - [`dtmf`]: RFC 4733 telephone events.
 //! - [`g711`]: PCMU and PCMA.
+//! - [`jitter`]: the adaptive jitter buffer, a pure state machine on explicit time.
 //! - [`sdp`]: the SDP adjustments between webrtc-rs and SIP peers, one per quirk.
 //! - [`tone`]: a Goertzel detector that says whether a frequency dominates a recording.
 
@@ -11,6 +12,7 @@ pub mod audio;
 pub mod dtmf;
 mod error;
 pub mod g711;
+pub mod jitter;
 pub mod sdp;
 mod session;
 pub mod tone;
