@@ -2,17 +2,22 @@
 //! with codecs and audio sources and sinks.
 //!
 //! - [`audio`]: sources and sinks of call audio (WAV files here; devices later).
+//! - [`decode`]: decoding into the caller's buffer, and concealing lost frames (Opus FEC and
+//!   PLC, G.711 fading repetition).
 //! - [`dtmf`]: RFC 4733 telephone events.
 //! - [`g711`]: PCMU and PCMA.
 //! - [`jitter`]: the adaptive jitter buffer, a pure state machine on explicit time.
+//! - [`playback`]: the receive side per frame period: jitter buffer and decoder together.
 //! - [`sdp`]: the SDP adjustments between webrtc-rs and SIP peers, one per quirk.
 //! - [`tone`]: a Goertzel detector that says whether a frequency dominates a recording.
 
 pub mod audio;
+pub mod decode;
 pub mod dtmf;
 mod error;
 pub mod g711;
 pub mod jitter;
+pub mod playback;
 pub mod sdp;
 mod session;
 pub mod tone;

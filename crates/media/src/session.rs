@@ -6,6 +6,7 @@
 //! and decoding the negotiated codec. Counters say how many packets went each way.
 
 use crate::audio::{AudioSink, AudioSource, frame_len};
+use crate::decode::{FrameDecoder, MAX_OPUS_SAMPLES};
 use crate::sdp::{self, Codec};
 use crate::{MediaError, g711};
 use bytes::Bytes;
@@ -581,7 +582,8 @@ impl MediaSession {
                     let counters = counters.clone();
                     let (digits_heard, event_pts) = (digits_heard.clone(), event_pts.clone());
                     tokio::spawn(async move {
-                        let mut decoder = Decoder::new(codec);
+                        let mut decoder = FrameDecoder::new(codec);
+                        let mut decoded = vec![0i16; MAX_OPUS_SAMPLES];
                         let mut events = crate::dtmf::EventReader::default();
                         while let Some(event) = track.poll().await {
                             let TrackRemoteEvent::OnRtpPacket(packet) = event else {
@@ -601,10 +603,10 @@ impl MediaSession {
                                 }
                                 continue;
                             }
-                            if let Some(samples) = decoder.decode(&packet.payload)
+                            if let Some(n) = decoder.decode(&packet.payload, &mut decoded)
                                 && let Ok(mut sink) = sink.lock()
                             {
-                                sink.write(decoder.output_rate(), &samples);
+                                sink.write(decoder.rate(), &decoded[..n]);
                             }
                         }
                     });
@@ -699,50 +701,6 @@ impl Encoder {
             Encoder::Pcma => Some(frame.iter().map(|s| g711::linear_to_alaw(*s)).collect()),
             Encoder::Opus(encoder) => encoder.encode_vec(frame, 1500).ok(),
             Encoder::Broken => None,
-        }
-    }
-}
-
-/// Decodes payloads of one codec (Opus to mono at 48 kHz).
-enum Decoder {
-    Pcmu,
-    Pcma,
-    Opus(Box<opus::Decoder>, Vec<i16>),
-    Broken,
-}
-
-impl Decoder {
-    fn new(codec: Codec) -> Decoder {
-        match codec {
-            Codec::Pcmu => Decoder::Pcmu,
-            Codec::Pcma => Decoder::Pcma,
-            Codec::Opus => match opus::Decoder::new(48_000, opus::Channels::Mono) {
-                Ok(decoder) => Decoder::Opus(Box::new(decoder), vec![0; 5760]),
-                Err(error) => {
-                    tracing::error!(%error, "the Opus decoder could not start");
-                    Decoder::Broken
-                }
-            },
-        }
-    }
-
-    fn output_rate(&self) -> u32 {
-        match self {
-            Decoder::Pcmu | Decoder::Pcma => 8_000,
-            Decoder::Opus(..) | Decoder::Broken => 48_000,
-        }
-    }
-
-    fn decode(&mut self, payload: &[u8]) -> Option<Vec<i16>> {
-        match self {
-            Decoder::Pcmu => Some(payload.iter().map(|b| g711::ulaw_to_linear(*b)).collect()),
-            Decoder::Pcma => Some(payload.iter().map(|b| g711::alaw_to_linear(*b)).collect()),
-            Decoder::Opus(decoder, buffer) => {
-                // A corrupt packet is dropped, not fatal.
-                let n = decoder.decode(payload, buffer, false).ok()?;
-                Some(buffer[..n].to_vec())
-            }
-            Decoder::Broken => None,
         }
     }
 }
