@@ -9,6 +9,9 @@ pub enum MediaError {
     /// The SDP from the far side cannot be used.
     #[error("unusable SDP: {0}")]
     BadSdp(String),
+    /// An audio device cannot be listed, found or opened.
+    #[error("audio device: {0}")]
+    Device(String),
     /// WebRTC failed (ICE, DTLS, the peer connection).
     #[error("WebRTC: {0}")]
     WebRtc(String),

@@ -1,9 +1,12 @@
 //! Leadline's call audio: WebRTC media (ICE, DTLS-SRTP) negotiated inside SIP offer/answer,
 //! with codecs and audio sources and sinks.
 //!
-//! - [`audio`]: sources and sinks of call audio (WAV files here; devices later).
+//! - [`audio`]: sources and sinks of call audio (WAV files, silence).
 //! - [`decode`]: decoding into the caller's buffer, and concealing lost frames (Opus FEC and
 //!   PLC, G.711 fading repetition).
+//! - [`devices`]: the audio devices (cpal), and the agent's choice resolved against them.
+//! - [`device_stream`]: microphone and speaker streams whose callbacks only move samples
+//!   through lock-free rings.
 //! - [`dtmf`]: RFC 4733 telephone events.
 //! - [`g711`]: PCMU and PCMA.
 //! - [`jitter`]: the adaptive jitter buffer, a pure state machine on explicit time.
@@ -13,6 +16,8 @@
 
 pub mod audio;
 pub mod decode;
+pub mod device_stream;
+pub mod devices;
 pub mod dtmf;
 mod error;
 pub mod g711;

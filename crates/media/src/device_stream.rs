@@ -1,0 +1,221 @@
+//! Device streams: a microphone's samples into a ring, a ring's samples out to a speaker. The
+//! cpal callbacks run on the OS audio thread and only move samples between the device buffer
+//! and a preallocated lock-free single-producer/single-consumer ring (`rtrb`): no lock, no
+//! allocation, no system call, no logging (a test runs the callback bodies under an allocator
+//! that aborts on allocation). Overruns and underruns are counted in atomics; a device error
+//! (unplugged) is reported through an atomic flag for the owner to act on, never a panic.
+//! Samples are mono `i16` at the device's rate; the device clock paces both sides.
+
+use crate::MediaError;
+use crate::devices;
+use cpal::traits::{DeviceTrait, StreamTrait};
+use cpal::{FromSample, Sample, SizedSample};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// Counters a stream's callback keeps.
+#[derive(Debug, Default)]
+pub struct StreamCounters {
+    /// Samples moved.
+    pub samples: AtomicU64,
+    /// Samples lost because the ring was full (capture) or missing because it was empty
+    /// (playout: silence played instead).
+    pub slips: AtomicU64,
+    /// The device failed (unplugged, or taken away): the stream no longer runs.
+    pub failed: AtomicBool,
+}
+
+/// A microphone's samples, as they come.
+pub struct Capture {
+    _stream: cpal::Stream,
+    /// Mono samples at [`Capture::rate`].
+    pub samples: rtrb::Consumer<i16>,
+    /// The device's rate.
+    pub rate: u32,
+    /// What the callback counted.
+    pub counters: Arc<StreamCounters>,
+}
+
+/// A speaker fed with samples.
+pub struct Playout {
+    _stream: cpal::Stream,
+    /// Mono samples at [`Playout::rate`], played as the device asks for them.
+    pub samples: rtrb::Producer<i16>,
+    /// The device's rate.
+    pub rate: u32,
+    /// What the callback counted.
+    pub counters: Arc<StreamCounters>,
+}
+
+impl std::fmt::Debug for Capture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capture").field("rate", &self.rate).finish()
+    }
+}
+
+impl std::fmt::Debug for Playout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Playout").field("rate", &self.rate).finish()
+    }
+}
+
+/// Half a second of ring at the device's rate.
+fn ring_len(rate: u32) -> usize {
+    (rate as usize / 2).max(4_096)
+}
+
+fn device_error(what: &str) -> impl Fn(cpal::Error) -> MediaError + '_ {
+    move |e| MediaError::Device(format!("{what}: {e}"))
+}
+
+/// Opens the microphone `id` (`None`: the OS default) and starts capturing.
+pub fn capture(id: Option<&str>) -> Result<Capture, MediaError> {
+    let device = devices::open(id, true)?;
+    let config = device
+        .default_input_config()
+        .map_err(device_error("the microphone has no usable format"))?;
+    let rate = config.sample_rate();
+    let (producer, consumer) = rtrb::RingBuffer::new(ring_len(rate));
+    let counters = Arc::new(StreamCounters::default());
+    let stream = match config.sample_format() {
+        cpal::SampleFormat::I16 => build_capture::<i16>(&device, config.config(), producer, counters.clone()),
+        cpal::SampleFormat::I32 => build_capture::<i32>(&device, config.config(), producer, counters.clone()),
+        cpal::SampleFormat::F32 => build_capture::<f32>(&device, config.config(), producer, counters.clone()),
+        other => Err(MediaError::Device(format!(
+            "the microphone's format {other} is not supported"
+        ))),
+    }?;
+    stream
+        .play()
+        .map_err(device_error("the microphone cannot start"))?;
+    Ok(Capture {
+        _stream: stream,
+        samples: consumer,
+        rate,
+        counters,
+    })
+}
+
+fn build_capture<T>(
+    device: &cpal::Device,
+    config: cpal::StreamConfig,
+    mut ring: rtrb::Producer<i16>,
+    counters: Arc<StreamCounters>,
+) -> Result<cpal::Stream, MediaError>
+where
+    T: SizedSample + Send + 'static,
+    i16: FromSample<T>,
+{
+    let channels = usize::from(config.channels.max(1));
+    let failed = counters.clone();
+    device
+        .build_input_stream(
+            config,
+            move |data: &[T], _: &cpal::InputCallbackInfo| take_input(data, channels, &mut ring, &counters),
+            move |_| failed.failed.store(true, Ordering::Relaxed),
+            None,
+        )
+        .map_err(device_error("the microphone cannot be opened"))
+}
+
+/// The capture callback's body: the first channel of each frame into the ring.
+pub fn take_input<T>(data: &[T], channels: usize, ring: &mut rtrb::Producer<i16>, counters: &StreamCounters)
+where
+    T: Sample,
+    i16: FromSample<T>,
+{
+    let mut moved = 0u64;
+    let mut slipped = 0u64;
+    for frame in data.chunks(channels.max(1)) {
+        let sample = i16::from_sample(frame[0]);
+        if ring.push(sample).is_ok() {
+            moved += 1;
+        } else {
+            slipped += 1;
+        }
+    }
+    counters.samples.fetch_add(moved, Ordering::Relaxed);
+    if slipped > 0 {
+        counters.slips.fetch_add(slipped, Ordering::Relaxed);
+    }
+}
+
+/// Opens the speaker `id` (`None`: the OS default) and starts playing what is pushed.
+pub fn playout(id: Option<&str>) -> Result<Playout, MediaError> {
+    let device = devices::open(id, false)?;
+    let config = device
+        .default_output_config()
+        .map_err(device_error("the speaker has no usable format"))?;
+    let rate = config.sample_rate();
+    let (producer, consumer) = rtrb::RingBuffer::new(ring_len(rate));
+    let counters = Arc::new(StreamCounters::default());
+    let stream = match config.sample_format() {
+        cpal::SampleFormat::I16 => build_playout::<i16>(&device, config.config(), consumer, counters.clone()),
+        cpal::SampleFormat::I32 => build_playout::<i32>(&device, config.config(), consumer, counters.clone()),
+        cpal::SampleFormat::F32 => build_playout::<f32>(&device, config.config(), consumer, counters.clone()),
+        other => Err(MediaError::Device(format!(
+            "the speaker's format {other} is not supported"
+        ))),
+    }?;
+    stream.play().map_err(device_error("the speaker cannot start"))?;
+    Ok(Playout {
+        _stream: stream,
+        samples: producer,
+        rate,
+        counters,
+    })
+}
+
+fn build_playout<T>(
+    device: &cpal::Device,
+    config: cpal::StreamConfig,
+    mut ring: rtrb::Consumer<i16>,
+    counters: Arc<StreamCounters>,
+) -> Result<cpal::Stream, MediaError>
+where
+    T: SizedSample + FromSample<i16> + Send + 'static,
+{
+    let channels = usize::from(config.channels.max(1));
+    let failed = counters.clone();
+    device
+        .build_output_stream(
+            config,
+            move |data: &mut [T], _: &cpal::OutputCallbackInfo| {
+                fill_output(data, channels, &mut ring, &counters)
+            },
+            move |_| failed.failed.store(true, Ordering::Relaxed),
+            None,
+        )
+        .map_err(device_error("the speaker cannot be opened"))
+}
+
+/// The playout callback's body: each frame gets the ring's next sample on every channel, or
+/// silence when the ring is empty.
+pub fn fill_output<T>(
+    data: &mut [T],
+    channels: usize,
+    ring: &mut rtrb::Consumer<i16>,
+    counters: &StreamCounters,
+) where
+    T: Sample + FromSample<i16>,
+{
+    let mut moved = 0u64;
+    let mut slipped = 0u64;
+    for frame in data.chunks_mut(channels.max(1)) {
+        let sample = match ring.pop() {
+            Ok(sample) => {
+                moved += 1;
+                sample
+            }
+            Err(_) => {
+                slipped += 1;
+                0
+            }
+        };
+        frame.fill(T::from_sample(sample));
+    }
+    counters.samples.fetch_add(moved, Ordering::Relaxed);
+    if slipped > 0 {
+        counters.slips.fetch_add(slipped, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,65 @@
+//! The device callbacks' bodies are real-time safe: run under an allocator that aborts the
+//! process on any allocation inside `assert_no_alloc`, they move samples through the rings,
+//! convert formats, mix down channels and count slips without allocating.
+
+#![allow(clippy::unwrap_used)] // a test fails loudly
+
+use assert_no_alloc::{AllocDisabler, assert_no_alloc};
+use leadline_media::device_stream::{StreamCounters, fill_output, take_input};
+use std::sync::atomic::Ordering;
+
+#[global_allocator]
+static ALLOCATOR: AllocDisabler = AllocDisabler;
+
+#[test]
+fn capture_moves_the_first_channel_into_the_ring_and_counts_what_did_not_fit() {
+    let (mut producer, mut consumer) = rtrb::RingBuffer::<i16>::new(300);
+    let counters = StreamCounters::default();
+    // Stereo f32 frames: left carries the signal.
+    let device: Vec<f32> = (0..512).flat_map(|i| [i as f32 / 1024.0, -1.0]).collect();
+    assert_no_alloc(|| {
+        take_input(&device, 2, &mut producer, &counters);
+    });
+    assert_eq!(counters.samples.load(Ordering::Relaxed), 300);
+    assert_eq!(
+        counters.slips.load(Ordering::Relaxed),
+        212,
+        "the ring held 300 of 512"
+    );
+    let first: Vec<i16> = (0..3).map(|_| consumer.pop().unwrap()).collect();
+    assert_eq!(first, vec![0, 32, 64]);
+}
+
+#[test]
+fn playout_spreads_each_sample_on_every_channel_and_plays_silence_when_the_ring_runs_dry() {
+    let (mut producer, mut consumer) = rtrb::RingBuffer::<i16>::new(1024);
+    for sample in [1000i16, -1000, 500] {
+        producer.push(sample).unwrap();
+    }
+    let counters = StreamCounters::default();
+    let mut device = vec![0.5f32; 10]; // five stereo frames
+    assert_no_alloc(|| {
+        fill_output(&mut device, 2, &mut consumer, &counters);
+    });
+    let expect = |s: i16| f32::from(s) / 32768.0;
+    assert_eq!(
+        &device[..6],
+        &[
+            expect(1000),
+            expect(1000),
+            expect(-1000),
+            expect(-1000),
+            expect(500),
+            expect(500)
+        ]
+    );
+    assert_eq!(&device[6..], &[0.0; 4], "silence once the ring is empty");
+    assert_eq!(counters.samples.load(Ordering::Relaxed), 3);
+    assert_eq!(counters.slips.load(Ordering::Relaxed), 2);
+    let mut i16_device = vec![7i16; 4];
+    producer.push(-5).unwrap();
+    assert_no_alloc(|| {
+        fill_output(&mut i16_device, 1, &mut consumer, &counters);
+    });
+    assert_eq!(i16_device, vec![-5, 0, 0, 0]);
+}

@@ -1,0 +1,95 @@
+//! Real audio devices through cpal, on the PulseAudio server `scripts/with-audio.sh` runs (a
+//! null sink `spk` and a 440 Hz sine source `mic` as the defaults, no sound card): the devices
+//! are listed with the defaults marked, the default microphone's samples flow into the ring
+//! and carry the sine, and samples pushed to the default speaker are played by its clock.
+//! Without that server (a plain `cargo test`), these tests say so and check nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
+use leadline_media::device_stream::{capture, playout};
+use leadline_media::devices::{DeviceChoice, list, resolve};
+use leadline_media::tone::{detect, sine};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+fn with_audio_server() -> bool {
+    let running = std::env::var("LEADLINE_TEST_AUDIO").is_ok_and(|a| a == "pulse");
+    if !running {
+        eprintln!("no test audio server (run under scripts/with-audio.sh): skipped");
+    }
+    running
+}
+
+#[test]
+fn the_devices_are_listed_with_the_defaults_and_a_missing_choice_falls_back() {
+    if !with_audio_server() {
+        return;
+    }
+    let devices = list().unwrap();
+    eprintln!("{devices:#?}");
+    assert!(
+        devices.iter().any(|d| d.input && d.default_input),
+        "a default microphone"
+    );
+    assert!(
+        devices.iter().any(|d| d.output && d.default_output),
+        "a default speaker"
+    );
+    assert!(devices.iter().all(|d| !d.id.is_empty() && !d.name.is_empty()));
+    let choice = DeviceChoice {
+        speaker: Some("alsa:gone-headset".into()),
+        ..DeviceChoice::default()
+    };
+    let [mic, speaker, ringer] = resolve(&choice, &devices);
+    assert!(mic.device.unwrap().default_input);
+    assert!(speaker.fell_back && speaker.device.unwrap().default_output);
+    assert!(!ringer.fell_back);
+}
+
+#[test]
+fn the_default_microphone_delivers_the_sine_through_the_ring() {
+    if !with_audio_server() {
+        return;
+    }
+    let mut mic = capture(None).unwrap();
+    let mut samples = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while samples.len() < mic.rate as usize && Instant::now() < deadline {
+        while let Ok(sample) = mic.samples.pop() {
+            samples.push(sample);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        samples.len() >= mic.rate as usize / 2,
+        "{} samples in 5 s",
+        samples.len()
+    );
+    assert!(!mic.counters.failed.load(Ordering::Relaxed));
+    let report = detect(&samples[samples.len() / 4..], mic.rate, 440.0);
+    assert!(report.tone_share() >= 0.8, "the sine source's 440 Hz: {report:?}");
+}
+
+#[test]
+fn the_default_speaker_plays_what_is_pushed_at_its_own_pace() {
+    if !with_audio_server() {
+        return;
+    }
+    let mut speaker = playout(None).unwrap();
+    let tone = sine(1000.0, speaker.rate, 0.5);
+    let mut pushed = 0;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while pushed < tone.len() && Instant::now() < deadline {
+        while pushed < tone.len() && speaker.samples.push(tone[pushed]).is_ok() {
+            pushed += 1;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(pushed, tone.len());
+    while speaker.counters.samples.load(Ordering::Relaxed) < tone.len() as u64 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let played = speaker.counters.samples.load(Ordering::Relaxed);
+    assert_eq!(played, tone.len() as u64, "the device took every sample");
+    assert!(!speaker.counters.failed.load(Ordering::Relaxed));
+}
