@@ -13,7 +13,7 @@ use std::path::PathBuf;
     after_help = "Exit codes: 0 done, 1 failure, 2 bad arguments, \
 3 refused (rule, permission, unreadable value), 4 not found, 5 signed out or refused by the \
 server, 6 server or PBX unreachable (network, TLS, timeout), 7 PBX refused the SIP credentials, \
-8 call failed."
+8 call failed, 9 audio device absent or unusable."
 )]
 pub struct Cli {
     /// The profile directory (default: the OS's app-data directory for Leadline).
@@ -152,6 +152,13 @@ pub enum Command {
         #[command(flatten)]
         talk: TalkArgs,
     },
+    /// The audio devices: lists them (one JSON line each) and the microphone, speaker and
+    /// ringer in use, changes the choice, or runs the audio check.
+    Audio {
+        /// What to do (list them when absent).
+        #[command(subcommand)]
+        action: Option<AudioAction>,
+    },
     /// This device's calling settings: a private PBX's CA and the STUN/TURN servers calls use.
     /// Shows them (as JSON) after any change, or alone.
     Calling {
@@ -219,6 +226,38 @@ pub enum Allowance {
     Allow,
     /// Refused.
     Refuse,
+}
+
+/// `leadline audio …`
+#[derive(Debug, Subcommand)]
+pub enum AudioAction {
+    /// Uses DEVICE (an id as listed, or `default` to follow the OS) for ROLE; remembered on
+    /// this machine, and replaced by the default while it is absent.
+    Use {
+        /// microphone, speaker or ringer.
+        #[arg(value_enum)]
+        role: AudioRole,
+        /// The device's id, or `default`.
+        device: String,
+    },
+    /// The audio check: a test sound on the speaker and on the ringer, then the microphone's
+    /// level ten times a second while it records, and the recording played back.
+    Check {
+        /// Seconds to record.
+        #[arg(long, default_value_t = 3.0, value_parser = positive_seconds)]
+        seconds: f64,
+    },
+}
+
+/// What a device is used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AudioRole {
+    /// Records the agent.
+    Microphone,
+    /// Plays the call.
+    Speaker,
+    /// Rings for incoming calls.
+    Ringer,
 }
 
 /// What a call arriving during a call gets.

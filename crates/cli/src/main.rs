@@ -7,6 +7,7 @@
 
 mod answering;
 mod args;
+mod audio;
 mod dialing;
 mod output;
 mod phone;
@@ -41,6 +42,7 @@ fn exit_code(error: &CoreError) -> u8 {
         Kind::Offline | Kind::Server | Kind::NotConnected => 6,
         Kind::SipAuth => 7,
         Kind::Call => 8,
+        Kind::AudioDevice => 9,
         Kind::NewerDatabase
         | Kind::NoProfile
         | Kind::Storage
@@ -131,6 +133,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
             }
         }
         Command::Status => out.overview(&handle.overview()?),
+        Command::Audio { action } => audio::run(&handle, action.as_ref())?,
         Command::Leads { action } => match action {
             LeadsAction::List {
                 status,

@@ -155,6 +155,8 @@ pub enum ErrorKind {
     NoSuchCall,
     /// The phone line is not running.
     PhoneOff,
+    /// An audio device is absent or cannot be opened.
+    AudioDevice,
 }
 
 impl ErrorKind {
@@ -185,6 +187,7 @@ impl ErrorKind {
             ErrorKind::WrapUpPending => "wrap_up_pending",
             ErrorKind::NoSuchCall => "no_such_call",
             ErrorKind::PhoneOff => "phone_off",
+            ErrorKind::AudioDevice => "audio_device",
         }
     }
 }
@@ -220,6 +223,7 @@ impl CoreError {
             CoreError::UnsyncedChanges(_) => ErrorKind::UnsyncedChanges,
             CoreError::Demo(_) => ErrorKind::Demo,
             CoreError::Media(leadline_media::MediaError::Audio(_)) => ErrorKind::InvalidInput,
+            CoreError::Media(leadline_media::MediaError::Device(_)) => ErrorKind::AudioDevice,
             CoreError::Media(_) => ErrorKind::Call,
             CoreError::NoSipAccount => ErrorKind::NoSipAccount,
             CoreError::Sip(leadline_sip::SipError::InvalidAccount(_)) => ErrorKind::InvalidInput,

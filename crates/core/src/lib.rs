@@ -10,6 +10,7 @@
 //! [`Handle::start_demo`].
 
 mod agent;
+pub mod audio;
 mod calling;
 mod calling_settings;
 mod conversation;

@@ -21,8 +21,30 @@ pub struct StreamCounters {
     /// Samples lost because the ring was full (capture) or missing because it was empty
     /// (playout: silence played instead).
     pub slips: AtomicU64,
-    /// The device failed (unplugged, or taken away): the stream no longer runs.
+    /// Glitches the device reported (an underrun or overrun); the stream goes on.
+    pub xruns: AtomicU64,
+    /// The device failed (unplugged, taken away, or its stream must be rebuilt): the stream
+    /// no longer runs.
     pub failed: AtomicBool,
+}
+
+impl StreamCounters {
+    /// What a device error means for the stream: a glitch is counted, a lost device or a
+    /// stream that must be rebuilt stops it. Runs on the audio thread: no allocation.
+    pub fn on_error(&self, error: &cpal::Error) {
+        match error.kind() {
+            cpal::ErrorKind::Xrun => {
+                self.xruns.fetch_add(1, Ordering::Relaxed);
+            }
+            cpal::ErrorKind::DeviceNotAvailable
+            | cpal::ErrorKind::DeviceChanged
+            | cpal::ErrorKind::StreamInvalidated
+            | cpal::ErrorKind::HostUnavailable => self.failed.store(true, Ordering::Relaxed),
+            _ => {
+                self.xruns.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 /// A microphone's samples, as they come.
@@ -112,7 +134,7 @@ where
         .build_input_stream(
             config,
             move |data: &[T], _: &cpal::InputCallbackInfo| take_input(data, channels, &mut ring, &counters),
-            move |_| failed.failed.store(true, Ordering::Relaxed),
+            move |error| failed.on_error(&error),
             None,
         )
         .map_err(device_error("the microphone cannot be opened"))
@@ -183,7 +205,7 @@ where
             move |data: &mut [T], _: &cpal::OutputCallbackInfo| {
                 fill_output(data, channels, &mut ring, &counters)
             },
-            move |_| failed.failed.store(true, Ordering::Relaxed),
+            move |error| failed.on_error(&error),
             None,
         )
         .map_err(device_error("the speaker cannot be opened"))

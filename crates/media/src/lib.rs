@@ -2,6 +2,7 @@
 //! with codecs and audio sources and sinks.
 //!
 //! - [`audio`]: sources and sinks of call audio (WAV files, silence).
+//! - [`audio_check`]: the settings' audio check (test sound, microphone level, playback).
 //! - [`decode`]: decoding into the caller's buffer, and concealing lost frames (Opus FEC and
 //!   PLC, G.711 fading repetition).
 //! - [`devices`]: the audio devices (cpal), and the agent's choice resolved against them.
@@ -15,6 +16,7 @@
 //! - [`tone`]: a Goertzel detector that says whether a frequency dominates a recording.
 
 pub mod audio;
+pub mod audio_check;
 pub mod decode;
 pub mod device_stream;
 pub mod devices;

@@ -63,3 +63,21 @@ fn playout_spreads_each_sample_on_every_channel_and_plays_silence_when_the_ring_
     });
     assert_eq!(i16_device, vec![-5, 0, 0, 0]);
 }
+
+#[test]
+fn a_glitch_is_counted_and_a_lost_device_stops_the_stream() {
+    let counters = StreamCounters::default();
+    let xrun = cpal::Error::new(cpal::ErrorKind::Xrun);
+    let gone = cpal::Error::new(cpal::ErrorKind::DeviceNotAvailable);
+    assert_no_alloc(|| counters.on_error(&xrun));
+    assert_eq!(counters.xruns.load(Ordering::Relaxed), 1);
+    assert!(
+        !counters.failed.load(Ordering::Relaxed),
+        "an underrun does not end the stream"
+    );
+    assert_no_alloc(|| counters.on_error(&gone));
+    assert!(
+        counters.failed.load(Ordering::Relaxed),
+        "an unplugged device does"
+    );
+}

@@ -416,7 +416,7 @@ fn migrations_are_idempotent_and_recorded() {
     assert_eq!(
         versions,
         vec![
-            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 101, 102, 103, 104, 105, 106, 107
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 101, 102, 103, 104, 105, 106, 107, 108
         ]
     );
     let mut conn = Connection::open(&path).unwrap();
@@ -453,7 +453,7 @@ fn a_database_from_a_newer_leadline_is_refused_untouched() {
             err,
             StoreError::Migration(MigrationError::NewerDatabase {
                 found: 199,
-                known: 107
+                known: 108
             })
         ),
         "{err:?}"

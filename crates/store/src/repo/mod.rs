@@ -4,6 +4,7 @@
 //! Writes here are the server's rows arriving (sync, demo seeding): they do not touch the
 //! outbox. The agent's own changes go through [`crate::actions`], which does.
 
+pub mod audio_devices;
 pub mod calling_settings;
 mod calls;
 mod cursors;
