@@ -143,7 +143,7 @@ card: LeadCard,
  */
 timeline: Array<TimelineEntry>, };
 
-export type ErrorKind = "call" | "data_dir" | "demo" | "forbidden" | "internal" | "invalid_input" | "keychain" | "newer_database" | "no_profile" | "no_sip_account" | "not_found" | "not_signed_in" | "offline" | "refused" | "rule" | "server" | "sip" | "sip_auth" | "storage" | "unsynced_changes" | "not_connected" | "wrap_up_pending" | "no_such_call" | "phone_off";
+export type ErrorKind = "call" | "data_dir" | "demo" | "forbidden" | "internal" | "invalid_input" | "keychain" | "newer_database" | "no_profile" | "no_sip_account" | "not_found" | "not_signed_in" | "offline" | "refused" | "rule" | "server" | "sip" | "sip_auth" | "storage" | "unsynced_changes" | "not_connected" | "wrap_up_pending" | "no_such_call" | "phone_off" | "audio_device";
 
 export type CoreError = { 
 /**
