@@ -5,6 +5,7 @@
 //! polls the rings.
 
 use crate::MediaError;
+use crate::audio::resample;
 use crate::device_stream::{capture, playout};
 use crate::tone::sine;
 use serde::Serialize;
@@ -125,24 +126,10 @@ pub fn record_then_play(
     let played = if out.rate == rate {
         recorded
     } else {
-        resample_linear(&recorded, rate, out.rate)
+        resample(&recorded, rate, out.rate)
     };
     feed(&mut out, &played, Duration::from_secs_f64(seconds + 2.0))?;
     Ok((recorded_samples, out.counters.samples.load(Ordering::Relaxed)))
-}
-
-/// A plain linear resampling (enough for a playback check between two device rates).
-fn resample_linear(samples: &[i16], from: u32, to: u32) -> Vec<i16> {
-    let n = (samples.len() as u64 * u64::from(to) / u64::from(from.max(1))) as usize;
-    (0..n)
-        .map(|i| {
-            let x = i as f64 * f64::from(from) / f64::from(to);
-            let (j, t) = (x.floor() as usize, x.fract());
-            let a = f64::from(samples.get(j).copied().unwrap_or(0));
-            let b = f64::from(samples.get(j + 1).copied().unwrap_or(0));
-            (a + (b - a) * t) as i16
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -159,14 +146,5 @@ mod tests {
             (half_sine.peak_dbfs - half_sine.rms_dbfs - 3.0).abs() < 0.3,
             "{half_sine:?}"
         );
-    }
-
-    #[test]
-    fn resampling_keeps_the_length_in_time() {
-        let tone = sine(440.0, 8_000, 0.5);
-        let up = resample_linear(&tone, 8_000, 48_000);
-        assert_eq!(up.len(), 24_000);
-        let report = crate::tone::detect(&up, 48_000, 440.0);
-        assert!(report.tone_share() > 0.9, "{report:?}");
     }
 }
