@@ -17,6 +17,15 @@ pub fn frame_len(rate: u32) -> usize {
 pub trait AudioSource: Send {
     /// The next 20 ms at `rate` Hz.
     fn next_frame(&mut self, rate: u32) -> Vec<i16>;
+    /// Whether a device clock paces this source (a microphone): frames are sent as
+    /// [`AudioSource::frame_ready`] says, not on a timer.
+    fn device_paced(&self) -> bool {
+        false
+    }
+    /// Whether the next frame has been captured.
+    fn frame_ready(&mut self, _rate: u32) -> bool {
+        true
+    }
 }
 
 /// Audio received.
@@ -25,6 +34,15 @@ pub trait AudioSink: Send {
     fn write(&mut self, rate: u32, samples: &[i16]);
     /// Flushes and closes (a recording becomes a complete file).
     fn finish(&mut self) -> Result<(), MediaError>;
+    /// Whether a device clock paces this sink (a speaker): it is fed from the jitter buffer
+    /// as [`AudioSink::room_for_frame`] says, instead of as packets arrive.
+    fn device_paced(&self) -> bool {
+        false
+    }
+    /// Whether the device wants another frame now.
+    fn room_for_frame(&mut self) -> bool {
+        true
+    }
 }
 
 /// Silence.

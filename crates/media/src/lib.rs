@@ -6,6 +6,8 @@
 //! - [`decode`]: decoding into the caller's buffer, and concealing lost frames (Opus FEC and
 //!   PLC, G.711 fading repetition).
 //! - [`devices`]: the audio devices (cpal), and the agent's choice resolved against them.
+//! - [`device_audio`]: the microphone and the speaker as a call's source and sink, paced by
+//!   their clocks.
 //! - [`device_stream`]: microphone and speaker streams whose callbacks only move samples
 //!   through lock-free rings.
 //! - [`dtmf`]: RFC 4733 telephone events.
@@ -18,6 +20,7 @@
 pub mod audio;
 pub mod audio_check;
 pub mod decode;
+pub mod device_audio;
 pub mod device_stream;
 pub mod devices;
 pub mod dtmf;

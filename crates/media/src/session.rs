@@ -7,6 +7,7 @@
 
 use crate::audio::{AudioSink, AudioSource, frame_len};
 use crate::decode::{FrameDecoder, MAX_OPUS_SAMPLES};
+use crate::playback::Playback;
 use crate::sdp::{self, Codec};
 use crate::{MediaError, g711};
 use bytes::Bytes;
@@ -508,6 +509,8 @@ impl MediaSession {
             let rate = encoder.input_rate();
             let mut sequence: u16 = rand::random();
             let mut timestamp: u32 = rand::random();
+            // A microphone's clock paces the frames; a file is paced by the runtime's timer.
+            let device_paced = source.device_paced();
             let mut tick = tokio::time::interval(Duration::from_millis(20));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             let mut first = true;
@@ -515,7 +518,13 @@ impl MediaSession {
             // The event being sent: its packets left and the timestamp of its start.
             let mut event: Option<(std::vec::IntoIter<[u8; 4]>, u32, bool)> = None;
             loop {
-                tick.tick().await;
+                if device_paced {
+                    while !source.frame_ready(rate) {
+                        tokio::time::sleep(DEVICE_POLL).await;
+                    }
+                } else {
+                    tick.tick().await;
+                }
                 let mut frame = source.next_frame(encoder.input_rate());
                 if muted.load(Ordering::Relaxed) {
                     frame.fill(0);
@@ -566,7 +575,14 @@ impl MediaSession {
                 counters.sent.fetch_add(1, Ordering::Relaxed);
             }
         });
+        let device_paced = sink.device_paced();
         let sink = Arc::new(std::sync::Mutex::new(sink));
+        // A speaker's clock takes frames out of the jitter buffer; a file takes packets as
+        // they come.
+        let playback = device_paced.then(|| Arc::new(std::sync::Mutex::new(Playback::new(codec))));
+        let pump = playback
+            .clone()
+            .map(|playback| tokio::spawn(pump(playback, sink.clone())));
         // Events arrive with the payload type of either side's SDP (they are the same
         // unless a peer renumbers).
         let event_pts: Vec<u8> = dtmf_pt.into_iter().chain([our_event_pt(codec)]).collect();
@@ -579,6 +595,7 @@ impl MediaSession {
                 let Some(mut tracks) = receiver_tracks else { return };
                 while let Some(track) = tracks.recv().await {
                     let sink = sink.clone();
+                    let playback = playback.clone();
                     let counters = counters.clone();
                     let (digits_heard, event_pts) = (digits_heard.clone(), event_pts.clone());
                     tokio::spawn(async move {
@@ -603,7 +620,17 @@ impl MediaSession {
                                 }
                                 continue;
                             }
-                            if let Some(n) = decoder.decode(&packet.payload, &mut decoded)
+                            if let Some(playback) = &playback {
+                                if let Ok(mut playback) = playback.lock() {
+                                    let header = &packet.header;
+                                    playback.push(
+                                        Instant::now(),
+                                        header.sequence_number,
+                                        header.timestamp,
+                                        &packet.payload,
+                                    );
+                                }
+                            } else if let Some(n) = decoder.decode(&packet.payload, &mut decoded)
                                 && let Ok(mut sink) = sink.lock()
                             {
                                 sink.write(decoder.rate(), &decoded[..n]);
@@ -616,6 +643,7 @@ impl MediaSession {
         if let Ok(mut tasks) = self.tasks.lock() {
             tasks.push(sender);
             tasks.push(receiving);
+            tasks.extend(pump);
         }
         Ok(SinkHandle { sink })
     }
@@ -702,6 +730,32 @@ impl Encoder {
             Encoder::Opus(encoder) => encoder.encode_vec(frame, 1500).ok(),
             Encoder::Broken => None,
         }
+    }
+}
+
+/// How often a device-paced side looks at its device's ring (the device's clock sets the pace;
+/// this only bounds how late a frame is noticed).
+const DEVICE_POLL: Duration = Duration::from_millis(4);
+
+/// Feeds a device-paced sink from the jitter buffer: a frame each time the speaker has room.
+async fn pump(playback: Arc<std::sync::Mutex<Playback>>, sink: Arc<std::sync::Mutex<Box<dyn AudioSink>>>) {
+    let (rate, frame_samples) = match playback.lock() {
+        Ok(p) => (p.rate(), p.frame_samples()),
+        Err(_) => return,
+    };
+    let mut frame = vec![0i16; frame_samples];
+    loop {
+        loop {
+            let Ok(mut sink) = sink.lock() else { return };
+            if !sink.room_for_frame() {
+                break;
+            }
+            if let Ok(mut playback) = playback.lock() {
+                playback.next_frame(Instant::now(), &mut frame);
+            }
+            sink.write(rate, &frame);
+        }
+        tokio::time::sleep(DEVICE_POLL).await;
     }
 }
 

@@ -1,0 +1,139 @@
+//! Call audio on devices: [`DeviceSource`] hands the microphone's frames over as its device
+//! captures them, [`DeviceSink`] plays the far side through the speaker; both resample between
+//! the device's rate and the codec's. The device clocks pace the call: the source says when a
+//! frame is ready, the sink when the speaker has room for one (a few frames ahead, so the added
+//! latency stays small). A device that fails mid-call leaves silence, never a panic.
+
+use crate::MediaError;
+use crate::audio::{AudioSink, AudioSource, frame_len, resample};
+use crate::device_stream::{Capture, Playout, capture, playout};
+use std::sync::atomic::Ordering;
+
+/// Frames of captured audio kept at most: older ones are dropped (latency stays bounded when
+/// the sender fell behind).
+const MAX_BACKLOG_FRAMES: usize = 10;
+/// Frames queued ahead of the speaker.
+const AHEAD_FRAMES: usize = 3;
+
+/// The microphone as a call's audio source.
+pub struct DeviceSource {
+    capture: Capture,
+    frame: Vec<i16>,
+    /// Frames dropped because the sender fell behind.
+    pub dropped: u64,
+}
+
+impl std::fmt::Debug for DeviceSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceSource")
+            .field("rate", &self.capture.rate)
+            .finish()
+    }
+}
+
+impl DeviceSource {
+    /// Opens microphone `id` (`None`: the OS default).
+    pub fn open(id: Option<&str>) -> Result<DeviceSource, MediaError> {
+        let capture = capture(id)?;
+        let frame = vec![0; frame_len(capture.rate)];
+        Ok(DeviceSource {
+            capture,
+            frame,
+            dropped: 0,
+        })
+    }
+}
+
+impl AudioSource for DeviceSource {
+    fn next_frame(&mut self, rate: u32) -> Vec<i16> {
+        let device_frame = self.frame.len();
+        if let Ok(chunk) = self.capture.samples.read_chunk(device_frame) {
+            let (first, second) = chunk.as_slices();
+            self.frame[..first.len()].copy_from_slice(first);
+            self.frame[first.len()..].copy_from_slice(second);
+            chunk.commit_all();
+        } else {
+            self.frame.fill(0); // the device stopped: silence
+        }
+        resample(&self.frame, self.capture.rate, rate)
+    }
+
+    fn device_paced(&self) -> bool {
+        true
+    }
+
+    fn frame_ready(&mut self, _rate: u32) -> bool {
+        let device_frame = self.frame.len();
+        while self.capture.samples.slots() > device_frame * MAX_BACKLOG_FRAMES {
+            if let Ok(chunk) = self.capture.samples.read_chunk(device_frame) {
+                chunk.commit_all();
+                self.dropped += 1;
+            }
+        }
+        // A failed device no longer captures: frames of silence keep the call going.
+        self.capture.samples.slots() >= device_frame || self.capture.counters.failed.load(Ordering::Relaxed)
+    }
+}
+
+/// The speaker as a call's audio sink.
+pub struct DeviceSink {
+    playout: Playout,
+    capacity: usize,
+    /// Samples that did not fit (the device fell behind).
+    pub overflow: u64,
+}
+
+impl std::fmt::Debug for DeviceSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceSink")
+            .field("rate", &self.playout.rate)
+            .finish()
+    }
+}
+
+impl DeviceSink {
+    /// Opens speaker `id` (`None`: the OS default).
+    pub fn open(id: Option<&str>) -> Result<DeviceSink, MediaError> {
+        let playout = playout(id)?;
+        let capacity = playout.samples.buffer().capacity();
+        Ok(DeviceSink {
+            playout,
+            capacity,
+            overflow: 0,
+        })
+    }
+}
+
+impl DeviceSink {
+    /// What the speaker's callback counts (samples played, slips), shared with it.
+    pub fn counters(&self) -> std::sync::Arc<crate::device_stream::StreamCounters> {
+        self.playout.counters.clone()
+    }
+}
+
+impl AudioSink for DeviceSink {
+    fn write(&mut self, rate: u32, samples: &[i16]) {
+        let samples = resample(samples, rate, self.playout.rate);
+        for sample in samples {
+            if self.playout.samples.push(sample).is_err() {
+                self.overflow += 1;
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<(), MediaError> {
+        Ok(())
+    }
+
+    fn device_paced(&self) -> bool {
+        true
+    }
+
+    fn room_for_frame(&mut self) -> bool {
+        if self.playout.counters.failed.load(Ordering::Relaxed) {
+            return false; // the speaker is gone: nothing more to play
+        }
+        let queued = self.capacity - self.playout.samples.slots();
+        queued < frame_len(self.playout.rate) * AHEAD_FRAMES
+    }
+}
