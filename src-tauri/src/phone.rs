@@ -4,7 +4,7 @@
 //! `phone_status` command); the phone restarts when the calling settings change and stops
 //! (unregistering) when the app exits.
 
-use leadline_core::phone::{AudioFactory, Discard, PhoneEvent, Silence};
+use leadline_core::phone::PhoneEvent;
 use leadline_core::{Handle, PhoneStatus};
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -18,11 +18,6 @@ fn seed() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64)
-}
-
-/// Until the headset audio path lands, calls from the window carry silence.
-fn audio() -> AudioFactory {
-    Arc::new(|_| Ok((Box::new(Silence), Box::new(Discard))))
 }
 
 /// Sends each event to the window, keeping the line's status as the latest.
@@ -49,7 +44,7 @@ pub fn start(app: &AppHandle, handle: &Handle) -> Phone {
         reason: "starting".into(),
     }));
     let events = listener(app, status.clone());
-    tauri::async_runtime::block_on(async { handle.start_agent_phone(audio(), seed(), events) });
+    tauri::async_runtime::block_on(async { handle.start_agent_phone(handle.device_audio(), seed(), events) });
     Phone { status }
 }
 
@@ -59,7 +54,7 @@ pub async fn restart(app: &AppHandle, handle: &Handle) {
         return;
     };
     handle.stop_phone().await;
-    handle.start_agent_phone(audio(), seed(), listener(app, phone.status.clone()));
+    handle.start_agent_phone(handle.device_audio(), seed(), listener(app, phone.status.clone()));
 }
 
 /// Unregisters (waiting briefly for the PBX) as the app exits.

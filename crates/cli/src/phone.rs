@@ -304,6 +304,7 @@ pub fn setup(
     let audio_args = Arc::new(AudioArgs {
         audio_in: audio_args.audio_in.clone(),
         record: audio_args.record.clone(),
+        devices: handle.clone(),
     });
     audio_of(&audio_args, 0)?;
     Ok(PhoneSetup {
@@ -315,10 +316,11 @@ pub fn setup(
     })
 }
 
-/// The audio flags a phone keeps for its calls.
+/// The audio flags a phone keeps for its calls (the chosen devices where a flag is absent).
 struct AudioArgs {
     audio_in: Option<std::path::PathBuf>,
     record: Option<std::path::PathBuf>,
+    devices: Handle,
 }
 
 /// The audio of the call numbered `number` (from 0): the first records to `--record`, the
@@ -326,11 +328,11 @@ struct AudioArgs {
 fn audio_of(args: &AudioArgs, number: usize) -> Result<CallAudio, CoreError> {
     let source: Box<dyn leadline_core::media::audio::AudioSource> = match &args.audio_in {
         Some(path) => Box::new(WavSource::open(path)?),
-        None => Box::new(Silence),
+        None => args.devices.device_source(),
     };
     let sink: Box<dyn leadline_core::media::audio::AudioSink> = match &args.record {
         Some(path) => Box::new(WavRecorder::new(&recording_path(path, number))),
-        None => Box::new(Discard),
+        None => args.devices.device_sink(),
     };
     Ok((source, sink))
 }

@@ -1,13 +1,19 @@
 //! The agent's audio devices: what the machine has, the microphone, speaker and ringer the agent
 //! chose (kept in the local store by stable id), and that choice resolved against what is
 //! present now — a remembered device that is gone falls back to the OS default, and the
-//! resolution says so.
+//! resolution says so. Calls talk through the resolved microphone and speaker, opened when each
+//! call's audio starts; a device that cannot be opened leaves that side silent rather than
+//! ending the call.
 
+use crate::phone::AudioFactory;
 use crate::{CoreError, Handle};
+use leadline_media::audio::{AudioSink, AudioSource, Discard, Silence};
+use leadline_media::device_audio::{DeviceSink, DeviceSource};
 use leadline_media::devices::{self, AudioDevice, DeviceChoice, Resolved, Role};
 use leadline_store::Timestamp;
 use leadline_store::repo::audio_devices::{self, AudioChoice};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The devices and the choice as it stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,5 +76,54 @@ impl Handle {
         *slot = id.map(str::to_owned);
         audio_devices::save(store.conn(), &choice, Timestamp::now())?;
         Ok(())
+    }
+
+    /// The id of the device resolved for `role` now (`None`: the host default).
+    fn resolved_id(&self, role: Role) -> Option<String> {
+        let setup = match self.audio_setup() {
+            Ok(setup) => setup,
+            Err(error) => {
+                tracing::warn!(%error, "the audio devices cannot be listed; using the defaults");
+                return None;
+            }
+        };
+        let [microphone, speaker, ringer] = setup.resolved;
+        let resolved = match role {
+            Role::Microphone => microphone,
+            Role::Speaker => speaker,
+            Role::Ringer => ringer,
+        };
+        if resolved.fell_back {
+            tracing::warn!(?role, remembered = ?resolved.remembered, "the chosen device is absent: the default stands in");
+        }
+        resolved.device.map(|d| d.id)
+    }
+
+    /// The chosen microphone as a call's source; silence when none can be opened.
+    pub fn device_source(&self) -> Box<dyn AudioSource> {
+        match DeviceSource::open(self.resolved_id(Role::Microphone).as_deref()) {
+            Ok(source) => Box::new(source),
+            Err(error) => {
+                tracing::warn!(%error, "no microphone: the call sends silence");
+                Box::new(Silence)
+            }
+        }
+    }
+
+    /// The chosen speaker as a call's sink; discarded when none can be opened.
+    pub fn device_sink(&self) -> Box<dyn AudioSink> {
+        match DeviceSink::open(self.resolved_id(Role::Speaker).as_deref()) {
+            Ok(sink) => Box::new(sink),
+            Err(error) => {
+                tracing::warn!(%error, "no speaker: the call is not heard");
+                Box::new(Discard)
+            }
+        }
+    }
+
+    /// Each call's audio on the chosen devices, resolved when its audio starts.
+    pub fn device_audio(&self) -> AudioFactory {
+        let handle = self.clone();
+        Arc::new(move |_| Ok((handle.device_source(), handle.device_sink())))
     }
 }

@@ -461,6 +461,11 @@ fn read_lines(stdout: ChildStdout) -> mpsc::Receiver<String> {
 impl Leadline {
     /// Starts `leadline ARGS` on a fresh profile in `data_dir`, with `stdin` written to it.
     pub fn start(data_dir: &Path, args: &[&str], stdin: &str) -> Leadline {
+        Leadline::start_with_env(data_dir, args, stdin, &[])
+    }
+
+    /// [`Leadline::start`] with these environment variables set.
+    pub fn start_with_env(data_dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Leadline {
         // Known to the CLI's tests; the core's tests share the harness but not the command.
         let Some(exe) = option_env!("CARGO_BIN_EXE_leadline") else {
             panic!("the leadline command is known to the CLI's tests only");
@@ -469,6 +474,7 @@ impl Leadline {
             .arg("--data-dir")
             .arg(data_dir)
             .args(args)
+            .envs(env.iter().copied())
             .env("LEADLINE_LOG", "debug")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

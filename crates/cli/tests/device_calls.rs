@@ -1,0 +1,132 @@
+//! Calls through real audio devices: `leadline call` with no `--audio-in`/`--record` talks
+//! through the OS's devices (PulseAudio under `scripts/with-audio.sh`: the microphone is a
+//! 440 Hz sine, and our speaker is a null sink of the test's own, recorded from its monitor).
+//! baresip, through Kamailio and rtpengine, hears the sine; we play baresip's 1000 Hz.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
+
+mod pbx;
+
+use pbx::{Baresip, Kamailio, User, tone_file};
+use std::process::{Child, Command, Stdio};
+
+const ANA: User = User::plain("1001", "ana-sip-secret");
+const CARL: User = User::plain("3003", "carl-sip-secret");
+
+fn audio_server() -> bool {
+    let running = std::env::var("LEADLINE_TEST_AUDIO").is_ok_and(|a| a == "pulse");
+    if !running {
+        eprintln!("no test audio server (run under scripts/with-audio.sh): skipped");
+    }
+    running
+}
+
+fn pactl(args: &[&str]) -> String {
+    let out = Command::new("pactl").args(args).output().expect("pactl runs");
+    assert!(
+        out.status.success(),
+        "pactl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A null sink of the test's own (unloaded when dropped), recorded from its monitor.
+struct Ear {
+    name: String,
+    module: String,
+    recorder: Option<Child>,
+    file: std::path::PathBuf,
+}
+
+impl Ear {
+    fn new(name: &str, dir: &std::path::Path) -> Ear {
+        let module = pactl(&[
+            "load-module",
+            "module-null-sink",
+            &format!("sink_name={name}"),
+            "rate=48000",
+        ]);
+        let file = dir.join(format!("{name}.raw"));
+        let recorder = Command::new("parecord")
+            .args(["--raw", "--rate=48000", "--channels=1", "--format=s16le"])
+            .arg(format!("--device={name}.monitor"))
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("parecord runs");
+        Ear {
+            name: name.to_owned(),
+            module,
+            recorder: Some(recorder),
+            file,
+        }
+    }
+
+    /// Stops recording; returns what the sink played.
+    fn heard(&mut self) -> Vec<i16> {
+        if let Some(mut recorder) = self.recorder.take() {
+            let _ = recorder.kill();
+            let _ = recorder.wait();
+        }
+        let bytes = std::fs::read(&self.file).unwrap_or_default();
+        bytes
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect()
+    }
+}
+
+impl Drop for Ear {
+    fn drop(&mut self) {
+        self.heard();
+        let _ = Command::new("pactl")
+            .args(["unload-module", &self.module])
+            .status();
+    }
+}
+
+#[test]
+fn a_call_through_the_devices_carries_the_microphone_out_and_plays_the_far_side() {
+    if !audio_server()
+        || pbx::rerun_isolated("a_call_through_the_devices_carries_the_microphone_out_and_plays_the_far_side")
+    {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let carls = dir.path().join("tone1000.wav");
+    tone_file(&carls, 1000.0, 8000, 1, 30.0);
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let mut ear = Ear::new("leadline_ear", dir.path());
+    let mut args = vec![
+        "call".to_owned(),
+        CARL.name.to_owned(),
+        "--duration".into(),
+        "4".into(),
+    ];
+    args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let calling = pbx::Leadline::start_with_env(
+        dir.path(),
+        &args,
+        &format!("{}\n", ANA.password),
+        &[("PULSE_SINK", ear.name.as_str())],
+    );
+    let (code, lines, stderr) = calling.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
+    let played = ear.heard();
+    let ours = leadline_core::media::tone::detect(&played, 48_000, 1000.0);
+    assert!(
+        ours.tone_blocks >= 10,
+        "our speaker played Carl's 1000 Hz: {ours:?}"
+    );
+    let recordings = carl.heard();
+    let theirs = pbx::tone_in(recordings.last().expect("baresip recorded the call"), 440.0);
+    assert!(
+        theirs.tone_blocks >= 10,
+        "Carl heard our microphone's 440 Hz: {theirs:?}"
+    );
+    eprintln!("we played {ours:?}; Carl heard {theirs:?}");
+}
