@@ -130,3 +130,54 @@ fn a_call_through_the_devices_carries_the_microphone_out_and_plays_the_far_side(
     );
     eprintln!("we played {ours:?}; Carl heard {theirs:?}");
 }
+
+#[test]
+fn unplugging_the_speaker_mid_call_keeps_the_call_going() {
+    if !audio_server() || pbx::rerun_isolated("unplugging_the_speaker_mid_call_keeps_the_call_going") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let carls = dir.path().join("tone1000.wav");
+    tone_file(&carls, 1000.0, 8000, 1, 30.0);
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let ear = Ear::new("leadline_headset", dir.path());
+    let mut args = vec![
+        "call".to_owned(),
+        CARL.name.to_owned(),
+        "--duration".into(),
+        "5".into(),
+    ];
+    args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut calling = pbx::Leadline::start_with_env(
+        dir.path(),
+        &args,
+        &format!("{}\n", ANA.password),
+        &[("PULSE_SINK", ear.name.as_str())],
+    );
+    calling.expect_event("answered", std::time::Duration::from_secs(10));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // The headset goes away: its sink is unloaded under the playing stream.
+    drop(ear);
+    let (code, lines, stderr) = calling.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}");
+    let ended = lines.iter().find(|l| l["event"] == "ended").unwrap();
+    assert_eq!(
+        ended["reason"]["reason"], "local_hangup",
+        "the call ran its course: {ended}"
+    );
+    assert!(ended["duration_ms"].as_f64().unwrap() >= 4500.0, "{ended}");
+    let media = lines.iter().rev().find(|l| l["event"] == "media").unwrap();
+    assert!(
+        media["packets_received"].as_u64().unwrap() >= 200,
+        "audio kept coming: {media}"
+    );
+    let recordings = carl.heard();
+    let theirs = pbx::tone_in(recordings.last().expect("baresip recorded the call"), 440.0);
+    assert!(
+        theirs.tone_blocks >= 40,
+        "Carl heard our microphone all along: {theirs:?}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
