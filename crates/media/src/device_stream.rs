@@ -47,9 +47,27 @@ impl StreamCounters {
     }
 }
 
+/// A device stream, closed on a thread of its own when dropped: closing joins the device's
+/// worker thread, which may wait on the audio server, and must not hold up the caller (an
+/// async runtime's worker, say).
+struct Owned(Option<cpal::Stream>);
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        if let Some(stream) = self.0.take() {
+            let closing = std::thread::Builder::new()
+                .name("leadline-audio-close".into())
+                .spawn(move || drop(stream));
+            if let Err(error) = closing {
+                tracing::warn!(%error, "an audio stream could not be closed on its own thread");
+            }
+        }
+    }
+}
+
 /// A microphone's samples, as they come.
 pub struct Capture {
-    _stream: cpal::Stream,
+    _stream: Owned,
     /// Mono samples at [`Capture::rate`].
     pub samples: rtrb::Consumer<i16>,
     /// The device's rate.
@@ -60,7 +78,7 @@ pub struct Capture {
 
 /// A speaker fed with samples.
 pub struct Playout {
-    _stream: cpal::Stream,
+    _stream: Owned,
     /// Mono samples at [`Playout::rate`], played as the device asks for them.
     pub samples: rtrb::Producer<i16>,
     /// The device's rate.
@@ -128,7 +146,7 @@ pub fn capture(id: Option<&str>) -> Result<Capture, MediaError> {
         .play()
         .map_err(device_error("the microphone cannot start"))?;
     Ok(Capture {
-        _stream: stream,
+        _stream: Owned(Some(stream)),
         samples: consumer,
         rate,
         counters,
@@ -204,7 +222,7 @@ pub fn playout(id: Option<&str>) -> Result<Playout, MediaError> {
     }?;
     stream.play().map_err(device_error("the speaker cannot start"))?;
     Ok(Playout {
-        _stream: stream,
+        _stream: Owned(Some(stream)),
         samples: producer,
         rate,
         counters,

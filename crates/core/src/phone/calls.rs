@@ -243,8 +243,9 @@ impl Shared {
             table.answered += 1;
             number
         };
-        let started =
-            (self.audio)(number).and_then(|(source, sink)| Ok(conversation.media.start(source, sink)?));
+        // Opening devices may wait on the audio server: not on a runtime worker's time.
+        let audio = off_the_runtime(|| (self.audio)(number));
+        let started = audio.and_then(|(source, sink)| Ok(conversation.media.start(source, sink)?));
         let recording = match started {
             Ok(recording) => recording,
             Err(error) => {
@@ -797,4 +798,13 @@ async fn place(
     shared
         .go_live(&call_id, Conversation::new(call, session), setup_ms)
         .await;
+}
+
+/// Runs `work`, which may block, letting a multi-threaded runtime move its other tasks to
+/// another worker meanwhile (on a single-threaded runtime it simply runs).
+fn off_the_runtime<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
 }
