@@ -513,7 +513,8 @@ fn a_call_whose_pbx_stays_down_ends_cleanly_as_connection_lost() {
         true,
     );
     talk.leadline.expect_event("answered", Duration::from_secs(10));
-    std::thread::sleep(Duration::from_secs(1));
+    // Two seconds of talk before the PBX dies, so the recording has something to complete.
+    std::thread::sleep(Duration::from_secs(2));
     let killed = std::time::Instant::now();
     talk.kamailio.kill();
     let ended = talk.leadline.expect_event("ended", Duration::from_secs(15));
