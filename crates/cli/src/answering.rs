@@ -21,6 +21,8 @@ pub struct Answering {
     pub waiting: Waiting,
     /// With two calls up, swap between them this many seconds after the second was answered.
     pub swap_after: Option<f64>,
+    /// Let a call ring this long before answering it.
+    pub ring_for: Option<Duration>,
 }
 
 /// Sleeps until `at`, or forever when there is nothing to wait for.
@@ -100,6 +102,12 @@ async fn take_calls(running: &mut Running, how: &Answering, talk: &TalkArgs) -> 
                     (false, Waiting::Reject) => phone.reject(&call_id, Some(486)).await?,
                     (false, Waiting::Ring) => queued.push_back(call_id),
                     (busy, _) => {
+                        if let Some(ring) = how.ring_for {
+                            tokio::time::sleep(ring).await;
+                            if !phone.call_ids().contains(&call_id) {
+                                continue; // the caller gave up
+                            }
+                        }
                         answered += 1;
                         phone.answer(&call_id).await?;
                         up.insert(call_id, Instant::now());

@@ -148,6 +148,10 @@ pub enum Command {
         /// seconds after the second was answered.
         #[arg(long, requires = "waiting")]
         swap_after: Option<f64>,
+        /// Lets a call ring this many seconds before answering it (a caller who gives up
+        /// meanwhile is not answered).
+        #[arg(long, value_parser = positive_seconds)]
+        ring_for: Option<f64>,
         /// Account, audio and wrap-up.
         #[command(flatten)]
         talk: TalkArgs,

@@ -218,6 +218,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
             calls,
             waiting,
             swap_after,
+            ring_for,
             talk,
         } => answering::answer(
             &handle,
@@ -225,6 +226,7 @@ fn run(cli: &Cli, out: &Output) -> Result<(), CoreError> {
                 calls: *calls,
                 waiting: *waiting,
                 swap_after: *swap_after,
+                ring_for: ring_for.map(std::time::Duration::from_secs_f64),
             },
             talk,
         )?,

@@ -126,6 +126,7 @@ pub fn register(handle: &Handle, args: &SipAccountArgs, once: bool) -> Result<()
             media: MediaConfig::default(),
             audio: Arc::new(|_| Ok((Box::new(Silence), Box::new(Discard)))),
             seed: seed(),
+            tones: false,
         };
         let running = Running::start(handle, setup, LineFormat::Events)?;
         running.until_interrupted_or_final().await
@@ -307,12 +308,15 @@ pub fn setup(
         devices: handle.clone(),
     });
     audio_of(&audio_args, 0)?;
+    // On a terminal's own devices the phone sounds like one; with files it stays quiet.
+    let tones = audio_args.record.is_none();
     Ok(PhoneSetup {
         account,
         record_calls: args.ws_url.is_none(),
         media,
         audio: Arc::new(move |number| audio_of(&audio_args, number)),
         seed: seed(),
+        tones,
     })
 }
 

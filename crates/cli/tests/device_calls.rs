@@ -186,3 +186,67 @@ fn unplugging_the_speaker_mid_call_keeps_the_call_going() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// For each 100 ms of `samples` (48 kHz), whether `frequency` holds `share` of its energy.
+fn blocks_with(samples: &[i16], frequency: f64, share: f64) -> Vec<bool> {
+    samples
+        .chunks_exact(4_800)
+        .map(|block| {
+            leadline_core::media::tone::detect_share(block, 48_000, frequency, share).tone_blocks == 1
+        })
+        .collect()
+}
+
+#[test]
+fn an_incoming_call_rings_on_the_ringer_until_it_is_answered() {
+    if !audio_server() || pbx::rerun_isolated("an_incoming_call_rings_on_the_ringer_until_it_is_answered") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let carls = dir.path().join("tone1000.wav");
+    tone_file(&carls, 1000.0, 8000, 1, 30.0);
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", false);
+    let mut ear = Ear::new("leadline_ringer", dir.path());
+    // The test's null sinks add over a second of latency to every stream they play (a real
+    // device adds milliseconds), and a stream closed drops what it still holds: ring long
+    // enough to be heard through that.
+    let mut args = vec![
+        "answer".to_owned(),
+        "--ring-for".into(),
+        "4".into(),
+        "--duration".into(),
+        "4".into(),
+    ];
+    args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut answering = pbx::Leadline::start_with_env(
+        dir.path(),
+        &args,
+        &format!("{}\n", ANA.password),
+        &[("PULSE_SINK", ear.name.as_str())],
+    );
+    answering.expect_event("registered", std::time::Duration::from_secs(10));
+    carl.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
+    let (code, lines, stderr) = answering.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
+    let heard = ear.heard();
+    // The ringtone (440 + 480 Hz) while the call rang, then Carl (1000 Hz).
+    let ringing = blocks_with(&heard, 480.0, 0.3);
+    let talking = blocks_with(&heard, 1000.0, 0.6);
+    let rang = ringing.iter().filter(|b| **b).count();
+    assert!(
+        (10..=42).contains(&rang),
+        "rang for {rang} tenths of a second: {lines:#?}"
+    );
+    let last_ring = ringing.iter().rposition(|b| *b).unwrap();
+    let first_talk = talking.iter().position(|b| *b).expect("Carl was heard");
+    assert!(
+        last_ring <= first_talk + 1,
+        "the ringing stopped when the call was answered ({last_ring} vs {first_talk})"
+    );
+    assert!(
+        talking.iter().filter(|b| **b).count() >= 15,
+        "Carl heard for the call"
+    );
+}

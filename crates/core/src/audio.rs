@@ -79,7 +79,7 @@ impl Handle {
     }
 
     /// The id of the device resolved for `role` now (`None`: the host default).
-    fn resolved_id(&self, role: Role) -> Option<String> {
+    pub(crate) fn resolved_id(&self, role: Role) -> Option<String> {
         let setup = match self.audio_setup() {
             Ok(setup) => setup,
             Err(error) => {

@@ -30,6 +30,7 @@ fn unreachable_pbx() -> PhoneSetup {
         media: MediaConfig::default(),
         audio: Arc::new(|_| Ok((Box::new(Silence), Box::new(Discard)))),
         seed: 7,
+        tones: false,
     }
 }
 

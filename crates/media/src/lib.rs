@@ -16,6 +16,7 @@
 //! - [`playback`]: the receive side per frame period: jitter buffer and decoder together.
 //! - [`sdp`]: the SDP adjustments between webrtc-rs and SIP peers, one per quirk.
 //! - [`tone`]: a Goertzel detector that says whether a frequency dominates a recording.
+//! - [`tones`]: the phone's own sounds (ringtone, call-waiting beep, key feedback) on a device.
 
 pub mod audio;
 pub mod audio_check;
@@ -31,6 +32,7 @@ pub mod playback;
 pub mod sdp;
 mod session;
 pub mod tone;
+pub mod tones;
 
 pub use error::MediaError;
 pub use session::{Counters, IceServer, MediaConfig, MediaSession, SinkHandle};

@@ -40,8 +40,15 @@ fn goertzel_power(block: &[f32], rate: u32, frequency: f64) -> f64 {
     2.0 * power / n
 }
 
-/// Looks for `frequency` in mono `samples` at `rate`.
+/// Looks for `frequency` in mono `samples` at `rate`: blocks where it holds most (60 %) of
+/// the energy.
 pub fn detect(samples: &[i16], rate: u32, frequency: f64) -> ToneReport {
+    detect_share(samples, rate, frequency, 0.6)
+}
+
+/// Looks for `frequency` as a part of a chord (a dual tone holds about half the energy at
+/// each frequency): blocks where it holds at least `share` of the energy.
+pub fn detect_share(samples: &[i16], rate: u32, frequency: f64, share: f64) -> ToneReport {
     let block_len = (rate / 10).max(1) as usize;
     let mut report = ToneReport {
         blocks: 0,
@@ -56,7 +63,7 @@ pub fn detect(samples: &[i16], rate: u32, frequency: f64) -> ToneReport {
             report.silent_blocks += 1;
             continue;
         }
-        if goertzel_power(&block, rate, frequency) / energy > 0.6 {
+        if goertzel_power(&block, rate, frequency) / energy > share {
             report.tone_blocks += 1;
         }
     }

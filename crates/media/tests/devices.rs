@@ -93,3 +93,30 @@ fn the_default_speaker_plays_what_is_pushed_at_its_own_pace() {
     assert_eq!(played, tone.len() as u64, "the device took every sample");
     assert!(!speaker.counters.failed.load(Ordering::Relaxed));
 }
+
+#[test]
+fn a_tone_plays_on_the_speaker_until_stopped_and_a_beep_plays_to_its_end() {
+    if !with_audio_server() {
+        return;
+    }
+    use leadline_media::tones::{Pattern, TonePlayer};
+    let ring = TonePlayer::start(None, Pattern::Ring).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while ring.played() < 48_000 / 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(ring.played() >= 48_000 / 2, "the ringtone plays");
+    assert!(ring.playing(), "and goes on until stopped");
+    drop(ring);
+    let beep = TonePlayer::start(None, Pattern::CallWaiting).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while beep.playing() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!beep.playing(), "the beep ends by itself");
+    assert!(
+        beep.played() >= (48_000.0 * 0.7) as u64,
+        "{} samples",
+        beep.played()
+    );
+}

@@ -8,6 +8,8 @@ use super::record::CallRecord;
 use super::{Phone, Shared};
 use crate::CoreError;
 use crate::conversation::{Conversation, TalkEvent};
+use leadline_media::devices::Role;
+use leadline_media::tones::{Pattern, TonePlayer};
 use leadline_media::{MediaSession, SinkHandle};
 use leadline_sip::{Call, EndReason, GiveUp, IncomingCall, Ringing, SipError};
 use leadline_store::model::{CallId, Direction, LeadId};
@@ -47,6 +49,8 @@ struct Entry {
     /// Replaced by an attended transfer: the other side hanging it up is the transfer's end.
     replaced: bool,
     slot: Slot,
+    /// The ringtone or call-waiting beep while it rings in (stops when dropped).
+    tone: Option<TonePlayer>,
 }
 
 enum Slot {
@@ -429,6 +433,7 @@ impl Phone {
                 record,
                 replaced: false,
                 slot: Slot::Dialing(cancel.clone()),
+                tone: None,
             },
         );
         let give_up = GiveUp {
@@ -473,6 +478,7 @@ impl Phone {
                     record: None,
                     replaced: false,
                     slot: Slot::Ringing(take_tx),
+                    tone: None,
                 },
             );
             waiting
@@ -484,6 +490,23 @@ impl Phone {
             waiting,
             leads,
         });
+        if shared.tones {
+            // Alone, it rings on the ringer; during a call, a beep in the headset.
+            let (role, pattern) = if waiting {
+                (Role::Speaker, Pattern::CallWaiting)
+            } else {
+                (Role::Ringer, Pattern::Ring)
+            };
+            let device = shared.handle.resolved_id(role);
+            match off_the_runtime(|| TonePlayer::start(device.as_deref(), pattern)) {
+                Ok(tone) => {
+                    if let Some(entry) = shared.table().calls.get_mut(&call_id) {
+                        entry.tone = Some(tone);
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "the call cannot ring"),
+            }
+        }
         tokio::spawn(async move {
             tokio::select! {
                 reason = incoming.cancelled() => {
@@ -507,6 +530,7 @@ impl Phone {
             if !matches!(entry.slot, Slot::Ringing(_)) {
                 return Err(gone());
             }
+            entry.tone = None; // answered or refused: the ringing stops
             match std::mem::replace(&mut entry.slot, Slot::Connecting { hang_up: false }) {
                 Slot::Ringing(take) => take,
                 _ => return Err(gone()),
@@ -679,6 +703,19 @@ impl Phone {
             digits: digits.to_owned(),
             method,
         });
+        if self.shared.tones {
+            // The agent hears the keys they pressed.
+            let device = self.shared.handle.resolved_id(Role::Speaker);
+            let keys = Pattern::Keys(digits.to_owned());
+            match off_the_runtime(|| TonePlayer::start(device.as_deref(), keys)) {
+                Ok(feedback) => {
+                    if let Ok(mut playing) = self.shared.feedback.lock() {
+                        *playing = Some(feedback);
+                    }
+                }
+                Err(error) => tracing::debug!(%error, "no key feedback"),
+            }
+        }
         Ok(method)
     }
 

@@ -62,6 +62,9 @@ pub struct PhoneSetup {
     pub audio: AudioFactory,
     /// Seeds the registration's retry jitter.
     pub seed: u64,
+    /// Plays the phone's own sounds on the chosen devices: the ringtone on the ringer, the
+    /// call-waiting beep and the key feedback in the headset.
+    pub tones: bool,
 }
 
 impl std::fmt::Debug for PhoneSetup {
@@ -91,6 +94,9 @@ struct Shared {
     record_calls: bool,
     media: MediaConfig,
     audio: AudioFactory,
+    tones: bool,
+    /// The key feedback playing, if any (replaced by the next).
+    feedback: Mutex<Option<leadline_media::tones::TonePlayer>>,
     dialer: Dialer,
     emit: Listener,
     calls: Mutex<CallTable>,
@@ -135,6 +141,8 @@ impl Handle {
             record_calls: setup.record_calls,
             media: setup.media,
             audio: setup.audio,
+            tones: setup.tones,
+            feedback: Mutex::new(None),
             dialer,
             emit: listener,
             calls: Mutex::new(CallTable::default()),
@@ -178,6 +186,7 @@ impl Handle {
             media,
             audio,
             seed,
+            tones: true,
         };
         Ok((setup, auto_register))
     }
