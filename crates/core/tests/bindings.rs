@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
 
+use leadline_core::media::quality::Quality;
 use leadline_core::phone::{
     Codec, Dial, DtmfMethod, EndReason, LineFailure, PhoneEvent, Side, WrapUp, WrapUpDue,
 };
@@ -33,7 +34,7 @@ fn render() -> String {
         LeadCard, BoardCursor, BoardColumn, Board, TimelineEntry,
         Session, ColumnPage, LeadDetail, ErrorKind, ErrorPayload, LineFailure, PhoneStatus,
         IceServerSetting, CallingSettings,
-        MatchKind, CallerMatch, Codec, EndReason, Side, DtmfMethod, WrapUpDue, PhoneEvent,
+        MatchKind, CallerMatch, Codec, EndReason, Side, DtmfMethod, WrapUpDue, Quality, PhoneEvent,
         Dial, WrapUp,
     ];
     let mut out = String::from(

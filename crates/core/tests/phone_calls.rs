@@ -255,6 +255,17 @@ fn the_agent_calls_a_lead_holds_resumes_wraps_up_with_notes_and_the_server_has_i
             after > before + 40,
             "the audio came back after the resume: {before} → {after}"
         );
+        let PhoneEvent::Quality { quality, .. } = agent
+            .expect(
+                "quality",
+                |e| matches!(e, PhoneEvent::Quality { call_id: c, .. } if *c == call_id),
+            )
+            .await
+        else {
+            unreachable!()
+        };
+        assert_eq!(quality.loss_percent, 0.0, "{quality:?}");
+        assert!(quality.mos >= 4.0 && quality.bitrate_kbps > 50.0, "{quality:?}");
         agent.expect("ended", |e| ended(e, &call_id)).await;
         let due = agent.wrap_up_due(&call_id).await;
         assert_eq!(due.lead, Some(agent.lead), "the call is on the dialled lead");

@@ -8,6 +8,7 @@
 use crate::audio::{AudioSink, AudioSource, frame_len};
 use crate::decode::{FrameDecoder, MAX_OPUS_SAMPLES};
 use crate::playback::Playback;
+use crate::quality::{Quality, ReceiveStats, mos};
 use crate::sdp::{self, Codec};
 use crate::{MediaError, g711};
 use bytes::Bytes;
@@ -221,6 +222,10 @@ pub struct MediaSession {
     remote_dtmf_pt: std::sync::Mutex<Option<u8>>,
     digits_heard_tx: mpsc::UnboundedSender<char>,
     digits_heard: tokio::sync::Mutex<mpsc::UnboundedReceiver<char>>,
+    /// What arrived of the far side's audio, and since when.
+    received: Arc<std::sync::Mutex<(ReceiveStats, Option<Instant>)>>,
+    /// The jitter buffer, when a device plays the call.
+    playback: std::sync::Mutex<Option<Arc<std::sync::Mutex<Playback>>>>,
 }
 
 impl std::fmt::Debug for MediaSession {
@@ -353,6 +358,8 @@ impl MediaSession {
             remote_dtmf_pt: std::sync::Mutex::new(None),
             digits_heard_tx,
             digits_heard: tokio::sync::Mutex::new(digits_heard),
+            received: Arc::new(std::sync::Mutex::new((ReceiveStats::default(), None))),
+            playback: std::sync::Mutex::new(None),
         })
     }
 
@@ -583,6 +590,13 @@ impl MediaSession {
         let pump = playback
             .clone()
             .map(|playback| tokio::spawn(pump(playback, sink.clone())));
+        if let Ok(mut kept) = self.playback.lock() {
+            kept.clone_from(&playback);
+        }
+        if let Ok(mut received) = self.received.lock() {
+            let clock_rate = if codec == Codec::Opus { 48_000 } else { 8_000 };
+            *received = (ReceiveStats::new(clock_rate), None);
+        }
         // Events arrive with the payload type of either side's SDP (they are the same
         // unless a peer renumbers).
         let event_pts: Vec<u8> = dtmf_pt.into_iter().chain([our_event_pt(codec)]).collect();
@@ -591,11 +605,13 @@ impl MediaSession {
             let counters = self.counters.clone();
             let digits_heard = self.digits_heard_tx.clone();
             let receiver_tracks = self.tracks.lock().ok().and_then(|mut t| t.take());
+            let received = self.received.clone();
             tokio::spawn(async move {
                 let Some(mut tracks) = receiver_tracks else { return };
                 while let Some(track) = tracks.recv().await {
                     let sink = sink.clone();
                     let playback = playback.clone();
+                    let received = received.clone();
                     let counters = counters.clone();
                     let (digits_heard, event_pts) = (digits_heard.clone(), event_pts.clone());
                     tokio::spawn(async move {
@@ -619,6 +635,17 @@ impl MediaSession {
                                     let _ = digits_heard.send(digit);
                                 }
                                 continue;
+                            }
+                            if let Ok(mut stats) = received.lock() {
+                                let header = &packet.header;
+                                let now = Instant::now();
+                                stats.0.on_packet(
+                                    now,
+                                    header.sequence_number,
+                                    header.timestamp,
+                                    packet.payload.len(),
+                                );
+                                stats.1.get_or_insert(now);
                             }
                             if let Some(playback) = &playback {
                                 if let Ok(mut playback) = playback.lock() {
@@ -646,6 +673,39 @@ impl MediaSession {
             tasks.extend(pump);
         }
         Ok(SinkHandle { sink })
+    }
+
+    /// The call's quality figures now. The mouth-to-ear delay for the MOS is the jitter
+    /// buffer's delay plus a frame of packetization and one of device buffering (the network's
+    /// share is not measured yet).
+    pub fn quality(&self) -> Quality {
+        let codec = self.codec().map(|(c, _)| c);
+        let (jitter_ms, loss_percent, bitrate_kbps) = match self.received.lock() {
+            Ok(received) => {
+                let seconds = received.1.map_or(0.0, |since| since.elapsed().as_secs_f64());
+                let kbps = if seconds > 0.0 {
+                    received.0.bytes() as f64 * 8.0 / seconds / 1e3
+                } else {
+                    0.0
+                };
+                (received.0.jitter_ms(), received.0.loss_percent(), kbps)
+            }
+            Err(_) => (0.0, 0.0, 0.0),
+        };
+        let playback = self.playback.lock().ok().and_then(|p| p.clone());
+        let (buffer_ms, concealed) = playback
+            .and_then(|p| p.lock().ok().map(|p| (p.jitter_stats().target_ms, p.concealed())))
+            .unwrap_or((0.0, 0));
+        let round = |x: f64| (x * 10.0).round() / 10.0;
+        Quality {
+            codec,
+            bitrate_kbps: round(bitrate_kbps),
+            jitter_ms: round(jitter_ms),
+            loss_percent: round(loss_percent),
+            buffer_ms: round(buffer_ms),
+            concealed,
+            mos: mos(codec, buffer_ms + 40.0, loss_percent),
+        }
     }
 
     /// Sends silence instead of the source (`on`), or the source again.

@@ -56,6 +56,17 @@ async fn call(codec: Codec) {
         .unwrap();
     assert!(caller.connected(Duration::from_secs(5)).await, "caller connected");
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    let quality = caller.quality();
+    assert_eq!(quality.codec, Some(codec));
+    assert_eq!(quality.loss_percent, 0.0, "{quality:?}");
+    assert!(quality.jitter_ms < 20.0, "{quality:?}");
+    let expected_kbps = if codec == Codec::Opus {
+        6.0..=80.0
+    } else {
+        55.0..=75.0
+    };
+    assert!(expected_kbps.contains(&quality.bitrate_kbps), "{quality:?}");
+    assert!(quality.mos >= 4.0, "{quality:?}");
     caller.close().await;
     callee.close().await;
     a.finish().unwrap();

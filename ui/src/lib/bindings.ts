@@ -273,6 +273,36 @@ dispositions: Array<CallDisposition>,
  */
 default_disposition: DispositionId | null, };
 
+export type Quality = { 
+/**
+ * The codec in use.
+ */
+codec: Codec | null, 
+/**
+ * Received payload bitrate over the call so far, in kbit/s.
+ */
+bitrate_kbps: number, 
+/**
+ * Interarrival jitter (RFC 3550), in milliseconds.
+ */
+jitter_ms: number, 
+/**
+ * Packets lost, in percent of those expected.
+ */
+loss_percent: number, 
+/**
+ * The jitter buffer's delay, in milliseconds (0 when files play the call).
+ */
+buffer_ms: number, 
+/**
+ * Frames concealed (lost or late).
+ */
+concealed: number, 
+/**
+ * Estimated mean opinion score, 1 (bad) to 4.5 (excellent).
+ */
+mos: number, };
+
 export type PhoneEvent = { "event": "line", 
 /**
  * Where the line stands now.
@@ -349,7 +379,15 @@ packets_received: number,
 /**
  * From the start of the audio to the first packet received.
  */
-first_packet_ms: number | null, } | { "event": "dtmf", 
+first_packet_ms: number | null, } | { "event": "quality", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * The figures.
+ */
+quality: Quality, } | { "event": "dtmf", 
 /**
  * The call.
  */

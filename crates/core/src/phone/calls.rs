@@ -136,6 +136,9 @@ impl CallTable {
     }
 }
 
+/// How often a call's quality figures are reported.
+const QUALITY_EVERY: Duration = Duration::from_secs(5);
+
 fn millis(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
 }
@@ -228,6 +231,10 @@ impl Shared {
             other => other,
         };
         self.emit(media_event(call_id, &conversation.media));
+        self.emit(PhoneEvent::Quality {
+            call_id: call_id.to_owned(),
+            quality: conversation.media.quality(),
+        });
         conversation.close().await;
         let recorded = live.recording.finish();
         let due = self.end_record(call_id, entry.record);
@@ -351,8 +358,18 @@ impl Shared {
 
 /// Turns what the other side does on a call into events, until it ends.
 async fn watch(shared: Arc<Shared>, call_id: String, conversation: Arc<Conversation>) {
+    let mut report = tokio::time::interval_at(tokio::time::Instant::now() + QUALITY_EVERY, QUALITY_EVERY);
     loop {
-        let event = conversation.next().await;
+        let event = tokio::select! {
+            event = conversation.next() => event,
+            _ = report.tick() => {
+                shared.emit(PhoneEvent::Quality {
+                    call_id: call_id.clone(),
+                    quality: conversation.media.quality(),
+                });
+                continue;
+            }
+        };
         let id = call_id.clone();
         let packets_received = || conversation.media.counters.received.load(Relaxed);
         match event {

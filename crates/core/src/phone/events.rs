@@ -4,6 +4,7 @@
 //! the phone's commands take.
 
 use crate::phone::line::PhoneStatus;
+use leadline_media::quality::Quality;
 use leadline_media::sdp::Codec;
 use leadline_sip::EndReason;
 use leadline_store::model::{CallDisposition, CallId, DispositionId, LeadId};
@@ -93,6 +94,13 @@ pub enum PhoneEvent {
         packets_received: u64,
         /// From the start of the audio to the first packet received.
         first_packet_ms: Option<f64>,
+    },
+    /// The call's quality figures (every few seconds, and at its end).
+    Quality {
+        /// The call.
+        call_id: String,
+        /// The figures.
+        quality: Quality,
     },
     /// Keys the agent sent.
     Dtmf {
