@@ -122,6 +122,14 @@ pub enum Command {
         /// for two seconds, then resumes.
         #[arg(long)]
         hold_after: Option<f64>,
+        /// Moves the call to this speaker (a device id, as `leadline audio` lists them) this
+        /// many seconds into it: `--switch-speaker ID --switch-after S` (remembered, as
+        /// `leadline audio use speaker` does).
+        #[arg(long, requires = "switch_after")]
+        switch_speaker: Option<String>,
+        /// When `--switch-speaker` applies, in seconds into the call.
+        #[arg(long, requires = "switch_speaker", value_parser = positive_seconds)]
+        switch_after: Option<f64>,
         /// Transfers the other side to this number, user or sip: address (REFER) once the
         /// steps above are done, reporting the progress; the call ends as transferred.
         #[arg(long)]

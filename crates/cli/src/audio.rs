@@ -4,7 +4,7 @@
 use crate::args::{AudioAction, AudioRole};
 use crate::phone::emit;
 use leadline_core::media::audio_check::{self, Level};
-use leadline_core::media::devices::{Resolved, Role};
+use leadline_core::media::devices::{DeviceRole, Resolved};
 use leadline_core::{CoreError, Handle};
 use serde_json::{Value, json};
 
@@ -21,11 +21,11 @@ pub fn run(handle: &Handle, action: Option<&AudioAction>) -> Result<(), CoreErro
     }
 }
 
-fn role_of(role: AudioRole) -> Role {
+fn role_of(role: AudioRole) -> DeviceRole {
     match role {
-        AudioRole::Microphone => Role::Microphone,
-        AudioRole::Speaker => Role::Speaker,
-        AudioRole::Ringer => Role::Ringer,
+        AudioRole::Microphone => DeviceRole::Microphone,
+        AudioRole::Speaker => DeviceRole::Speaker,
+        AudioRole::Ringer => DeviceRole::Ringer,
     }
 }
 

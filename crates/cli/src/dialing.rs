@@ -20,6 +20,8 @@ pub struct Dial<'a> {
     pub dtmf: Option<&'a str>,
     /// Seconds into the call to hold the other side (for [`HOLD_FOR`]), then resume.
     pub hold_after: Option<f64>,
+    /// Seconds into the call to move it to this speaker.
+    pub switch_speaker: Option<(&'a str, f64)>,
     /// Transfer the other side here once the steps above are done.
     pub transfer_to: Option<&'a str>,
     /// Transfer after a consultation call to the target (REFER with Replaces), not blind.
@@ -189,6 +191,11 @@ async fn steps(
     if let Some(digits) = dial.dtmf {
         tokio::time::sleep(Duration::from_millis(300)).await;
         phone.send_dtmf(call_id, digits).await?;
+    }
+    if let Some((speaker, after)) = dial.switch_speaker {
+        let wait = Duration::from_secs_f64(after).saturating_sub(answered.elapsed());
+        tokio::time::sleep(wait).await;
+        phone.use_device(leadline_core::media::devices::DeviceRole::Speaker, Some(speaker))?;
     }
     if let Some(after) = dial.hold_after {
         let wait = Duration::from_secs_f64(after.max(0.0)).saturating_sub(answered.elapsed());

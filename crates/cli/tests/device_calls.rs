@@ -250,3 +250,75 @@ fn an_incoming_call_rings_on_the_ringer_until_it_is_answered() {
         "Carl heard for the call"
     );
 }
+
+/// A home whose ALSA configuration names two PulseAudio sinks as devices of their own
+/// (`alsa:leadline_ear1`, `alsa:leadline_ear2`), as a headset and a speaker would be.
+fn home_with_two_speakers() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let device = |n: u32, what: &str| {
+        format!(
+            "pcm.leadline_ear{n} {{\n    type pulse\n    device \"leadline_ear{n}\"\n    hint {{ show on description \"{what}\" }}\n}}\n"
+        )
+    };
+    let config = device(1, "Test headset") + &device(2, "Test speaker");
+    std::fs::write(home.path().join(".asoundrc"), config).unwrap();
+    home
+}
+
+#[test]
+fn the_speaker_chosen_mid_call_takes_the_call_over() {
+    if !audio_server() || pbx::rerun_isolated("the_speaker_chosen_mid_call_takes_the_call_over") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let carls = dir.path().join("tone1000.wav");
+    tone_file(&carls, 1000.0, 8000, 1, 30.0);
+    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let home = home_with_two_speakers();
+    let home_dir = home.path().to_str().unwrap();
+    let mut ear1 = Ear::new("leadline_ear1", dir.path());
+    let mut ear2 = Ear::new("leadline_ear2", dir.path());
+    let env = [("HOME", home_dir)];
+    let chose = pbx::Leadline::start_with_env(
+        dir.path(),
+        &["audio", "use", "speaker", "alsa:leadline_ear1"],
+        "",
+        &env,
+    );
+    let (code, _, stderr) = chose.finish();
+    assert_eq!(code, 0, "{stderr}");
+    let mut args = vec![
+        "call".to_owned(),
+        CARL.name.to_owned(),
+        "--duration".into(),
+        "7".into(),
+        "--switch-speaker".into(),
+        "alsa:leadline_ear2".into(),
+        "--switch-after".into(),
+        "3.5".into(),
+    ];
+    args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let calling = pbx::Leadline::start_with_env(dir.path(), &args, &format!("{}\n", ANA.password), &env);
+    let (code, lines, stderr) = calling.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
+    let moved = lines
+        .iter()
+        .find(|l| l["event"] == "device")
+        .expect("the move was reported");
+    assert_eq!(moved["role"], "speaker", "{moved}");
+    assert_eq!(moved["device"], "alsa:leadline_ear2", "{moved}");
+    assert_eq!(moved["change"], "chosen", "{moved}");
+    let first = leadline_core::media::tone::detect(&ear1.heard(), 48_000, 1000.0);
+    let second = leadline_core::media::tone::detect(&ear2.heard(), 48_000, 1000.0);
+    assert!(
+        first.tone_blocks >= 5,
+        "the headset played Carl before the switch: {first:?}"
+    );
+    assert!(
+        second.tone_blocks >= 5,
+        "the speaker played Carl after it: {second:?}"
+    );
+    eprintln!("headset {first:?}, speaker {second:?}");
+}

@@ -9,7 +9,7 @@ use crate::phone::AudioFactory;
 use crate::{CoreError, Handle};
 use leadline_media::audio::{AudioSink, AudioSource, Discard, Silence};
 use leadline_media::device_audio::{DeviceSink, DeviceSource};
-use leadline_media::devices::{self, AudioDevice, DeviceChoice, Resolved, Role};
+use leadline_media::devices::{self, AudioDevice, DeviceChoice, DeviceRole, Resolved};
 use leadline_store::Timestamp;
 use leadline_store::repo::audio_devices::{self, AudioChoice};
 use serde::Serialize;
@@ -47,18 +47,18 @@ impl Handle {
 
     /// Remembers `id` for `role` (`None`: follow the OS default). The device must be present
     /// and able to do the role.
-    pub fn choose_audio_device(&self, role: Role, id: Option<&str>) -> Result<(), CoreError> {
+    pub fn choose_audio_device(&self, role: DeviceRole, id: Option<&str>) -> Result<(), CoreError> {
         if let Some(id) = id {
             let devices = devices::list()?;
             let able = devices.iter().find(|d| d.id == id).is_some_and(|d| match role {
-                Role::Microphone => d.input,
-                Role::Speaker | Role::Ringer => d.output,
+                DeviceRole::Microphone => d.input,
+                DeviceRole::Speaker | DeviceRole::Ringer => d.output,
             });
             if !able {
                 let what = match role {
-                    Role::Microphone => "microphone",
-                    Role::Speaker => "speaker",
-                    Role::Ringer => "ringer",
+                    DeviceRole::Microphone => "microphone",
+                    DeviceRole::Speaker => "speaker",
+                    DeviceRole::Ringer => "ringer",
                 };
                 return Err(CoreError::Invalid {
                     field: "device",
@@ -69,9 +69,9 @@ impl Handle {
         let store = self.store()?;
         let mut choice = audio_devices::load(store.conn())?;
         let slot = match role {
-            Role::Microphone => &mut choice.microphone,
-            Role::Speaker => &mut choice.speaker,
-            Role::Ringer => &mut choice.ringer,
+            DeviceRole::Microphone => &mut choice.microphone,
+            DeviceRole::Speaker => &mut choice.speaker,
+            DeviceRole::Ringer => &mut choice.ringer,
         };
         *slot = id.map(str::to_owned);
         audio_devices::save(store.conn(), &choice, Timestamp::now())?;
@@ -79,7 +79,7 @@ impl Handle {
     }
 
     /// The id of the device resolved for `role` now (`None`: the host default).
-    pub(crate) fn resolved_id(&self, role: Role) -> Option<String> {
+    pub(crate) fn resolved_id(&self, role: DeviceRole) -> Option<String> {
         let setup = match self.audio_setup() {
             Ok(setup) => setup,
             Err(error) => {
@@ -89,9 +89,9 @@ impl Handle {
         };
         let [microphone, speaker, ringer] = setup.resolved;
         let resolved = match role {
-            Role::Microphone => microphone,
-            Role::Speaker => speaker,
-            Role::Ringer => ringer,
+            DeviceRole::Microphone => microphone,
+            DeviceRole::Speaker => speaker,
+            DeviceRole::Ringer => ringer,
         };
         if resolved.fell_back {
             tracing::warn!(?role, remembered = ?resolved.remembered, "the chosen device is absent: the default stands in");
@@ -101,7 +101,7 @@ impl Handle {
 
     /// The chosen microphone as a call's source; silence when none can be opened.
     pub fn device_source(&self) -> Box<dyn AudioSource> {
-        match DeviceSource::open(self.resolved_id(Role::Microphone).as_deref()) {
+        match DeviceSource::open(self.resolved_id(DeviceRole::Microphone).as_deref()) {
             Ok(source) => Box::new(source),
             Err(error) => {
                 tracing::warn!(%error, "no microphone: the call sends silence");
@@ -112,7 +112,7 @@ impl Handle {
 
     /// The chosen speaker as a call's sink; discarded when none can be opened.
     pub fn device_sink(&self) -> Box<dyn AudioSink> {
-        match DeviceSink::open(self.resolved_id(Role::Speaker).as_deref()) {
+        match DeviceSink::open(self.resolved_id(DeviceRole::Speaker).as_deref()) {
             Ok(sink) => Box::new(sink),
             Err(error) => {
                 tracing::warn!(%error, "no speaker: the call is not heard");

@@ -4,9 +4,10 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
 
+use leadline_core::media::devices::{AudioDevice, DeviceRole};
 use leadline_core::media::quality::Quality;
 use leadline_core::phone::{
-    Codec, Dial, DtmfMethod, EndReason, LineFailure, PhoneEvent, Side, WrapUp, WrapUpDue,
+    Codec, DeviceChange, Dial, DtmfMethod, EndReason, LineFailure, PhoneEvent, Side, WrapUp, WrapUpDue,
 };
 use leadline_core::store::Timestamp;
 use leadline_core::store::model::*;
@@ -34,7 +35,8 @@ fn render() -> String {
         LeadCard, BoardCursor, BoardColumn, Board, TimelineEntry,
         Session, ColumnPage, LeadDetail, ErrorKind, ErrorPayload, LineFailure, PhoneStatus,
         IceServerSetting, CallingSettings,
-        MatchKind, CallerMatch, Codec, EndReason, Side, DtmfMethod, WrapUpDue, Quality, PhoneEvent,
+        MatchKind, CallerMatch, Codec, EndReason, Side, DtmfMethod, WrapUpDue, Quality,
+        AudioDevice, DeviceRole, DeviceChange, PhoneEvent,
         Dial, WrapUp,
     ];
     let mut out = String::from(

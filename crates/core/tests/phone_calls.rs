@@ -14,8 +14,11 @@ mod common;
 mod pbx;
 
 use leadline_core::Handle;
+use leadline_core::media::audio::AudioSink;
+use leadline_core::media::devices::DeviceRole;
 use leadline_core::phone::{
-    AudioFactory, Dial, Phone, PhoneEvent, PhoneStatus, Side, WavRecorder, WavSource, WrapUp, WrapUpDue,
+    AudioFactory, DeviceChange, Dial, Phone, PhoneEvent, PhoneStatus, Side, WavRecorder, WavSource, WrapUp,
+    WrapUpDue,
 };
 use leadline_core::store::model::LeadId;
 use pbx::{Baresip, Kamailio, User, tone_file, tone_in};
@@ -70,6 +73,11 @@ fn heard(dir: &Path, n: usize) -> PathBuf {
 
 impl Agent {
     async fn start(kamailio: &Kamailio) -> Agent {
+        Agent::start_with(kamailio, None).await
+    }
+
+    /// [`Agent::start`] with the calls' audio from `audio` (files by default).
+    async fn start_with(kamailio: &Kamailio, audio: Option<AudioFactory>) -> Agent {
         let seeded = common::seeded("Northwind Solar", "northwind", 30, 7);
         let email = common::agent(&seeded.tenant);
         let sealed = seeded.server.key().encrypt(ANA.password).unwrap();
@@ -104,7 +112,7 @@ impl Agent {
             let _ = tx.send(event);
         });
         let phone = handle
-            .start_agent_phone(audio(dir.path()), 7, listener)
+            .start_agent_phone(audio.unwrap_or_else(|| self::audio(dir.path())), 7, listener)
             .expect("the agent's phone starts (register on start)");
         let mut agent = Agent {
             seeded,
@@ -503,6 +511,98 @@ fn a_call_hung_up_while_it_is_being_answered_is_refused_and_leaves_nothing_behin
                 matches!(e, PhoneEvent::Incoming { waiting: false, .. })
             })
             .await;
+        agent.handle.stop_phone().await;
+    });
+}
+
+/// A headset that plays for a second of frames, then is unplugged.
+struct Unpluggable {
+    started: Option<std::time::Instant>,
+    frames: u128,
+}
+
+impl AudioSink for Unpluggable {
+    fn write(&mut self, _rate: u32, _samples: &[i16]) {
+        self.frames += 1;
+        self.started.get_or_insert_with(std::time::Instant::now);
+    }
+    fn finish(&mut self) -> Result<(), leadline_core::media::MediaError> {
+        Ok(())
+    }
+    fn device_paced(&self) -> bool {
+        true
+    }
+    fn room_for_frame(&mut self) -> bool {
+        let elapsed = self.started.map_or(0, |s| s.elapsed().as_millis());
+        !self.failed() && self.frames < elapsed / 20 + 3
+    }
+    fn failed(&self) -> bool {
+        self.started.is_some_and(|s| s.elapsed() > Duration::from_secs(1))
+    }
+}
+
+#[test]
+fn a_headset_unplugged_mid_call_gives_way_to_the_default_speaker_and_the_call_goes_on() {
+    if pbx::rerun_isolated(
+        "a_headset_unplugged_mid_call_gives_way_to_the_default_speaker_and_the_call_goes_on",
+    ) {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let tones = tempfile::tempdir().unwrap();
+    let carls = tones.path().join("tone440.wav");
+    tone_file(&carls, 440.0, 8000, 1, 30.0);
+    let _carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let ours = tones.path().join("tone1000.wav");
+    tone_file(&ours, 1000.0, 8000, 1, 30.0);
+    let headset: AudioFactory = Arc::new(move |_| {
+        Ok((
+            Box::new(WavSource::open(&ours)?),
+            Box::new(Unpluggable {
+                started: None,
+                frames: 0,
+            }),
+        ))
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut agent = Agent::start_with(&kamailio, Some(headset)).await;
+        let call = agent
+            .phone
+            .dial(&Dial {
+                destination: CARL.name.into(),
+                lead: None,
+                ring_timeout: Some(30.0),
+            })
+            .await
+            .unwrap();
+        agent
+            .expect(
+                "answered",
+                |e| matches!(e, PhoneEvent::Answered { call_id, .. } if *call_id == call),
+            )
+            .await;
+        let moved = agent
+            .expect("the move to the default speaker", |e| {
+                matches!(e, PhoneEvent::Device { .. })
+            })
+            .await;
+        let PhoneEvent::Device {
+            role, change, calls, ..
+        } = moved
+        else {
+            unreachable!()
+        };
+        assert_eq!((role, change), (DeviceRole::Speaker, DeviceChange::Unplugged));
+        assert_eq!(calls, vec![call.clone()]);
+        // The call goes on, and ends when the agent hangs up.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(agent.phone.call_ids(), vec![call.clone()]);
+        agent.phone.hangup(&call).await.unwrap();
+        let PhoneEvent::Ended { reason, .. } = agent.expect("ended", |e| ended(e, &call)).await else {
+            unreachable!()
+        };
+        assert_eq!(reason, leadline_core::phone::EndReason::LocalHangup);
         agent.handle.stop_phone().await;
     });
 }

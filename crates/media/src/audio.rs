@@ -26,6 +26,10 @@ pub trait AudioSource: Send {
     fn frame_ready(&mut self, _rate: u32) -> bool {
         true
     }
+    /// Whether its device went away (the source then gives silence).
+    fn failed(&self) -> bool {
+        false
+    }
 }
 
 /// Audio received.
@@ -42,6 +46,10 @@ pub trait AudioSink: Send {
     /// Whether the device wants another frame now.
     fn room_for_frame(&mut self) -> bool {
         true
+    }
+    /// Whether its device went away (what it is given is then lost).
+    fn failed(&self) -> bool {
+        false
     }
 }
 

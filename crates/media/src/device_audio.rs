@@ -71,7 +71,11 @@ impl AudioSource for DeviceSource {
             }
         }
         // A failed device no longer captures: frames of silence keep the call going.
-        self.capture.samples.slots() >= device_frame || self.capture.counters.failed.load(Ordering::Relaxed)
+        self.capture.samples.slots() >= device_frame || self.failed()
+    }
+
+    fn failed(&self) -> bool {
+        self.capture.counters.failed.load(Ordering::Relaxed)
     }
 }
 
@@ -129,8 +133,12 @@ impl AudioSink for DeviceSink {
         true
     }
 
+    fn failed(&self) -> bool {
+        self.playout.counters.failed.load(Ordering::Relaxed)
+    }
+
     fn room_for_frame(&mut self) -> bool {
-        if self.playout.counters.failed.load(Ordering::Relaxed) {
+        if self.failed() {
             return false; // the speaker is gone: nothing more to play
         }
         let queued = self.capacity - self.playout.samples.slots();

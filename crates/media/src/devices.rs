@@ -111,7 +111,7 @@ pub struct DeviceChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum DeviceRole {
     /// Records the agent.
     Microphone,
     /// Plays the call.
@@ -125,7 +125,7 @@ pub enum Role {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Resolved {
     /// The role.
-    pub role: Role,
+    pub role: DeviceRole,
     /// The device to use (`None`: there is no such device at all).
     pub device: Option<AudioDevice>,
     /// The remembered device is absent: the OS default stands in for it.
@@ -137,14 +137,14 @@ pub struct Resolved {
 /// Resolves `choice` against `devices`: the remembered device when present (and able to do
 /// the role), else the OS default for the role, else the first device that can.
 pub fn resolve(choice: &DeviceChoice, devices: &[AudioDevice]) -> [Resolved; 3] {
-    let pick = |role: Role, remembered: &Option<String>| {
+    let pick = |role: DeviceRole, remembered: &Option<String>| {
         let able = |d: &&AudioDevice| match role {
-            Role::Microphone => d.input,
-            Role::Speaker | Role::Ringer => d.output,
+            DeviceRole::Microphone => d.input,
+            DeviceRole::Speaker | DeviceRole::Ringer => d.output,
         };
         let default = |d: &&AudioDevice| match role {
-            Role::Microphone => d.default_input,
-            Role::Speaker | Role::Ringer => d.default_output,
+            DeviceRole::Microphone => d.default_input,
+            DeviceRole::Speaker | DeviceRole::Ringer => d.default_output,
         };
         let chosen = remembered
             .as_ref()
@@ -162,9 +162,9 @@ pub fn resolve(choice: &DeviceChoice, devices: &[AudioDevice]) -> [Resolved; 3] 
         }
     };
     [
-        pick(Role::Microphone, &choice.microphone),
-        pick(Role::Speaker, &choice.speaker),
-        pick(Role::Ringer, &choice.ringer),
+        pick(DeviceRole::Microphone, &choice.microphone),
+        pick(DeviceRole::Speaker, &choice.speaker),
+        pick(DeviceRole::Ringer, &choice.ringer),
     ]
 }
 

@@ -226,6 +226,10 @@ pub struct MediaSession {
     received: Arc<std::sync::Mutex<(ReceiveStats, Option<Instant>)>>,
     /// The jitter buffer, when a device plays the call.
     playback: std::sync::Mutex<Option<Arc<std::sync::Mutex<Playback>>>>,
+    /// Hands the sender a new source (a microphone chosen mid-call).
+    new_source: std::sync::Mutex<Option<mpsc::UnboundedSender<Box<dyn AudioSource>>>>,
+    /// The source in use: a device's (`0b01`), and gone (`0b10`), as the sender last saw it.
+    source_state: Arc<std::sync::atomic::AtomicU8>,
 }
 
 impl std::fmt::Debug for MediaSession {
@@ -360,6 +364,8 @@ impl MediaSession {
             digits_heard: tokio::sync::Mutex::new(digits_heard),
             received: Arc::new(std::sync::Mutex::new((ReceiveStats::default(), None))),
             playback: std::sync::Mutex::new(None),
+            new_source: std::sync::Mutex::new(None),
+            source_state: Arc::default(),
         })
     }
 
@@ -511,6 +517,11 @@ impl MediaSession {
         let ssrc = self.ssrc;
         let counters = self.counters.clone();
         let muted = self.muted.clone();
+        let (new_source_tx, mut new_source) = mpsc::unbounded_channel::<Box<dyn AudioSource>>();
+        if let Ok(mut kept) = self.new_source.lock() {
+            *kept = Some(new_source_tx);
+        }
+        let source_state = self.source_state.clone();
         let sender = tokio::spawn(async move {
             let mut encoder = Encoder::new(codec);
             let rate = encoder.input_rate();
@@ -525,6 +536,11 @@ impl MediaSession {
             // The event being sent: its packets left and the timestamp of its start.
             let mut event: Option<(std::vec::IntoIter<[u8; 4]>, u32, bool)> = None;
             loop {
+                if let Ok(switched) = new_source.try_recv() {
+                    source = switched; // the old one closes as it drops
+                }
+                let state = u8::from(source.device_paced()) | (u8::from(source.failed()) << 1);
+                source_state.store(state, Ordering::Relaxed);
                 if device_paced {
                     while !source.frame_ready(rate) {
                         tokio::time::sleep(DEVICE_POLL).await;
@@ -675,6 +691,22 @@ impl MediaSession {
         Ok(SinkHandle { sink })
     }
 
+    /// Sends `source` from now on in place of the current one (a microphone chosen mid-call,
+    /// or the default standing in for one unplugged). `false` before the audio started.
+    pub fn switch_source(&self, source: Box<dyn AudioSource>) -> bool {
+        self.new_source
+            .lock()
+            .ok()
+            .and_then(|s| s.as_ref().map(|tx| tx.send(source).is_ok()))
+            .unwrap_or(false)
+    }
+
+    /// Whether the source in use is a device's, and whether that device went away.
+    pub fn source_device(&self) -> (bool, bool) {
+        let state = self.source_state.load(Ordering::Relaxed);
+        (state & 1 != 0, state & 2 != 0)
+    }
+
     /// The call's quality figures now. The mouth-to-ear delay for the MOS is the jitter
     /// buffer's delay plus a frame of packetization and one of device buffering (the network's
     /// share is not measured yet).
@@ -743,6 +775,25 @@ pub struct SinkHandle {
 }
 
 impl SinkHandle {
+    /// Plays into `sink` from now on in place of the current one, which is finished.
+    pub fn switch(&self, sink: Box<dyn AudioSink>) -> Result<(), MediaError> {
+        let mut current = self
+            .sink
+            .lock()
+            .map_err(|_| MediaError::Audio("the sink failed".into()))?;
+        let mut old = std::mem::replace(&mut *current, sink);
+        drop(current);
+        old.finish()
+    }
+
+    /// Whether the sink is a device's, and whether that device went away.
+    pub fn device(&self) -> (bool, bool) {
+        self.sink
+            .lock()
+            .map(|s| (s.device_paced(), s.failed()))
+            .unwrap_or((false, false))
+    }
+
     /// Completes the sink.
     pub fn finish(&self) -> Result<(), MediaError> {
         match self.sink.lock() {

@@ -303,6 +303,40 @@ concealed: number,
  */
 mos: number, };
 
+export type AudioDevice = { 
+/**
+ * Stable id, `host:device` (what the choice remembers).
+ */
+id: string, 
+/**
+ * What the agent reads.
+ */
+name: string, 
+/**
+ * It records (a microphone).
+ */
+input: boolean, 
+/**
+ * It plays (a speaker, headset or ringer).
+ */
+output: boolean, 
+/**
+ * The OS default for recording.
+ */
+default_input: boolean, 
+/**
+ * The OS default for playing.
+ */
+default_output: boolean, 
+/**
+ * A headset or headphones: what it plays does not reach the microphone.
+ */
+headset: boolean, };
+
+export type DeviceRole = "microphone" | "speaker" | "ringer";
+
+export type DeviceChange = "chosen" | "unplugged";
+
 export type PhoneEvent = { "event": "line", 
 /**
  * Where the line stands now.
@@ -387,7 +421,27 @@ call_id: string,
 /**
  * The figures.
  */
-quality: Quality, } | { "event": "dtmf", 
+quality: Quality, } | { "event": "device", 
+/**
+ * Which one.
+ */
+role: DeviceRole, 
+/**
+ * The device now in use (`None`: the host's default could not be named).
+ */
+device: string | null, 
+/**
+ * Why.
+ */
+change: DeviceChange, 
+/**
+ * The calls moved to it.
+ */
+calls: Array<string>, } | { "event": "devices", 
+/**
+ * Every device now.
+ */
+devices: Array<AudioDevice>, } | { "event": "dtmf", 
 /**
  * The call.
  */

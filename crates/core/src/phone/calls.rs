@@ -8,7 +8,7 @@ use super::record::CallRecord;
 use super::{Phone, Shared};
 use crate::CoreError;
 use crate::conversation::{Conversation, TalkEvent};
-use leadline_media::devices::Role;
+use leadline_media::devices::DeviceRole;
 use leadline_media::tones::{Pattern, TonePlayer};
 use leadline_media::{MediaSession, SinkHandle};
 use leadline_sip::{Call, EndReason, GiveUp, IncomingCall, Ringing, SipError};
@@ -67,9 +67,9 @@ enum Slot {
 
 /// An answered call: its SIP side and media, the recording of what the other side says, and
 /// the task watching what the other side does.
-struct Live {
-    conversation: Arc<Conversation>,
-    recording: SinkHandle,
+pub(super) struct Live {
+    pub(super) conversation: Arc<Conversation>,
+    pub(super) recording: SinkHandle,
     answered: Instant,
     watcher: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -109,6 +109,17 @@ impl CallTable {
             Some(Slot::Up(live)) => Ok(live.clone()),
             _ => Err(CoreError::NoSuchCall(call_id.to_owned())),
         }
+    }
+
+    /// The answered calls.
+    pub(super) fn lives(&self) -> Vec<(String, Arc<Live>)> {
+        self.calls
+            .iter()
+            .filter_map(|(id, e)| match &e.slot {
+                Slot::Up(live) => Some((id.clone(), live.clone())),
+                _ => None,
+            })
+            .collect()
     }
 
     fn any_up(&self) -> bool {
@@ -510,9 +521,9 @@ impl Phone {
         if shared.tones {
             // Alone, it rings on the ringer; during a call, a beep in the headset.
             let (role, pattern) = if waiting {
-                (Role::Speaker, Pattern::CallWaiting)
+                (DeviceRole::Speaker, Pattern::CallWaiting)
             } else {
-                (Role::Ringer, Pattern::Ring)
+                (DeviceRole::Ringer, Pattern::Ring)
             };
             let device = shared.handle.resolved_id(role);
             match off_the_runtime(|| TonePlayer::start(device.as_deref(), pattern)) {
@@ -722,7 +733,7 @@ impl Phone {
         });
         if self.shared.tones {
             // The agent hears the keys they pressed.
-            let device = self.shared.handle.resolved_id(Role::Speaker);
+            let device = self.shared.handle.resolved_id(DeviceRole::Speaker);
             let keys = Pattern::Keys(digits.to_owned());
             match off_the_runtime(|| TonePlayer::start(device.as_deref(), keys)) {
                 Ok(feedback) => {
@@ -856,7 +867,7 @@ async fn place(
 
 /// Runs `work`, which may block, letting a multi-threaded runtime move its other tasks to
 /// another worker meanwhile (on a single-threaded runtime it simply runs).
-fn off_the_runtime<T>(work: impl FnOnce() -> T) -> T {
+pub(super) fn off_the_runtime<T>(work: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
         _ => work(),

@@ -4,6 +4,7 @@
 //! the phone's commands take.
 
 use crate::phone::line::PhoneStatus;
+use leadline_media::devices::{AudioDevice, DeviceRole};
 use leadline_media::quality::Quality;
 use leadline_media::sdp::Codec;
 use leadline_sip::EndReason;
@@ -19,6 +20,16 @@ pub enum Side {
     Us,
     /// The other side of the call.
     Remote,
+}
+
+/// Why a call's device changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceChange {
+    /// The agent chose it.
+    Chosen,
+    /// The device in use went away; the default stands in for it.
+    Unplugged,
 }
 
 /// How a DTMF key travelled.
@@ -101,6 +112,23 @@ pub enum PhoneEvent {
         call_id: String,
         /// The figures.
         quality: Quality,
+    },
+    /// A call's microphone or speaker changed: chosen by the agent, or the default standing
+    /// in for a device that went away.
+    Device {
+        /// Which one.
+        role: DeviceRole,
+        /// The device now in use (`None`: the host's default could not be named).
+        device: Option<String>,
+        /// Why.
+        change: DeviceChange,
+        /// The calls moved to it.
+        calls: Vec<String>,
+    },
+    /// The machine's audio devices changed (one plugged in or taken away).
+    Devices {
+        /// Every device now.
+        devices: Vec<AudioDevice>,
     },
     /// Keys the agent sent.
     Dtmf {

@@ -19,12 +19,13 @@
 //! to move to a new connection) live in `leadline-sip`'s state machines.
 
 mod calls;
+mod devices;
 pub mod events;
 pub mod line;
 pub mod record;
 
 pub use calls::Dial;
-pub use events::{DtmfMethod, PhoneEvent, Side, WrapUpDue};
+pub use events::{DeviceChange, DtmfMethod, PhoneEvent, Side, WrapUpDue};
 pub use line::{LineFailure, PhoneStatus, UNREGISTER_WITHIN};
 pub use record::{CallRecord, WrapUp};
 
@@ -165,6 +166,9 @@ impl Handle {
             *line = Some(task);
         }
         phone.take_calls(incoming);
+        if phone.shared.tones {
+            phone.watch_devices();
+        }
         if let Ok(mut kept) = self.inner.phone.lock() {
             *kept = Some(phone.clone());
         }

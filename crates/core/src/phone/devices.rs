@@ -1,0 +1,115 @@
+//! The phone's audio devices during calls: the agent chooses another microphone or speaker and
+//! the calls on devices move to it at once; a device that goes away mid-call is replaced by the
+//! default without dropping the call; the machine's device list is watched, and every change is
+//! an event.
+
+use super::calls::off_the_runtime;
+use super::events::{DeviceChange, PhoneEvent};
+use super::{Phone, Shared};
+use crate::CoreError;
+use leadline_media::audio::{AudioSink, AudioSource};
+use leadline_media::device_audio::{DeviceSink, DeviceSource};
+use leadline_media::devices::{self, DeviceRole};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the device list and the calls' devices are looked at.
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+
+impl Phone {
+    /// Uses `id` (`None`: the OS default) for `role` from now on — remembered — and moves the
+    /// calls talking on devices to it at once.
+    pub fn use_device(&self, role: DeviceRole, id: Option<&str>) -> Result<(), CoreError> {
+        self.shared.handle.choose_audio_device(role, id)?;
+        self.shared.move_calls(role, DeviceChange::Chosen, |_| true);
+        Ok(())
+    }
+
+    /// Watches the machine's devices (while the phone runs on devices): a change of the list is
+    /// reported, and a call whose device went away moves to the default.
+    pub(super) fn watch_devices(&self) {
+        let shared = Arc::downgrade(&self.shared);
+        tokio::spawn(async move {
+            let mut known: Option<Vec<String>> = None;
+            loop {
+                tokio::time::sleep(WATCH_EVERY).await;
+                let Some(shared) = shared.upgrade() else { return };
+                let listed = tokio::task::spawn_blocking(devices::list).await;
+                if let Ok(Ok(devices)) = listed {
+                    let ids: Vec<String> = devices.iter().map(|d| d.id.clone()).collect();
+                    if known.as_ref().is_some_and(|k| *k != ids) {
+                        shared.emit(PhoneEvent::Devices { devices });
+                    }
+                    known = Some(ids);
+                }
+                shared.move_calls(DeviceRole::Microphone, DeviceChange::Unplugged, |live| {
+                    live.conversation.media.source_device() == (true, true)
+                });
+                shared.move_calls(DeviceRole::Speaker, DeviceChange::Unplugged, |live| {
+                    live.recording.device() == (true, true)
+                });
+            }
+        });
+    }
+}
+
+impl Shared {
+    /// Moves the calls on devices that `which` picks to the device resolved for `role`, and
+    /// says so.
+    fn move_calls(
+        &self,
+        role: DeviceRole,
+        change: DeviceChange,
+        which: impl Fn(&super::calls::Live) -> bool,
+    ) {
+        if role == DeviceRole::Ringer {
+            return; // rings start on the ringer as they come
+        }
+        let lives: Vec<_> = self
+            .table()
+            .lives()
+            .into_iter()
+            .filter(|(_, live)| {
+                let on_device = match role {
+                    DeviceRole::Microphone => live.conversation.media.source_device().0,
+                    _ => live.recording.device().0,
+                };
+                on_device && which(live)
+            })
+            .collect();
+        if lives.is_empty() {
+            return;
+        }
+        let device = self.handle.resolved_id(role);
+        let mut moved = Vec::new();
+        for (call_id, live) in lives {
+            let switched = match role {
+                DeviceRole::Microphone => {
+                    off_the_runtime(|| DeviceSource::open(device.as_deref())).map(|source| {
+                        live.conversation
+                            .media
+                            .switch_source(Box::new(source) as Box<dyn AudioSource>)
+                    })
+                }
+                _ => off_the_runtime(|| DeviceSink::open(device.as_deref())).and_then(|sink| {
+                    live.recording
+                        .switch(Box::new(sink) as Box<dyn AudioSink>)
+                        .map(|()| true)
+                }),
+            };
+            match switched {
+                Ok(true) => moved.push(call_id),
+                Ok(false) => {}
+                Err(error) => self.report_error(Some(&call_id), &error.into()),
+            }
+        }
+        if !moved.is_empty() {
+            self.emit(PhoneEvent::Device {
+                role,
+                device,
+                change,
+                calls: moved,
+            });
+        }
+    }
+}
