@@ -131,6 +131,12 @@ async fn the_microphone_is_sent_as_its_device_captures_it_and_the_speaker_plays_
     let first = caller.counters.sent.load(Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let sent = caller.counters.sent.load(Ordering::Relaxed) - first;
+    // The speaker starts after the audio server's start-up latency too (over a second on this
+    // test bed's null sinks): give it until half a second has played.
+    let waited = Instant::now();
+    while played.samples.load(Ordering::Relaxed) < 48_000 / 2 && waited.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     caller.close().await;
     callee.close().await;
     recording.finish().unwrap();
