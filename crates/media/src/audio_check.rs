@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 /// How often the rings are looked at (the devices set the pace; this only bounds the wait).
 const POLL: Duration = Duration::from_millis(10);
+/// How long beyond its length a check waits for a device that is slow to start (an audio
+/// server can take over a second to open a stream).
+const START_UP: Duration = Duration::from_secs(4);
 
 /// One tenth of a second of the microphone.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -52,7 +55,7 @@ pub fn test_sound(speaker: Option<&str>, seconds: f64) -> Result<u64, MediaError
         .chain(sine(880.0, out.rate, half))
         .map(|s| s / 4)
         .collect();
-    feed(&mut out, &chime, Duration::from_secs_f64(seconds + 2.0))?;
+    feed(&mut out, &chime, Duration::from_secs_f64(seconds + START_UP.as_secs_f64()))?;
     Ok(out.counters.samples.load(Ordering::Relaxed))
 }
 
@@ -92,7 +95,7 @@ pub fn microphone_levels(
     let tenth = (mic.rate as usize / 10).max(1);
     let wanted = (f64::from(mic.rate) * seconds.max(0.1)) as usize;
     let mut recorded = Vec::with_capacity(wanted);
-    let deadline = Instant::now() + Duration::from_secs_f64(seconds + 2.0);
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds + START_UP.as_secs_f64());
     let mut reported = 0;
     while recorded.len() < wanted && Instant::now() < deadline {
         if mic.counters.failed.load(Ordering::Relaxed) {
@@ -128,7 +131,7 @@ pub fn record_then_play(
     } else {
         resample(&recorded, rate, out.rate)
     };
-    feed(&mut out, &played, Duration::from_secs_f64(seconds + 2.0))?;
+    feed(&mut out, &played, Duration::from_secs_f64(seconds + START_UP.as_secs_f64()))?;
     Ok((recorded_samples, out.counters.samples.load(Ordering::Relaxed)))
 }
 
