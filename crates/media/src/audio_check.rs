@@ -55,7 +55,11 @@ pub fn test_sound(speaker: Option<&str>, seconds: f64) -> Result<u64, MediaError
         .chain(sine(880.0, out.rate, half))
         .map(|s| s / 4)
         .collect();
-    feed(&mut out, &chime, Duration::from_secs_f64(seconds + START_UP.as_secs_f64()))?;
+    feed(
+        &mut out,
+        &chime,
+        Duration::from_secs_f64(seconds + START_UP.as_secs_f64()),
+    )?;
     Ok(out.counters.samples.load(Ordering::Relaxed))
 }
 
@@ -131,7 +135,11 @@ pub fn record_then_play(
     } else {
         resample(&recorded, rate, out.rate)
     };
-    feed(&mut out, &played, Duration::from_secs_f64(seconds + START_UP.as_secs_f64()))?;
+    feed(
+        &mut out,
+        &played,
+        Duration::from_secs_f64(seconds + START_UP.as_secs_f64()),
+    )?;
     Ok((recorded_samples, out.counters.samples.load(Ordering::Relaxed)))
 }
 
