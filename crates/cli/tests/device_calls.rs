@@ -31,6 +31,33 @@ fn pactl(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// Kamailio, Carl (baresip playing 1000 Hz, answering by himself or not) and a directory for
+/// the test's files.
+struct WithCarl {
+    kamailio: Kamailio,
+    carl: Baresip,
+    dir: tempfile::TempDir,
+}
+
+impl WithCarl {
+    fn start(carl_answers: bool) -> WithCarl {
+        let kamailio = Kamailio::start(&[ANA, CARL], 60);
+        let dir = tempfile::tempdir().unwrap();
+        let carls = dir.path().join("tone1000.wav");
+        tone_file(&carls, 1000.0, 8000, 1, 30.0);
+        let carl = Baresip::start(CARL, 5070, &carls, "PCMU", carl_answers);
+        WithCarl { kamailio, carl, dir }
+    }
+
+    /// `leadline COMMAND` as Ana (her account's flags and password added), with `env`.
+    fn ana(&self, command: &[&str], env: &[(&str, &str)]) -> pbx::Leadline {
+        let mut args: Vec<String> = command.iter().map(|a| a.to_string()).collect();
+        args.extend(pbx::account_args(&self.kamailio.ws_url(), &ANA));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        pbx::Leadline::start_with_env(self.dir.path(), &args, &format!("{}\n", ANA.password), env)
+    }
+}
+
 /// A null sink of the test's own (unloaded when dropped), recorded from its monitor.
 struct Ear {
     name: String,
@@ -94,24 +121,11 @@ fn a_call_through_the_devices_carries_the_microphone_out_and_plays_the_far_side(
     {
         return;
     }
-    let kamailio = Kamailio::start(&[ANA, CARL], 60);
-    let dir = tempfile::tempdir().unwrap();
-    let carls = dir.path().join("tone1000.wav");
-    tone_file(&carls, 1000.0, 8000, 1, 30.0);
-    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let with = WithCarl::start(true);
+    let (carl, dir) = (&with.carl, &with.dir);
     let mut ear = Ear::new("leadline_ear", dir.path());
-    let mut args = vec![
-        "call".to_owned(),
-        CARL.name.to_owned(),
-        "--duration".into(),
-        "4".into(),
-    ];
-    args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let calling = pbx::Leadline::start_with_env(
-        dir.path(),
-        &args,
-        &format!("{}\n", ANA.password),
+    let calling = with.ana(
+        &["call", CARL.name, "--duration", "4"],
         &[("PULSE_SINK", ear.name.as_str())],
     );
     let (code, lines, stderr) = calling.finish();
@@ -136,24 +150,11 @@ fn unplugging_the_speaker_mid_call_keeps_the_call_going() {
     if !audio_server() || pbx::rerun_isolated("unplugging_the_speaker_mid_call_keeps_the_call_going") {
         return;
     }
-    let kamailio = Kamailio::start(&[ANA, CARL], 60);
-    let dir = tempfile::tempdir().unwrap();
-    let carls = dir.path().join("tone1000.wav");
-    tone_file(&carls, 1000.0, 8000, 1, 30.0);
-    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let with = WithCarl::start(true);
+    let (carl, dir) = (&with.carl, &with.dir);
     let ear = Ear::new("leadline_headset", dir.path());
-    let mut args = vec![
-        "call".to_owned(),
-        CARL.name.to_owned(),
-        "--duration".into(),
-        "5".into(),
-    ];
-    args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut calling = pbx::Leadline::start_with_env(
-        dir.path(),
-        &args,
-        &format!("{}\n", ANA.password),
+    let mut calling = with.ana(
+        &["call", CARL.name, "--duration", "5"],
         &[("PULSE_SINK", ear.name.as_str())],
     );
     calling.expect_event("answered", std::time::Duration::from_secs(10));
@@ -202,28 +203,14 @@ fn an_incoming_call_rings_on_the_ringer_until_it_is_answered() {
     if !audio_server() || pbx::rerun_isolated("an_incoming_call_rings_on_the_ringer_until_it_is_answered") {
         return;
     }
-    let kamailio = Kamailio::start(&[ANA, CARL], 60);
-    let dir = tempfile::tempdir().unwrap();
-    let carls = dir.path().join("tone1000.wav");
-    tone_file(&carls, 1000.0, 8000, 1, 30.0);
-    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", false);
+    let with = WithCarl::start(false);
+    let (carl, dir) = (&with.carl, &with.dir);
     let mut ear = Ear::new("leadline_ringer", dir.path());
     // The test's null sinks add over a second of latency to every stream they play (a real
     // device adds milliseconds), and a stream closed drops what it still holds: ring long
     // enough to be heard through that.
-    let mut args = vec![
-        "answer".to_owned(),
-        "--ring-for".into(),
-        "4".into(),
-        "--duration".into(),
-        "4".into(),
-    ];
-    args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut answering = pbx::Leadline::start_with_env(
-        dir.path(),
-        &args,
-        &format!("{}\n", ANA.password),
+    let mut answering = with.ana(
+        &["answer", "--ring-for", "4", "--duration", "4"],
         &[("PULSE_SINK", ear.name.as_str())],
     );
     answering.expect_event("registered", std::time::Duration::from_secs(10));
@@ -270,11 +257,8 @@ fn the_speaker_chosen_mid_call_takes_the_call_over() {
     if !audio_server() || pbx::rerun_isolated("the_speaker_chosen_mid_call_takes_the_call_over") {
         return;
     }
-    let kamailio = Kamailio::start(&[ANA, CARL], 60);
-    let dir = tempfile::tempdir().unwrap();
-    let carls = dir.path().join("tone1000.wav");
-    tone_file(&carls, 1000.0, 8000, 1, 30.0);
-    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let with = WithCarl::start(true);
+    let (carl, dir) = (&with.carl, &with.dir);
     let home = home_with_two_speakers();
     let home_dir = home.path().to_str().unwrap();
     let mut ear1 = Ear::new("leadline_ear1", dir.path());
@@ -288,19 +272,19 @@ fn the_speaker_chosen_mid_call_takes_the_call_over() {
     );
     let (code, _, stderr) = chose.finish();
     assert_eq!(code, 0, "{stderr}");
-    let mut args = vec![
-        "call".to_owned(),
-        CARL.name.to_owned(),
-        "--duration".into(),
-        "7".into(),
-        "--switch-speaker".into(),
-        "alsa:leadline_ear2".into(),
-        "--switch-after".into(),
-        "3.5".into(),
-    ];
-    args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let calling = pbx::Leadline::start_with_env(dir.path(), &args, &format!("{}\n", ANA.password), &env);
+    let calling = with.ana(
+        &[
+            "call",
+            CARL.name,
+            "--duration",
+            "7",
+            "--switch-speaker",
+            "alsa:leadline_ear2",
+            "--switch-after",
+            "3.5",
+        ],
+        &env,
+    );
     let (code, lines, stderr) = calling.finish();
     assert_eq!(code, 0, "{lines:#?}\n{stderr}\n{}", carl.log());
     let moved = lines

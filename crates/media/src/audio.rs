@@ -63,6 +63,39 @@ impl AudioSource for Silence {
     }
 }
 
+/// A continuous sine of `frequency` Hz at any rate asked for (a test signal, the audio check).
+#[derive(Debug, Clone)]
+pub struct ToneSource {
+    frequency: f64,
+    /// Seconds played so far.
+    elapsed: f64,
+}
+
+impl ToneSource {
+    /// A sine of `frequency` Hz.
+    pub fn new(frequency: f64) -> ToneSource {
+        ToneSource {
+            frequency,
+            elapsed: 0.0,
+        }
+    }
+}
+
+impl AudioSource for ToneSource {
+    fn next_frame(&mut self, rate: u32) -> Vec<i16> {
+        let n = frame_len(rate);
+        let step = 1.0 / f64::from(rate.max(1));
+        let frame = (0..n)
+            .map(|i| {
+                let t = self.elapsed + i as f64 * step;
+                (12_000.0 * (2.0 * std::f64::consts::PI * self.frequency * t).sin()) as i16
+            })
+            .collect();
+        self.elapsed += n as f64 * step;
+        frame
+    }
+}
+
 /// Discards what it gets.
 #[derive(Debug, Default)]
 pub struct Discard;

@@ -5,29 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
 
-use leadline_media::audio::{AudioSink, AudioSource, Discard, WavRecorder, frame_len, read_wav};
+use leadline_media::audio::{AudioSink, Discard, ToneSource, WavRecorder, read_wav};
 use leadline_media::device_audio::{DeviceSink, DeviceSource};
 use leadline_media::sdp::Codec;
 use leadline_media::{MediaConfig, MediaError, MediaSession, tone};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-struct Tone(f64, usize);
-
-impl AudioSource for Tone {
-    fn next_frame(&mut self, rate: u32) -> Vec<i16> {
-        let n = frame_len(rate);
-        let frame = (0..n)
-            .map(|i| {
-                let t = (self.1 + i) as f64 / f64::from(rate);
-                (12_000.0 * (2.0 * std::f64::consts::PI * self.0 * t).sin()) as i16
-            })
-            .collect();
-        self.1 += n;
-        frame
-    }
-}
 
 /// A sink paced like a speaker by the wall clock: room for a frame every 20 ms (three ahead).
 struct PacedRecorder {
@@ -84,8 +68,12 @@ async fn the_far_sides_tone_reaches_a_speaker_paced_sink_through_the_jitter_buff
         frames: 0,
         heard: heard.clone(),
     };
-    caller.start(Box::new(Tone(440.0, 0)), Box::new(Discard)).unwrap();
-    callee.start(Box::new(Tone(1000.0, 0)), Box::new(paced)).unwrap();
+    caller
+        .start(Box::new(ToneSource::new(440.0)), Box::new(Discard))
+        .unwrap();
+    callee
+        .start(Box::new(ToneSource::new(1000.0)), Box::new(paced))
+        .unwrap();
     assert!(caller.connected(Duration::from_secs(5)).await);
     tokio::time::sleep(Duration::from_secs(2)).await;
     caller.close().await;
@@ -118,7 +106,7 @@ async fn the_microphone_is_sent_as_its_device_captures_it_and_the_speaker_plays_
         .unwrap();
     let recording = callee
         .start(
-            Box::new(Tone(1000.0, 0)),
+            Box::new(ToneSource::new(1000.0)),
             Box::new(WavRecorder::new(&heard_by_callee)),
         )
         .unwrap();

@@ -3,26 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
 
-use leadline_media::audio::{AudioSource, WavRecorder, read_wav};
+use leadline_media::audio::{ToneSource, WavRecorder, read_wav};
 use leadline_media::sdp::Codec;
 use leadline_media::{MediaConfig, MediaSession, tone};
 use std::time::Duration;
-
-struct Tone(f64, usize);
-
-impl AudioSource for Tone {
-    fn next_frame(&mut self, rate: u32) -> Vec<i16> {
-        let n = leadline_media::audio::frame_len(rate);
-        let frame = (0..n)
-            .map(|i| {
-                let t = (self.1 + i) as f64 / f64::from(rate);
-                (12_000.0 * (2.0 * std::f64::consts::PI * self.0 * t).sin()) as i16
-            })
-            .collect();
-        self.1 += n;
-        frame
-    }
-}
 
 async fn call(codec: Codec) {
     let config = MediaConfig {
@@ -44,13 +28,13 @@ async fn call(codec: Codec) {
     let heard_by_caller = dir.path().join("caller.wav");
     let a = caller
         .start(
-            Box::new(Tone(1000.0, 0)),
+            Box::new(ToneSource::new(1000.0)),
             Box::new(WavRecorder::new(&heard_by_caller)),
         )
         .unwrap();
     let b = callee
         .start(
-            Box::new(Tone(440.0, 0)),
+            Box::new(ToneSource::new(440.0)),
             Box::new(WavRecorder::new(&heard_by_callee)),
         )
         .unwrap();
