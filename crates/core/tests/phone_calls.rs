@@ -136,6 +136,26 @@ impl Agent {
         agent
     }
 
+    /// Calls `destination` (on `lead`, if given) and waits until it is answered; returns the
+    /// call's id.
+    async fn call_answered(&mut self, destination: &str, lead: Option<LeadId>) -> String {
+        let call = self
+            .phone
+            .dial(&Dial {
+                destination: destination.into(),
+                lead,
+                ring_timeout: Some(30.0),
+            })
+            .await
+            .unwrap();
+        self.expect(
+            "answered",
+            |e| matches!(e, PhoneEvent::Answered { call_id, .. } if *call_id == call),
+        )
+        .await;
+        call
+    }
+
     /// The next event that `wanted` picks, within 15 s.
     async fn expect(&mut self, what: &str, wanted: impl Fn(&PhoneEvent) -> bool) -> PhoneEvent {
         let waiting = async {
@@ -209,22 +229,9 @@ fn the_agent_calls_a_lead_holds_resumes_wraps_up_with_notes_and_the_server_has_i
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let mut agent = Agent::start(&kamailio).await;
-        let call_id = agent
-            .phone
-            .dial(&Dial {
-                // The lead's number as the PBX routes it (digits only).
-                destination: CUSTOMER.name.into(),
-                lead: Some(agent.lead),
-                ring_timeout: Some(30.0),
-            })
-            .await
-            .unwrap();
-        agent
-            .expect(
-                "answered",
-                |e| matches!(e, PhoneEvent::Answered { call_id: c, .. } if *c == call_id),
-            )
-            .await;
+        // The lead's number as the PBX routes it (digits only).
+        let lead = agent.lead;
+        let call_id = agent.call_answered(CUSTOMER.name, Some(lead)).await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
 
         agent.phone.hold(&call_id, true).await.unwrap();
@@ -349,21 +356,7 @@ fn a_lead_calls_during_a_call_pops_up_is_answered_with_the_first_held_swapped_an
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let mut agent = Agent::start(&kamailio).await;
-        let first = agent
-            .phone
-            .dial(&Dial {
-                destination: CARL.name.into(),
-                lead: None,
-                ring_timeout: Some(30.0),
-            })
-            .await
-            .unwrap();
-        agent
-            .expect(
-                "answered",
-                |e| matches!(e, PhoneEvent::Answered { call_id, .. } if *call_id == first),
-            )
-            .await;
+        let first = agent.call_answered(CARL.name, None).await;
         tokio::time::sleep(Duration::from_secs(1)).await;
 
         customer.command("dial", &format!("sip:{}@{}", ANA.name, pbx::DOMAIN));
@@ -567,21 +560,7 @@ fn a_headset_unplugged_mid_call_gives_way_to_the_default_speaker_and_the_call_go
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let mut agent = Agent::start_with(&kamailio, Some(headset)).await;
-        let call = agent
-            .phone
-            .dial(&Dial {
-                destination: CARL.name.into(),
-                lead: None,
-                ring_timeout: Some(30.0),
-            })
-            .await
-            .unwrap();
-        agent
-            .expect(
-                "answered",
-                |e| matches!(e, PhoneEvent::Answered { call_id, .. } if *call_id == call),
-            )
-            .await;
+        let call = agent.call_answered(CARL.name, None).await;
         let moved = agent
             .expect("the move to the default speaker", |e| {
                 matches!(e, PhoneEvent::Device { .. })
