@@ -54,6 +54,16 @@ impl Drop for Agent {
     }
 }
 
+/// Where the agent's calls talk.
+enum CallsAudio {
+    /// Our 1000 Hz file, recorded per call ([`audio`]).
+    Files,
+    /// The chosen devices (the test's PulseAudio microphone and speaker).
+    Devices,
+    /// This factory.
+    Given(AudioFactory),
+}
+
 /// Our 1000 Hz, and where the call numbered `n` records what it hears.
 fn audio(dir: &Path) -> AudioFactory {
     let ours = dir.join("tone1000.wav");
@@ -73,11 +83,11 @@ fn heard(dir: &Path, n: usize) -> PathBuf {
 
 impl Agent {
     async fn start(kamailio: &Kamailio) -> Agent {
-        Agent::start_with(kamailio, None).await
+        Agent::start_with(kamailio, CallsAudio::Files).await
     }
 
-    /// [`Agent::start`] with the calls' audio from `audio` (files by default).
-    async fn start_with(kamailio: &Kamailio, audio: Option<AudioFactory>) -> Agent {
+    /// [`Agent::start`] with the calls' audio from `audio`.
+    async fn start_with(kamailio: &Kamailio, audio: CallsAudio) -> Agent {
         let seeded = common::seeded("Northwind Solar", "northwind", 30, 7);
         let email = common::agent(&seeded.tenant);
         let sealed = seeded.server.key().encrypt(ANA.password).unwrap();
@@ -112,7 +122,15 @@ impl Agent {
             let _ = tx.send(event);
         });
         let phone = handle
-            .start_agent_phone(audio.unwrap_or_else(|| self::audio(dir.path())), 7, listener)
+            .start_agent_phone(
+                match audio {
+                    CallsAudio::Files => self::audio(dir.path()),
+                    CallsAudio::Devices => handle.device_audio(),
+                    CallsAudio::Given(audio) => audio,
+                },
+                7,
+                listener,
+            )
             .expect("the agent's phone starts (register on start)");
         let mut agent = Agent {
             seeded,
@@ -559,7 +577,7 @@ fn a_headset_unplugged_mid_call_gives_way_to_the_default_speaker_and_the_call_go
     });
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let mut agent = Agent::start_with(&kamailio, Some(headset)).await;
+        let mut agent = Agent::start_with(&kamailio, CallsAudio::Given(headset)).await;
         let call = agent.call_answered(CARL.name, None).await;
         let moved = agent
             .expect("the move to the default speaker", |e| {
@@ -582,6 +600,62 @@ fn a_headset_unplugged_mid_call_gives_way_to_the_default_speaker_and_the_call_go
             unreachable!()
         };
         assert_eq!(reason, leadline_core::phone::EndReason::LocalHangup);
+        agent.handle.stop_phone().await;
+    });
+}
+
+/// The microphone's and the speaker's levels of the next `Levels` report of `call` that has
+/// both (the devices take a moment to start).
+async fn speaker_level(agent: &mut Agent, call: &str) -> (Option<f32>, Option<f32>) {
+    match agent
+        .expect(
+            "levels",
+            |e| matches!(e, PhoneEvent::Levels { call_id, microphone_dbfs: Some(_), speaker_dbfs: Some(_) } if call_id == call),
+        )
+        .await
+    {
+        PhoneEvent::Levels {
+            microphone_dbfs,
+            speaker_dbfs,
+            ..
+        } => (microphone_dbfs, speaker_dbfs),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn on_devices_a_call_reports_its_levels_and_takes_a_volume() {
+    if std::env::var("LEADLINE_TEST_AUDIO").map_or(true, |a| a != "pulse") {
+        eprintln!("no test audio server (run under scripts/with-audio.sh): skipped");
+        return;
+    }
+    if pbx::rerun_isolated("on_devices_a_call_reports_its_levels_and_takes_a_volume") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let tones = tempfile::tempdir().unwrap();
+    let carls = tones.path().join("tone440.wav");
+    tone_file(&carls, 440.0, 8000, 1, 30.0);
+    let _carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut agent = Agent::start_with(&kamailio, CallsAudio::Devices).await;
+        let call = agent.call_answered(CARL.name, None).await;
+        agent.phone.meter_levels(true);
+        // Let the devices start (the test's audio server takes over a second), then read.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let (microphone, loud) = speaker_level(&mut agent, &call).await;
+        let microphone = microphone.expect("the microphone is metered");
+        assert!(microphone > -30.0, "the sine microphone: {microphone} dBFS");
+        agent.phone.set_volume(50);
+        agent
+            .expect("volume", |e| matches!(e, PhoneEvent::Volume { percent: 50 }))
+            .await;
+        assert!(loud.is_some_and(|l| l > -40.0), "Carl is heard: {loud:?} dBFS");
+        // (How the volume scales what the speaker plays is checked in leadline-media.)
+        agent.phone.meter_levels(false);
+        agent.phone.hangup(&call).await.unwrap();
+        agent.expect("ended", |e| ended(e, &call)).await;
         agent.handle.stop_phone().await;
     });
 }

@@ -30,6 +30,20 @@ pub trait AudioSource: Send {
     fn failed(&self) -> bool {
         false
     }
+    /// The level of the last frame, in dBFS, for a device's meter (`None`: not metered).
+    fn level(&self) -> Option<f32> {
+        None
+    }
+}
+
+/// The level of `samples` in dBFS (root mean square; -100 for silence).
+pub fn level_dbfs(samples: &[i16]) -> f32 {
+    if samples.is_empty() {
+        return -100.0;
+    }
+    let energy: f64 = samples.iter().map(|s| (f64::from(*s) / 32_768.0).powi(2)).sum();
+    let rms = (energy / samples.len() as f64).sqrt();
+    (20.0 * rms.max(1e-5).log10()) as f32
 }
 
 /// Audio received.
@@ -51,6 +65,12 @@ pub trait AudioSink: Send {
     fn failed(&self) -> bool {
         false
     }
+    /// The level of the last frame played, in dBFS (`None`: not metered).
+    fn level(&self) -> Option<f32> {
+        None
+    }
+    /// Plays at `gain` (1 is as received; a device's speaker volume).
+    fn set_volume(&mut self, _gain: f32) {}
 }
 
 /// Silence.

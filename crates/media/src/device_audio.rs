@@ -5,7 +5,7 @@
 //! latency stays small). A device that fails mid-call leaves silence, never a panic.
 
 use crate::MediaError;
-use crate::audio::{AudioSink, AudioSource, frame_len, resample};
+use crate::audio::{AudioSink, AudioSource, frame_len, level_dbfs, resample};
 use crate::device_stream::{Capture, Playout, capture, playout};
 use std::sync::atomic::Ordering;
 
@@ -19,6 +19,7 @@ const AHEAD_FRAMES: usize = 3;
 pub struct DeviceSource {
     capture: Capture,
     frame: Vec<i16>,
+    level: f32,
     /// Frames dropped because the sender fell behind.
     pub dropped: u64,
 }
@@ -39,6 +40,7 @@ impl DeviceSource {
         Ok(DeviceSource {
             capture,
             frame,
+            level: -100.0,
             dropped: 0,
         })
     }
@@ -55,6 +57,7 @@ impl AudioSource for DeviceSource {
         } else {
             self.frame.fill(0); // the device stopped: silence
         }
+        self.level = level_dbfs(&self.frame);
         resample(&self.frame, self.capture.rate, rate)
     }
 
@@ -77,12 +80,18 @@ impl AudioSource for DeviceSource {
     fn failed(&self) -> bool {
         self.capture.counters.failed.load(Ordering::Relaxed)
     }
+
+    fn level(&self) -> Option<f32> {
+        Some(self.level)
+    }
 }
 
 /// The speaker as a call's audio sink.
 pub struct DeviceSink {
     playout: Playout,
     capacity: usize,
+    gain: f32,
+    level: f32,
     /// Samples that did not fit (the device fell behind).
     pub overflow: u64,
 }
@@ -103,6 +112,8 @@ impl DeviceSink {
         Ok(DeviceSink {
             playout,
             capacity,
+            gain: 1.0,
+            level: -100.0,
             overflow: 0,
         })
     }
@@ -117,7 +128,13 @@ impl DeviceSink {
 
 impl AudioSink for DeviceSink {
     fn write(&mut self, rate: u32, samples: &[i16]) {
-        let samples = resample(samples, rate, self.playout.rate);
+        let mut samples = resample(samples, rate, self.playout.rate);
+        if self.gain != 1.0 {
+            for sample in &mut samples {
+                *sample = (f32::from(*sample) * self.gain).clamp(-32_768.0, 32_767.0) as i16;
+            }
+        }
+        self.level = level_dbfs(&samples);
         for sample in samples {
             if self.playout.samples.push(sample).is_err() {
                 self.overflow += 1;
@@ -135,6 +152,14 @@ impl AudioSink for DeviceSink {
 
     fn failed(&self) -> bool {
         self.playout.counters.failed.load(Ordering::Relaxed)
+    }
+
+    fn level(&self) -> Option<f32> {
+        Some(self.level)
+    }
+
+    fn set_volume(&mut self, gain: f32) {
+        self.gain = gain.clamp(0.0, 4.0);
     }
 
     fn room_for_frame(&mut self) -> bool {

@@ -230,6 +230,8 @@ pub struct MediaSession {
     new_source: std::sync::Mutex<Option<mpsc::UnboundedSender<Box<dyn AudioSource>>>>,
     /// The source in use: a device's (`0b01`), and gone (`0b10`), as the sender last saw it.
     source_state: Arc<std::sync::atomic::AtomicU8>,
+    /// The source's last level in dBFS (`f32` bits; NaN when it is not metered).
+    source_level: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl std::fmt::Debug for MediaSession {
@@ -366,6 +368,7 @@ impl MediaSession {
             playback: std::sync::Mutex::new(None),
             new_source: std::sync::Mutex::new(None),
             source_state: Arc::default(),
+            source_level: Arc::new(std::sync::atomic::AtomicU32::new(f32::NAN.to_bits())),
         })
     }
 
@@ -522,6 +525,7 @@ impl MediaSession {
             *kept = Some(new_source_tx);
         }
         let source_state = self.source_state.clone();
+        let source_level = self.source_level.clone();
         let sender = tokio::spawn(async move {
             let mut encoder = Encoder::new(codec);
             let rate = encoder.input_rate();
@@ -549,6 +553,7 @@ impl MediaSession {
                     tick.tick().await;
                 }
                 let mut frame = source.next_frame(encoder.input_rate());
+                source_level.store(source.level().unwrap_or(f32::NAN).to_bits(), Ordering::Relaxed);
                 if muted.load(Ordering::Relaxed) {
                     frame.fill(0);
                 }
@@ -701,6 +706,12 @@ impl MediaSession {
             .unwrap_or(false)
     }
 
+    /// The microphone's level in dBFS, when a device is the source.
+    pub fn source_level(&self) -> Option<f32> {
+        let level = f32::from_bits(self.source_level.load(Ordering::Relaxed));
+        (!level.is_nan()).then_some(level)
+    }
+
     /// Whether the source in use is a device's, and whether that device went away.
     pub fn source_device(&self) -> (bool, bool) {
         let state = self.source_state.load(Ordering::Relaxed);
@@ -784,6 +795,18 @@ impl SinkHandle {
         let mut old = std::mem::replace(&mut *current, sink);
         drop(current);
         old.finish()
+    }
+
+    /// The speaker's level in dBFS, when a device is the sink.
+    pub fn level(&self) -> Option<f32> {
+        self.sink.lock().ok().and_then(|s| s.level())
+    }
+
+    /// Plays at `gain` (1 is as received), when the sink is a device.
+    pub fn set_volume(&self, gain: f32) {
+        if let Ok(mut sink) = self.sink.lock() {
+            sink.set_volume(gain);
+        }
     }
 
     /// Whether the sink is a device's, and whether that device went away.

@@ -120,3 +120,24 @@ fn a_tone_plays_on_the_speaker_until_stopped_and_a_beep_plays_to_its_end() {
         beep.played()
     );
 }
+
+#[test]
+fn the_speaker_volume_scales_what_it_plays_and_its_level_says_so() {
+    if !with_audio_server() {
+        return;
+    }
+    use leadline_media::audio::{AudioSink, frame_len};
+    use leadline_media::device_audio::DeviceSink;
+    let mut speaker = DeviceSink::open(None).unwrap();
+    let frame: Vec<i16> = sine(440.0, 8_000, 0.02);
+    assert_eq!(frame.len(), frame_len(8_000));
+    speaker.write(8_000, &frame);
+    let full = speaker.level().unwrap();
+    speaker.set_volume(0.5);
+    speaker.write(8_000, &frame);
+    let half = speaker.level().unwrap();
+    assert!((full - half - 6.02).abs() < 0.3, "{full} dBFS → {half} dBFS");
+    speaker.set_volume(0.0);
+    speaker.write(8_000, &frame);
+    assert!(speaker.level().unwrap() <= -99.0, "muted");
+}

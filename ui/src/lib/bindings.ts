@@ -437,7 +437,23 @@ change: DeviceChange,
 /**
  * The calls moved to it.
  */
-calls: Array<string>, } | { "event": "devices", 
+calls: Array<string>, } | { "event": "volume", 
+/**
+ * Percent of the level received (100 plays it as it comes; up to 200).
+ */
+percent: number, } | { "event": "levels", 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * The microphone's level in dBFS (a device's), if metered.
+ */
+microphone_dbfs: number | null, 
+/**
+ * The speaker's level in dBFS (a device's), if metered.
+ */
+speaker_dbfs: number | null, } | { "event": "devices", 
 /**
  * Every device now.
  */

@@ -149,6 +149,8 @@ impl CallTable {
 
 /// How often a call's quality figures are reported.
 const QUALITY_EVERY: Duration = Duration::from_secs(5);
+/// How often a call's levels are reported while a meter is on.
+const LEVELS_EVERY: Duration = Duration::from_millis(100);
 
 fn millis(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
@@ -269,7 +271,10 @@ impl Shared {
         let audio = off_the_runtime(|| (self.audio)(number));
         let started = audio.and_then(|(source, sink)| Ok(conversation.media.start(source, sink)?));
         let recording = match started {
-            Ok(recording) => recording,
+            Ok(recording) => {
+                recording.set_volume(self.gain());
+                recording
+            }
             Err(error) => {
                 self.report_error(Some(call_id), &error);
                 let reason = conversation.hangup().await;
@@ -370,9 +375,23 @@ impl Shared {
 /// Turns what the other side does on a call into events, until it ends.
 async fn watch(shared: Arc<Shared>, call_id: String, conversation: Arc<Conversation>) {
     let mut report = tokio::time::interval_at(tokio::time::Instant::now() + QUALITY_EVERY, QUALITY_EVERY);
+    let mut meter = tokio::time::interval(LEVELS_EVERY);
     loop {
         let event = tokio::select! {
             event = conversation.next() => event,
+            _ = meter.tick(), if shared.metering() => {
+                let microphone_dbfs = conversation.media.source_level();
+                let speaker = shared.table().live(&call_id).ok();
+                let speaker_dbfs = speaker.and_then(|l| l.recording.level());
+                if microphone_dbfs.is_some() || speaker_dbfs.is_some() {
+                    shared.emit(PhoneEvent::Levels {
+                        call_id: call_id.clone(),
+                        microphone_dbfs,
+                        speaker_dbfs,
+                    });
+                }
+                continue;
+            }
             _ = report.tick() => {
                 shared.emit(PhoneEvent::Quality {
                     call_id: call_id.clone(),

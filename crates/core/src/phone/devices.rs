@@ -11,6 +11,7 @@ use leadline_media::audio::{AudioSink, AudioSource};
 use leadline_media::device_audio::{DeviceSink, DeviceSource};
 use leadline_media::devices::{self, DeviceRole};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// How often the device list and the calls' devices are looked at.
@@ -23,6 +24,23 @@ impl Phone {
         self.shared.handle.choose_audio_device(role, id)?;
         self.shared.move_calls(role, DeviceChange::Chosen, |_| true);
         Ok(())
+    }
+
+    /// Sets the speakers' volume, in percent of the level received (0 to 200), for the calls
+    /// now and to come.
+    pub fn set_volume(&self, percent: u16) {
+        let percent = percent.min(200);
+        let gain = f32::from(percent) / 100.0;
+        self.shared.volume.store(gain.to_bits(), Ordering::Relaxed);
+        for (_, live) in self.shared.table().lives() {
+            live.recording.set_volume(gain);
+        }
+        self.shared.emit(PhoneEvent::Volume { percent });
+    }
+
+    /// Turns the calls' level reports on (a meter is showing) or off.
+    pub fn meter_levels(&self, on: bool) {
+        self.shared.levels.store(on, Ordering::Relaxed);
     }
 
     /// Watches the machine's devices (while the phone runs on devices): a change of the list is
@@ -54,6 +72,16 @@ impl Phone {
 }
 
 impl Shared {
+    /// The speakers' gain now.
+    pub(super) fn gain(&self) -> f32 {
+        f32::from_bits(self.volume.load(Ordering::Relaxed))
+    }
+
+    /// Whether level reports are on.
+    pub(super) fn metering(&self) -> bool {
+        self.levels.load(Ordering::Relaxed)
+    }
+
     /// Moves the calls on devices that `which` picks to the device resolved for `role`, and
     /// says so.
     fn move_calls(
@@ -92,9 +120,9 @@ impl Shared {
                     })
                 }
                 _ => off_the_runtime(|| DeviceSink::open(device.as_deref())).and_then(|sink| {
-                    live.recording
-                        .switch(Box::new(sink) as Box<dyn AudioSink>)
-                        .map(|()| true)
+                    live.recording.switch(Box::new(sink) as Box<dyn AudioSink>)?;
+                    live.recording.set_volume(self.gain());
+                    Ok(true)
                 }),
             };
             match switched {

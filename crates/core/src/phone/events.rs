@@ -125,6 +125,22 @@ pub enum PhoneEvent {
         /// The calls moved to it.
         calls: Vec<String>,
     },
+    /// The speakers' volume changed.
+    Volume {
+        /// Percent of the level received (100 plays it as it comes; up to 200).
+        percent: u16,
+    },
+    /// A call's levels, ten times a second while a meter is on ([`Phone::meter_levels`]).
+    ///
+    /// [`Phone::meter_levels`]: crate::phone::Phone::meter_levels
+    Levels {
+        /// The call.
+        call_id: String,
+        /// The microphone's level in dBFS (a device's), if metered.
+        microphone_dbfs: Option<f32>,
+        /// The speaker's level in dBFS (a device's), if metered.
+        speaker_dbfs: Option<f32>,
+    },
     /// The machine's audio devices changed (one plugged in or taken away).
     Devices {
         /// Every device now.

@@ -98,6 +98,10 @@ struct Shared {
     tones: bool,
     /// The key feedback playing, if any (replaced by the next).
     feedback: Mutex<Option<leadline_media::tones::TonePlayer>>,
+    /// The speakers' volume (`f32` bits of the gain; 1 plays as received).
+    volume: std::sync::atomic::AtomicU32,
+    /// Whether calls report their levels ten times a second (a meter is showing).
+    levels: std::sync::atomic::AtomicBool,
     dialer: Dialer,
     emit: Listener,
     calls: Mutex<CallTable>,
@@ -144,6 +148,8 @@ impl Handle {
             audio: setup.audio,
             tones: setup.tones,
             feedback: Mutex::new(None),
+            volume: std::sync::atomic::AtomicU32::new(1.0f32.to_bits()),
+            levels: std::sync::atomic::AtomicBool::new(false),
             dialer,
             emit: listener,
             calls: Mutex::new(CallTable::default()),
