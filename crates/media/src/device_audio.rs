@@ -5,8 +5,9 @@
 //! latency stays small). A device that fails mid-call leaves silence, never a panic.
 
 use crate::MediaError;
-use crate::audio::{AudioSink, AudioSource, frame_len, level_dbfs, resample};
+use crate::audio::{AudioSink, AudioSource, frame_len, level_dbfs};
 use crate::device_stream::{Capture, Playout, capture, playout};
+use crate::resample::StreamResampler;
 use std::sync::atomic::Ordering;
 
 /// Frames of captured audio kept at most: older ones are dropped (latency stays bounded when
@@ -18,7 +19,9 @@ const AHEAD_FRAMES: usize = 3;
 /// The microphone as a call's audio source.
 pub struct DeviceSource {
     capture: Capture,
-    frame: Vec<i16>,
+    /// From the device's rate to the codec's, made when the codec's rate is first asked for.
+    resampler: Option<(u32, StreamResampler)>,
+    scratch: Vec<i16>,
     level: f32,
     /// Frames dropped because the sender fell behind.
     pub dropped: u64,
@@ -36,45 +39,73 @@ impl DeviceSource {
     /// Opens microphone `id` (`None`: the OS default).
     pub fn open(id: Option<&str>) -> Result<DeviceSource, MediaError> {
         let capture = capture(id)?;
-        let frame = vec![0; frame_len(capture.rate)];
+        let scratch = vec![0; capture.rate as usize / 2];
         Ok(DeviceSource {
             capture,
-            frame,
+            resampler: None,
+            scratch,
             level: -100.0,
             dropped: 0,
         })
+    }
+
+    /// The resampler to `rate`, made (or remade) as needed.
+    fn resampler_to(&mut self, rate: u32) -> Option<&mut StreamResampler> {
+        if self.resampler.as_ref().is_none_or(|(to, _)| *to != rate) {
+            match StreamResampler::new(self.capture.rate, rate) {
+                Ok(resampler) => self.resampler = Some((rate, resampler)),
+                Err(error) => {
+                    tracing::warn!(%error, "the microphone cannot be resampled");
+                    return None;
+                }
+            }
+        }
+        self.resampler.as_mut().map(|(_, r)| r)
     }
 }
 
 impl AudioSource for DeviceSource {
     fn next_frame(&mut self, rate: u32) -> Vec<i16> {
-        let device_frame = self.frame.len();
-        if let Ok(chunk) = self.capture.samples.read_chunk(device_frame) {
-            let (first, second) = chunk.as_slices();
-            self.frame[..first.len()].copy_from_slice(first);
-            self.frame[first.len()..].copy_from_slice(second);
-            chunk.commit_all();
-        } else {
-            self.frame.fill(0); // the device stopped: silence
+        // Whatever is not there (the device stopped) is silence.
+        let mut frame = vec![0; frame_len(rate)];
+        if let Some(resampler) = self.resampler_to(rate) {
+            resampler.pull(&mut frame);
         }
-        self.level = level_dbfs(&self.frame);
-        resample(&self.frame, self.capture.rate, rate)
+        self.level = level_dbfs(&frame);
+        frame
     }
 
     fn device_paced(&self) -> bool {
         true
     }
 
-    fn frame_ready(&mut self, _rate: u32) -> bool {
-        let device_frame = self.frame.len();
-        while self.capture.samples.slots() > device_frame * MAX_BACKLOG_FRAMES {
-            if let Ok(chunk) = self.capture.samples.read_chunk(device_frame) {
-                chunk.commit_all();
-                self.dropped += 1;
-            }
+    fn frame_ready(&mut self, rate: u32) -> bool {
+        let failed = self.failed();
+        let codec_frame = frame_len(rate);
+        // What the device captured goes through the resampler.
+        let captured = self.capture.samples.slots().min(self.scratch.len());
+        if let Ok(chunk) = self.capture.samples.read_chunk(captured) {
+            let (first, second) = chunk.as_slices();
+            self.scratch[..first.len()].copy_from_slice(first);
+            self.scratch[first.len()..captured].copy_from_slice(second);
+            chunk.commit_all();
         }
+        if self.resampler_to(rate).is_none() {
+            return true; // nothing to resample with: silence, paced by the caller
+        }
+        let Some((_, resampler)) = self.resampler.as_mut() else {
+            return true;
+        };
+        resampler.push(&self.scratch[..captured]);
+        // Behind by more than a few frames: the oldest go, so the latency stays small.
+        let mut dropped = 0;
+        while resampler.ready() > codec_frame * MAX_BACKLOG_FRAMES {
+            resampler.discard(codec_frame);
+            dropped += 1;
+        }
+        self.dropped += dropped;
         // A failed device no longer captures: frames of silence keep the call going.
-        self.capture.samples.slots() >= device_frame || self.failed()
+        resampler.ready() >= codec_frame || failed
     }
 
     fn failed(&self) -> bool {
@@ -90,6 +121,9 @@ impl AudioSource for DeviceSource {
 pub struct DeviceSink {
     playout: Playout,
     capacity: usize,
+    /// From the codec's rate to the device's, made when the codec's rate is first seen.
+    resampler: Option<(u32, StreamResampler)>,
+    resampled: Vec<i16>,
     gain: f32,
     level: f32,
     /// Samples that did not fit (the device fell behind).
@@ -112,6 +146,8 @@ impl DeviceSink {
         Ok(DeviceSink {
             playout,
             capacity,
+            resampler: None,
+            resampled: Vec::new(),
             gain: 1.0,
             level: -100.0,
             overflow: 0,
@@ -128,15 +164,33 @@ impl DeviceSink {
 
 impl AudioSink for DeviceSink {
     fn write(&mut self, rate: u32, samples: &[i16]) {
-        let mut samples = resample(samples, rate, self.playout.rate);
-        if self.gain != 1.0 {
-            for sample in &mut samples {
-                *sample = (f32::from(*sample) * self.gain).clamp(-32_768.0, 32_767.0) as i16;
+        if self.resampler.as_ref().is_none_or(|(from, _)| *from != rate) {
+            match StreamResampler::new(rate, self.playout.rate) {
+                Ok(resampler) => self.resampler = Some((rate, resampler)),
+                Err(error) => {
+                    tracing::warn!(%error, "the far side cannot be resampled for the speaker");
+                    return;
+                }
             }
         }
-        self.level = level_dbfs(&samples);
-        for sample in samples {
-            if self.playout.samples.push(sample).is_err() {
+        let Some((_, resampler)) = self.resampler.as_mut() else {
+            return;
+        };
+        resampler.push(samples);
+        self.resampled.resize(resampler.ready(), 0);
+        let n = resampler.pull(&mut self.resampled);
+        let gain = self.gain;
+        let played = &mut self.resampled[..n];
+        if gain != 1.0 {
+            for sample in played.iter_mut() {
+                *sample = (f32::from(*sample) * gain).clamp(-32_768.0, 32_767.0) as i16;
+            }
+        }
+        if !played.is_empty() {
+            self.level = level_dbfs(played);
+        }
+        for sample in played.iter() {
+            if self.playout.samples.push(*sample).is_err() {
                 self.overflow += 1;
             }
         }

@@ -1,0 +1,184 @@
+//! A streaming resampler between a device's rate and a codec's. Band-limited (rubato's FFT
+//! resampler: going down removes what the lower rate cannot carry instead of folding it back
+//! as aliases; going up leaves no images), and stateful across frames: a tone cut into 20 ms
+//! frames comes out as one tone, with no seam at each frame. Samples go in and come out in any
+//! amounts. The ratio is fixed; the drift between clocks is absorbed by the device-paced
+//! sender and the jitter buffer.
+
+use crate::MediaError;
+use audioadapter_buffers::direct::InterleavedSlice;
+use rubato::{Fft, FixedSync, Resampler};
+use std::collections::VecDeque;
+
+/// Input frames per resampling step at the input rate (10 ms).
+fn chunk_of(rate: u32) -> usize {
+    (rate as usize / 100).max(1)
+}
+
+/// A resampler from one rate to another, fed and drained in any amounts.
+pub struct StreamResampler {
+    /// `None` when the rates are the same.
+    inner: Option<Fft<f32>>,
+    pending: Vec<f32>,
+    ready: VecDeque<i16>,
+    out: Vec<f32>,
+}
+
+impl std::fmt::Debug for StreamResampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamResampler")
+            .field("resampling", &self.inner.is_some())
+            .finish()
+    }
+}
+
+impl StreamResampler {
+    /// From `from` Hz to `to` Hz.
+    pub fn new(from: u32, to: u32) -> Result<StreamResampler, MediaError> {
+        let inner = if from == to {
+            None
+        } else {
+            let fft = Fft::<f32>::new(from as usize, to as usize, chunk_of(from), 1, FixedSync::Input)
+                .map_err(|e| MediaError::Audio(format!("no resampler from {from} Hz to {to} Hz: {e}")))?;
+            Some(fft)
+        };
+        let out_len = inner.as_ref().map_or(0, |r| r.output_frames_max());
+        Ok(StreamResampler {
+            inner,
+            pending: Vec::with_capacity(chunk_of(from) * 2),
+            ready: VecDeque::with_capacity(out_len * 4),
+            out: vec![0.0; out_len],
+        })
+    }
+
+    /// Takes `samples` in.
+    pub fn push(&mut self, samples: &[i16]) {
+        let Some(inner) = self.inner.as_mut() else {
+            self.ready.extend(samples);
+            return;
+        };
+        self.pending
+            .extend(samples.iter().map(|s| f32::from(*s) / 32_768.0));
+        loop {
+            let needed = inner.input_frames_next();
+            if self.pending.len() < needed {
+                return;
+            }
+            let Ok(input) = InterleavedSlice::new(&self.pending[..needed], 1, needed) else {
+                return;
+            };
+            let frames = self.out.len();
+            let Ok(mut output) = InterleavedSlice::new_mut(&mut self.out, 1, frames) else {
+                return;
+            };
+            match inner.process_into_buffer(&input, &mut output, None) {
+                Ok((taken, written)) => {
+                    self.pending.drain(..taken);
+                    self.ready.extend(
+                        self.out[..written]
+                            .iter()
+                            .map(|s| (s * 32_768.0).clamp(-32_768.0, 32_767.0) as i16),
+                    );
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "resampling failed; input dropped");
+                    self.pending.clear();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Samples ready to be taken.
+    pub fn ready(&self) -> usize {
+        self.ready.len()
+    }
+
+    /// Throws away up to `n` of the oldest ready samples (a backlog too long to play).
+    pub fn discard(&mut self, n: usize) {
+        let n = n.min(self.ready.len());
+        self.ready.drain(..n);
+    }
+
+    /// Takes up to `out.len()` ready samples into `out`; returns how many.
+    pub fn pull(&mut self, out: &mut [i16]) -> usize {
+        let n = out.len().min(self.ready.len());
+        for (slot, sample) in out.iter_mut().zip(self.ready.drain(..n)) {
+            *slot = sample;
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::resample;
+    use crate::tone::{detect, sine};
+
+    /// Runs `input` through in 20 ms frames; returns everything that came out.
+    fn stream(input: &[i16], from: u32, to: u32) -> Vec<i16> {
+        let mut resampler = StreamResampler::new(from, to).unwrap();
+        let mut out = Vec::new();
+        for frame in input.chunks(from as usize / 50) {
+            resampler.push(frame);
+            let mut buffer = vec![0; resampler.ready()];
+            let n = resampler.pull(&mut buffer);
+            out.extend_from_slice(&buffer[..n]);
+        }
+        out
+    }
+
+    fn energy(samples: &[i16]) -> f64 {
+        samples.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / samples.len().max(1) as f64
+    }
+
+    #[test]
+    fn going_down_removes_what_the_lower_rate_cannot_carry_instead_of_aliasing_it() {
+        // 6 kHz cannot exist at 8 kHz: band-limited, it is gone; decimated naively, it folds
+        // back as a loud 2 kHz.
+        let high = sine(6_000.0, 48_000, 1.0);
+        let resampled = stream(&high, 48_000, 8_000);
+        let naive = resample(&high, 48_000, 8_000);
+        let (kept, folded) = (energy(&resampled[800..]), energy(&naive));
+        assert!(
+            kept < folded / 1_000.0,
+            "band-limited {kept:.0} vs naive {folded:.0}"
+        );
+        // A 1 kHz voice tone passes whole.
+        let voice = sine(1_000.0, 48_000, 1.0);
+        let passed = stream(&voice, 48_000, 8_000);
+        assert!(detect(&passed[800..], 8_000, 1_000.0).tone_share() > 0.99);
+        assert!((energy(&passed[800..]) / energy(&voice) - 1.0).abs() < 0.05);
+    }
+
+    #[test]
+    fn a_tone_in_20_ms_frames_comes_out_seamless_between_unrelated_rates() {
+        let tone = sine(1_000.0, 44_100, 2.0);
+        let out = stream(&tone, 44_100, 48_000);
+        let seconds = out.len() as f64 / 48_000.0;
+        assert!((1.9..=2.0).contains(&seconds), "{seconds} s out of 2 s in");
+        let body = &out[4_800..out.len() - 4_800];
+        assert!(detect(body, 48_000, 1_000.0).tone_share() > 0.99);
+        // No seam: no step between neighbours larger than the sine's own steepest.
+        let amplitude = body.iter().map(|s| f64::from(*s).abs()).fold(0.0, f64::max);
+        let steepest = amplitude * 2.0 * std::f64::consts::PI * 1_000.0 / 48_000.0;
+        let jump = body
+            .windows(2)
+            .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            jump <= steepest * 1.05,
+            "a step of {jump:.0} where the sine moves {steepest:.0}"
+        );
+    }
+
+    #[test]
+    fn the_same_rate_passes_through() {
+        let mut same = StreamResampler::new(48_000, 48_000).unwrap();
+        same.push(&[1, 2, 3]);
+        let mut out = [0; 5];
+        assert_eq!(same.pull(&mut out), 3);
+        assert_eq!(&out[..3], &[1, 2, 3]);
+    }
+}
