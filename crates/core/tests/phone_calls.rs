@@ -228,6 +228,14 @@ impl Agent {
     }
 }
 
+/// baresip as `user` on `port`, playing `frequency` Hz (a tone file in `dir`), answering by
+/// itself when `answers`.
+fn peer(user: User, port: u16, dir: &Path, frequency: f64, answers: bool) -> Baresip {
+    let tone = dir.join(format!("tone{frequency}.wav"));
+    tone_file(&tone, frequency, 8000, 1, 60.0);
+    Baresip::start(user, port, &tone, "PCMU", answers)
+}
+
 fn ended(event: &PhoneEvent, call: &str) -> bool {
     matches!(event, PhoneEvent::Ended { call_id, .. } if call_id == call)
 }
@@ -241,9 +249,7 @@ fn the_agent_calls_a_lead_holds_resumes_wraps_up_with_notes_and_the_server_has_i
     }
     let kamailio = Kamailio::start(&[ANA, CUSTOMER], 60);
     let tones = tempfile::tempdir().unwrap();
-    let theirs = tones.path().join("tone440.wav");
-    tone_file(&theirs, 440.0, 8000, 1, 60.0);
-    let customer = Baresip::start(CUSTOMER, 5070, &theirs, "PCMU", true);
+    let customer = peer(CUSTOMER, 5070, tones.path(), 440.0, true);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let mut agent = Agent::start(&kamailio).await;
@@ -366,11 +372,8 @@ fn a_lead_calls_during_a_call_pops_up_is_answered_with_the_first_held_swapped_an
     }
     let kamailio = Kamailio::start(&[ANA, CARL, CUSTOMER], 60);
     let tones = tempfile::tempdir().unwrap();
-    let (carls, customers) = (tones.path().join("tone440.wav"), tones.path().join("tone660.wav"));
-    tone_file(&carls, 440.0, 8000, 1, 60.0);
-    tone_file(&customers, 660.0, 8000, 1, 60.0);
-    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
-    let customer = Baresip::start(CUSTOMER, 5080, &customers, "PCMU", false);
+    let carl = peer(CARL, 5070, tones.path(), 440.0, true);
+    let customer = peer(CUSTOMER, 5080, tones.path(), 660.0, false);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let mut agent = Agent::start(&kamailio).await;
@@ -483,9 +486,7 @@ fn a_call_hung_up_while_it_is_being_answered_is_refused_and_leaves_nothing_behin
     }
     let kamailio = Kamailio::start(&[ANA, CARL], 60);
     let tones = tempfile::tempdir().unwrap();
-    let carls = tones.path().join("tone440.wav");
-    tone_file(&carls, 440.0, 8000, 1, 10.0);
-    let carl = Baresip::start(CARL, 5070, &carls, "PCMU", false);
+    let carl = peer(CARL, 5070, tones.path(), 440.0, false);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let mut agent = Agent::start(&kamailio).await;
@@ -561,9 +562,7 @@ fn a_headset_unplugged_mid_call_gives_way_to_the_default_speaker_and_the_call_go
     }
     let kamailio = Kamailio::start(&[ANA, CARL], 60);
     let tones = tempfile::tempdir().unwrap();
-    let carls = tones.path().join("tone440.wav");
-    tone_file(&carls, 440.0, 8000, 1, 30.0);
-    let _carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let _carl = peer(CARL, 5070, tones.path(), 440.0, true);
     let ours = tones.path().join("tone1000.wav");
     tone_file(&ours, 1000.0, 8000, 1, 30.0);
     let headset: AudioFactory = Arc::new(move |_| {
@@ -634,9 +633,7 @@ fn on_devices_a_call_reports_its_levels_and_takes_a_volume() {
     }
     let kamailio = Kamailio::start(&[ANA, CARL], 60);
     let tones = tempfile::tempdir().unwrap();
-    let carls = tones.path().join("tone440.wav");
-    tone_file(&carls, 440.0, 8000, 1, 30.0);
-    let _carl = Baresip::start(CARL, 5070, &carls, "PCMU", true);
+    let _carl = peer(CARL, 5070, tones.path(), 440.0, true);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let mut agent = Agent::start_with(&kamailio, CallsAudio::Devices).await;
