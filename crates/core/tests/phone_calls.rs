@@ -304,8 +304,9 @@ fn the_agent_calls_a_lead_holds_resumes_wraps_up_with_notes_and_the_server_has_i
             unreachable!()
         };
         assert_eq!(quality.loss_percent, 0.0, "{quality:?}");
-        // The average bitrate counts the half second on hold: below PCMU's 64 kbit/s.
-        assert!(quality.mos >= 4.0 && quality.bitrate_kbps > 30.0, "{quality:?}");
+        // Near PCMU's 64 kbit/s (this short call's only report also spans its half second on
+        // hold).
+        assert!(quality.mos >= 4.0 && quality.bitrate_kbps > 40.0, "{quality:?}");
         agent.expect("ended", |e| ended(e, &call_id)).await;
         let due = agent.wrap_up_due(&call_id).await;
         assert_eq!(due.lead, Some(agent.lead), "the call is on the dialled lead");

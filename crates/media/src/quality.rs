@@ -99,7 +99,7 @@ impl ReceiveStats {
 pub struct Quality {
     /// The codec in use.
     pub codec: Option<Codec>,
-    /// Received payload bitrate over the call so far, in kbit/s.
+    /// Received payload bitrate since the last report, in kbit/s.
     pub bitrate_kbps: f64,
     /// Interarrival jitter (RFC 3550), in milliseconds.
     pub jitter_ms: f64,

@@ -232,6 +232,8 @@ pub struct MediaSession {
     source_state: Arc<std::sync::atomic::AtomicU8>,
     /// The source's last level in dBFS (`f32` bits; NaN when it is not metered).
     source_level: Arc<std::sync::atomic::AtomicU32>,
+    /// When the quality was last reported, and the bytes received by then.
+    last_report: std::sync::Mutex<Option<(Instant, u64)>>,
 }
 
 impl std::fmt::Debug for MediaSession {
@@ -369,6 +371,7 @@ impl MediaSession {
             new_source: std::sync::Mutex::new(None),
             source_state: Arc::default(),
             source_level: Arc::new(std::sync::atomic::AtomicU32::new(f32::NAN.to_bits())),
+            last_report: std::sync::Mutex::new(None),
         })
     }
 
@@ -725,9 +728,18 @@ impl MediaSession {
         let codec = self.codec().map(|(c, _)| c);
         let (jitter_ms, loss_percent, bitrate_kbps) = match self.received.lock() {
             Ok(received) => {
-                let seconds = received.1.map_or(0.0, |since| since.elapsed().as_secs_f64());
+                // The bitrate since the last report (or since the first packet): a hold earlier
+                // in the call does not drag it down.
+                let now = Instant::now();
+                let bytes = received.0.bytes();
+                let since = match self.last_report.lock() {
+                    Ok(mut last) => last.replace((now, bytes)),
+                    Err(_) => None,
+                };
+                let (from, counted) = since.unwrap_or((received.1.unwrap_or(now), 0));
+                let seconds = now.saturating_duration_since(from).as_secs_f64();
                 let kbps = if seconds > 0.0 {
-                    received.0.bytes() as f64 * 8.0 / seconds / 1e3
+                    bytes.saturating_sub(counted) as f64 * 8.0 / seconds / 1e3
                 } else {
                     0.0
                 };
