@@ -279,7 +279,7 @@ export type Quality = {
  */
 codec: Codec | null, 
 /**
- * Received payload bitrate over the call so far, in kbit/s.
+ * Received payload bitrate since the last report, in kbit/s.
  */
 bitrate_kbps: number, 
 /**
