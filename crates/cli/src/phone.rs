@@ -9,7 +9,7 @@ use leadline_core::phone::{
     Account, AudioFactory, CallAudio, Discard, IceServer, LineFailure, LineTiming, MediaConfig, Password,
     Phone, PhoneEvent, PhoneSetup, PhoneStatus, Silence, WavRecorder, WavSource, WrapUp, WrapUpDue,
 };
-use leadline_core::{CoreError, Handle};
+use leadline_core::{CoreError, Handle, audio};
 use std::collections::HashSet;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -330,13 +330,18 @@ struct AudioArgs {
 /// The audio of the call numbered `number` (from 0): the first records to `--record`, the
 /// next ones beside it (`heard-2.wav`, …).
 fn audio_of(args: &AudioArgs, number: usize) -> Result<CallAudio, CoreError> {
+    let [microphone, speaker, _] = if args.audio_in.is_none() || args.record.is_none() {
+        args.devices.devices_in_use()
+    } else {
+        [None, None, None]
+    };
     let source: Box<dyn leadline_core::media::audio::AudioSource> = match &args.audio_in {
         Some(path) => Box::new(WavSource::open(path)?),
-        None => args.devices.device_source(),
+        None => audio::open_source(microphone.as_deref()),
     };
     let sink: Box<dyn leadline_core::media::audio::AudioSink> = match &args.record {
         Some(path) => Box::new(WavRecorder::new(&recording_path(path, number))),
-        None => args.devices.device_sink(),
+        None => audio::open_sink(speaker.as_deref()),
     };
     Ok((source, sink))
 }

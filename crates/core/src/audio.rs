@@ -78,52 +78,62 @@ impl Handle {
         Ok(())
     }
 
-    /// The id of the device resolved for `role` now (`None`: the host default).
-    pub(crate) fn resolved_id(&self, role: DeviceRole) -> Option<String> {
+    /// The ids of the microphone, speaker and ringer to use now (`None`: the host's default),
+    /// from one listing of the devices.
+    pub fn devices_in_use(&self) -> [Option<String>; 3] {
         let setup = match self.audio_setup() {
             Ok(setup) => setup,
             Err(error) => {
                 tracing::warn!(%error, "the audio devices cannot be listed; using the defaults");
-                return None;
+                return [None, None, None];
             }
         };
-        let [microphone, speaker, ringer] = setup.resolved;
-        let resolved = match role {
+        setup.resolved.map(|resolved| {
+            if resolved.fell_back {
+                tracing::warn!(role = ?resolved.role, remembered = ?resolved.remembered, "the chosen device is absent: the default stands in");
+            }
+            resolved.device.map(|d| d.id)
+        })
+    }
+
+    /// The id of the device to use now for `role`.
+    pub(crate) fn resolved_id(&self, role: DeviceRole) -> Option<String> {
+        let [microphone, speaker, ringer] = self.devices_in_use();
+        match role {
             DeviceRole::Microphone => microphone,
             DeviceRole::Speaker => speaker,
             DeviceRole::Ringer => ringer,
-        };
-        if resolved.fell_back {
-            tracing::warn!(?role, remembered = ?resolved.remembered, "the chosen device is absent: the default stands in");
-        }
-        resolved.device.map(|d| d.id)
-    }
-
-    /// The chosen microphone as a call's source; silence when none can be opened.
-    pub fn device_source(&self) -> Box<dyn AudioSource> {
-        match DeviceSource::open(self.resolved_id(DeviceRole::Microphone).as_deref()) {
-            Ok(source) => Box::new(source),
-            Err(error) => {
-                tracing::warn!(%error, "no microphone: the call sends silence");
-                Box::new(Silence)
-            }
-        }
-    }
-
-    /// The chosen speaker as a call's sink; discarded when none can be opened.
-    pub fn device_sink(&self) -> Box<dyn AudioSink> {
-        match DeviceSink::open(self.resolved_id(DeviceRole::Speaker).as_deref()) {
-            Ok(sink) => Box::new(sink),
-            Err(error) => {
-                tracing::warn!(%error, "no speaker: the call is not heard");
-                Box::new(Discard)
-            }
         }
     }
 
     /// Each call's audio on the chosen devices, resolved when its audio starts.
     pub fn device_audio(&self) -> AudioFactory {
         let handle = self.clone();
-        Arc::new(move |_| Ok((handle.device_source(), handle.device_sink())))
+        Arc::new(move |_| {
+            let [microphone, speaker, _] = handle.devices_in_use();
+            Ok((open_source(microphone.as_deref()), open_sink(speaker.as_deref())))
+        })
+    }
+}
+
+/// Microphone `id` as a call's source; silence when it cannot be opened.
+pub fn open_source(id: Option<&str>) -> Box<dyn AudioSource> {
+    match DeviceSource::open(id) {
+        Ok(source) => Box::new(source),
+        Err(error) => {
+            tracing::warn!(%error, "no microphone: the call sends silence");
+            Box::new(Silence)
+        }
+    }
+}
+
+/// Speaker `id` as a call's sink; discarded when it cannot be opened.
+pub fn open_sink(id: Option<&str>) -> Box<dyn AudioSink> {
+    match DeviceSink::open(id) {
+        Ok(sink) => Box::new(sink),
+        Err(error) => {
+            tracing::warn!(%error, "no speaker: the call is not heard");
+            Box::new(Discard)
+        }
     }
 }

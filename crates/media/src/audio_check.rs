@@ -5,8 +5,9 @@
 //! polls the rings.
 
 use crate::MediaError;
-use crate::audio::resample;
+use crate::audio::level_dbfs;
 use crate::device_stream::{capture, playout};
+use crate::resample::StreamResampler;
 use crate::tone::sine;
 use serde::Serialize;
 use std::sync::atomic::Ordering;
@@ -31,16 +32,14 @@ pub struct Level {
 impl Level {
     /// The level of `samples`.
     pub fn of(samples: &[i16]) -> Level {
-        let db = |x: f64| 20.0 * x.max(1e-5).log10();
-        let n = samples.len().max(1) as f64;
-        let energy: f64 = samples.iter().map(|s| (f64::from(*s) / 32768.0).powi(2)).sum();
         let peak = samples
             .iter()
             .map(|s| (f64::from(*s) / 32768.0).abs())
             .fold(0.0, f64::max);
+        let tenths = |db: f64| (db * 10.0).round() / 10.0;
         Level {
-            rms_dbfs: (db((energy / n).sqrt()) * 10.0).round() / 10.0,
-            peak_dbfs: (db(peak) * 10.0).round() / 10.0,
+            rms_dbfs: tenths(f64::from(level_dbfs(samples))),
+            peak_dbfs: tenths(20.0 * peak.max(1e-5).log10()),
         }
     }
 }
@@ -130,11 +129,10 @@ pub fn record_then_play(
     let (recorded, rate) = microphone_levels(microphone, seconds, on_level)?;
     let recorded_samples = recorded.len() as u64;
     let mut out = playout(speaker)?;
-    let played = if out.rate == rate {
-        recorded
-    } else {
-        resample(&recorded, rate, out.rate)
-    };
+    let mut resampler = StreamResampler::new(rate, out.rate)?;
+    resampler.push(&recorded);
+    let mut played = vec![0; resampler.ready()];
+    resampler.pull(&mut played);
     feed(
         &mut out,
         &played,

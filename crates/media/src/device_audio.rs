@@ -20,7 +20,7 @@ const AHEAD_FRAMES: usize = 3;
 pub struct DeviceSource {
     capture: Capture,
     /// From the device's rate to the codec's, made when the codec's rate is first asked for.
-    resampler: Option<(u32, StreamResampler)>,
+    resampler: Option<StreamResampler>,
     scratch: Vec<i16>,
     level: f32,
     /// Frames dropped because the sender fell behind.
@@ -48,27 +48,13 @@ impl DeviceSource {
             dropped: 0,
         })
     }
-
-    /// The resampler to `rate`, made (or remade) as needed.
-    fn resampler_to(&mut self, rate: u32) -> Option<&mut StreamResampler> {
-        if self.resampler.as_ref().is_none_or(|(to, _)| *to != rate) {
-            match StreamResampler::new(self.capture.rate, rate) {
-                Ok(resampler) => self.resampler = Some((rate, resampler)),
-                Err(error) => {
-                    tracing::warn!(%error, "the microphone cannot be resampled");
-                    return None;
-                }
-            }
-        }
-        self.resampler.as_mut().map(|(_, r)| r)
-    }
 }
 
 impl AudioSource for DeviceSource {
     fn next_frame(&mut self, rate: u32) -> Vec<i16> {
         // Whatever is not there (the device stopped) is silence.
         let mut frame = vec![0; frame_len(rate)];
-        if let Some(resampler) = self.resampler_to(rate) {
+        if let Some(resampler) = StreamResampler::kept(&mut self.resampler, self.capture.rate, rate) {
             resampler.pull(&mut frame);
         }
         self.level = level_dbfs(&frame);
@@ -90,11 +76,8 @@ impl AudioSource for DeviceSource {
             self.scratch[first.len()..captured].copy_from_slice(second);
             chunk.commit_all();
         }
-        if self.resampler_to(rate).is_none() {
+        let Some(resampler) = StreamResampler::kept(&mut self.resampler, self.capture.rate, rate) else {
             return true; // nothing to resample with: silence, paced by the caller
-        }
-        let Some((_, resampler)) = self.resampler.as_mut() else {
-            return true;
         };
         resampler.push(&self.scratch[..captured]);
         // Behind by more than a few frames: the oldest go, so the latency stays small.
@@ -122,7 +105,7 @@ pub struct DeviceSink {
     playout: Playout,
     capacity: usize,
     /// From the codec's rate to the device's, made when the codec's rate is first seen.
-    resampler: Option<(u32, StreamResampler)>,
+    resampler: Option<StreamResampler>,
     resampled: Vec<i16>,
     gain: f32,
     level: f32,
@@ -164,16 +147,7 @@ impl DeviceSink {
 
 impl AudioSink for DeviceSink {
     fn write(&mut self, rate: u32, samples: &[i16]) {
-        if self.resampler.as_ref().is_none_or(|(from, _)| *from != rate) {
-            match StreamResampler::new(rate, self.playout.rate) {
-                Ok(resampler) => self.resampler = Some((rate, resampler)),
-                Err(error) => {
-                    tracing::warn!(%error, "the far side cannot be resampled for the speaker");
-                    return;
-                }
-            }
-        }
-        let Some((_, resampler)) = self.resampler.as_mut() else {
+        let Some(resampler) = StreamResampler::kept(&mut self.resampler, rate, self.playout.rate) else {
             return;
         };
         resampler.push(samples);

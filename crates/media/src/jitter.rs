@@ -21,6 +21,7 @@
 //!   change every 100 ms. A sender's clock running fast or slow against ours is absorbed the
 //!   same way. A silence longer than the largest delay pauses playout until packets return.
 
+use crate::wrap::extend;
 use std::time::{Duration, Instant};
 
 /// How a jitter buffer behaves.
@@ -197,43 +198,24 @@ impl JitterBuffer {
         self.target
     }
 
-    /// Frames buffered from the next one to play to the newest (lost ones included).
-    pub fn level(&self) -> u64 {
-        match (self.next, self.highest) {
-            (Some(next), Some(highest)) if highest >= next => highest - next + 1,
-            _ => 0,
-        }
-    }
-
     fn index(&self, seq: u64) -> usize {
         (seq % self.slots.len() as u64) as usize
     }
 
     /// The extended form of a 16-bit sequence number: the one nearest the highest seen.
     fn extend_seq(&self, seq: u16) -> u64 {
-        let Some(highest) = self.highest else {
-            return u64::from(seq) + (1 << 16); // room to go back a little
-        };
-        let cycle = highest & !0xffff;
-        let candidates = [cycle.wrapping_sub(1 << 16), cycle, cycle + (1 << 16)];
-        candidates
-            .into_iter()
-            .map(|c| c.wrapping_add(u64::from(seq)))
-            .min_by_key(|c| c.abs_diff(highest))
-            .unwrap_or(u64::from(seq))
+        match self.highest {
+            Some(highest) => extend(u64::from(seq), 16, highest),
+            None => u64::from(seq) + (1 << 16), // room to go back a little
+        }
     }
 
     /// The extended form of a 32-bit timestamp, nearest the last one.
     fn extend_ts(&self, ts: u32) -> u64 {
-        if self.origin.is_none() {
-            return u64::from(ts) + (1 << 32);
+        match self.origin {
+            Some(_) => extend(u64::from(ts), 32, self.last_ts),
+            None => u64::from(ts) + (1 << 32),
         }
-        let cycle = self.last_ts & !0xffff_ffff;
-        [cycle.wrapping_sub(1 << 32), cycle, cycle + (1 << 32)]
-            .into_iter()
-            .map(|c| c.wrapping_add(u64::from(ts)))
-            .min_by_key(|c| c.abs_diff(self.last_ts))
-            .unwrap_or(u64::from(ts))
     }
 
     /// A packet (`seq`, RTP `timestamp`, `payload`) arrived at `now`.

@@ -37,6 +37,7 @@ pub mod sdp;
 mod session;
 pub mod tone;
 pub mod tones;
+mod wrap;
 
 pub use error::MediaError;
 pub use session::{Counters, IceServer, MediaConfig, MediaSession, SinkHandle};

@@ -5,6 +5,7 @@
 //! explicit time fed by the receive path; [`mos`] is a pure function.
 
 use crate::sdp::Codec;
+use crate::wrap::extend;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -38,12 +39,7 @@ impl ReceiveStats {
                 self.highest_seq = extended;
             }
             Some(_) => {
-                let cycle = self.highest_seq & !0xffff;
-                let extended = [cycle - (1 << 16), cycle, cycle + (1 << 16)]
-                    .into_iter()
-                    .map(|c| c + u64::from(seq))
-                    .min_by_key(|c| c.abs_diff(self.highest_seq))
-                    .unwrap_or(cycle + u64::from(seq));
+                let extended = extend(u64::from(seq), 16, self.highest_seq);
                 self.highest_seq = self.highest_seq.max(extended);
             }
         }

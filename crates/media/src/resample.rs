@@ -17,6 +17,7 @@ fn chunk_of(rate: u32) -> usize {
 
 /// A resampler from one rate to another, fed and drained in any amounts.
 pub struct StreamResampler {
+    rates: (u32, u32),
     /// `None` when the rates are the same.
     inner: Option<Fft<f32>>,
     pending: Vec<f32>,
@@ -44,11 +45,23 @@ impl StreamResampler {
         };
         let out_len = inner.as_ref().map_or(0, |r| r.output_frames_max());
         Ok(StreamResampler {
+            rates: (from, to),
             inner,
             pending: Vec::with_capacity(chunk_of(from) * 2),
             ready: VecDeque::with_capacity(out_len * 4),
             out: vec![0.0; out_len],
         })
+    }
+
+    /// The resampler kept in `slot` from `from` to `to` Hz, made (again, when a rate changed)
+    /// as needed; `None`, logged, when those rates cannot be resampled.
+    pub fn kept(slot: &mut Option<StreamResampler>, from: u32, to: u32) -> Option<&mut StreamResampler> {
+        if slot.as_ref().is_none_or(|r| r.rates != (from, to)) {
+            *slot = StreamResampler::new(from, to)
+                .inspect_err(|error| tracing::warn!(%error, "audio cannot be resampled"))
+                .ok();
+        }
+        slot.as_mut()
     }
 
     /// Takes `samples` in.

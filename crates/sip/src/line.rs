@@ -145,11 +145,6 @@ impl Line {
         matches!(self.state, RegState::Failed { final_: true, .. })
     }
 
-    /// The lifetime the next REGISTER asks for.
-    pub fn expires(&self) -> u32 {
-        self.policy.expires()
-    }
-
     /// The next instant [`Line::handle_timeout`] must be called at, if any.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let registering = match self.pending {

@@ -544,8 +544,10 @@ impl Phone {
             } else {
                 (DeviceRole::Ringer, Pattern::Ring)
             };
-            let device = shared.handle.resolved_id(role);
-            match off_the_runtime(|| TonePlayer::start(device.as_deref(), pattern)) {
+            // Listing and opening devices may wait on the audio server: off the runtime.
+            let ringing =
+                off_the_runtime(|| TonePlayer::start(shared.handle.resolved_id(role).as_deref(), pattern));
+            match ringing {
                 Ok(tone) => {
                     if let Some(entry) = shared.table().calls.get_mut(&call_id) {
                         entry.tone = Some(tone);
@@ -752,9 +754,12 @@ impl Phone {
         });
         if self.shared.tones {
             // The agent hears the keys they pressed.
-            let device = self.shared.handle.resolved_id(DeviceRole::Speaker);
             let keys = Pattern::Keys(digits.to_owned());
-            match off_the_runtime(|| TonePlayer::start(device.as_deref(), keys)) {
+            let feedback = off_the_runtime(|| {
+                let speaker = self.shared.handle.resolved_id(DeviceRole::Speaker);
+                TonePlayer::start(speaker.as_deref(), keys)
+            });
+            match feedback {
                 Ok(feedback) => {
                     if let Ok(mut playing) = self.shared.feedback.lock() {
                         *playing = Some(feedback);

@@ -108,7 +108,7 @@ impl Shared {
         if lives.is_empty() {
             return;
         }
-        let device = self.handle.resolved_id(role);
+        let device = off_the_runtime(|| self.handle.resolved_id(role));
         let mut moved = Vec::new();
         for (call_id, live) in lives {
             let switched = match role {
