@@ -252,6 +252,15 @@ pub enum AudioAction {
         /// The device's id, or `default`.
         device: String,
     },
+    /// The microphone's voice processing for calls from now on (shown after the change).
+    Processing {
+        /// Noise suppression: `on` or `off`.
+        #[arg(long, value_enum)]
+        noise_suppression: Option<Switch>,
+        /// Echo cancellation: `auto` (unless the speaker is a headset), `on` or `off`.
+        #[arg(long, value_enum)]
+        echo_cancellation: Option<EchoMode>,
+    },
     /// The audio check: a test sound on the speaker and on the ringer, then the microphone's
     /// level ten times a second while it records, and the recording played back.
     Check {
@@ -259,6 +268,26 @@ pub enum AudioAction {
         #[arg(long, default_value_t = 3.0, value_parser = positive_seconds)]
         seconds: f64,
     },
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
+/// When the echo canceller runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EchoMode {
+    /// Unless the speaker is a headset.
+    Auto,
+    /// Always.
+    On,
+    /// Never.
+    Off,
 }
 
 /// What a device is used for.

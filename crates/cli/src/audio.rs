@@ -1,10 +1,11 @@
 //! `leadline audio`: the devices and the choice in use as JSON lines, a change of the choice,
 //! and the audio check (test sound on speaker and ringer, microphone levels, playback).
 
-use crate::args::{AudioAction, AudioRole};
+use crate::args::{AudioAction, AudioRole, EchoMode, Switch};
 use crate::phone::emit;
 use leadline_core::media::audio_check::{self, Level};
 use leadline_core::media::devices::{DeviceRole, Resolved};
+use leadline_core::media::voice::EchoCancellation;
 use leadline_core::{CoreError, Handle};
 use serde_json::{Value, json};
 
@@ -15,6 +16,24 @@ pub fn run(handle: &Handle, action: Option<&AudioAction>) -> Result<(), CoreErro
         Some(AudioAction::Use { role, device }) => {
             let id = (device != "default").then_some(device.as_str());
             handle.choose_audio_device(role_of(*role), id)?;
+            show(handle)
+        }
+        Some(AudioAction::Processing {
+            noise_suppression,
+            echo_cancellation,
+        }) => {
+            let mut settings = handle.voice_settings()?;
+            if let Some(switch) = noise_suppression {
+                settings.noise_suppression = *switch == Switch::On;
+            }
+            if let Some(mode) = echo_cancellation {
+                settings.echo_cancellation = match mode {
+                    EchoMode::Auto => EchoCancellation::Auto,
+                    EchoMode::On => EchoCancellation::On,
+                    EchoMode::Off => EchoCancellation::Off,
+                };
+            }
+            handle.set_voice_settings(settings)?;
             show(handle)
         }
         Some(AudioAction::Check { seconds }) => check(handle, *seconds),
@@ -46,6 +65,7 @@ fn show(handle: &Handle) -> Result<(), CoreError> {
     for resolved in &setup.resolved {
         emit(&in_use(resolved));
     }
+    emit(&tagged("processing", handle.voice_settings()?));
     Ok(())
 }
 

@@ -335,13 +335,19 @@ fn audio_of(args: &AudioArgs, number: usize) -> Result<CallAudio, CoreError> {
     } else {
         [None, None, None]
     };
+    // A WAV file on either side means no room and no echo; devices on both get the processing.
+    let voice = if args.audio_in.is_none() && args.record.is_none() {
+        args.devices.call_voice()
+    } else {
+        leadline_core::media::voice::Voice::none()
+    };
     let source: Box<dyn leadline_core::media::audio::AudioSource> = match &args.audio_in {
         Some(path) => Box::new(WavSource::open(path)?),
-        None => audio::open_source(microphone.as_deref()),
+        None => audio::open_source(microphone.as_deref(), &voice),
     };
     let sink: Box<dyn leadline_core::media::audio::AudioSink> = match &args.record {
         Some(path) => Box::new(WavRecorder::new(&recording_path(path, number))),
-        None => audio::open_sink(speaker.as_deref()),
+        None => audio::open_sink(speaker.as_deref(), &voice),
     };
     Ok((source, sink))
 }

@@ -41,6 +41,32 @@ fn the_devices_are_listed_chosen_and_checked() {
             .all(|r| r["fell_back"] == false && r["device"].is_string())
     );
 
+    let processing = of(&lines, "processing");
+    assert_eq!(
+        processing[0]["noise_suppression"], true,
+        "on by default: {lines:#?}"
+    );
+    assert_eq!(processing[0]["echo_cancellation"], "auto");
+    let change = [
+        "audio",
+        "processing",
+        "--noise-suppression",
+        "off",
+        "--echo-cancellation",
+        "on",
+    ];
+    let (code, lines, stderr) = pbx::leadline(dir, &change, "");
+    assert_eq!(code, 0, "{stderr}");
+    let processing = of(&lines, "processing");
+    assert_eq!(processing[0]["noise_suppression"], false, "{lines:#?}");
+    assert_eq!(processing[0]["echo_cancellation"], "on");
+    let (_, lines, _) = pbx::leadline(dir, &["audio"], "");
+    assert_eq!(
+        of(&lines, "processing")[0]["echo_cancellation"],
+        "on",
+        "remembered"
+    );
+
     let (code, _, stderr) = pbx::leadline(dir, &["audio", "use", "speaker", "alsa:no-such-headset"], "");
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("no speaker \"alsa:no-such-headset\""), "{stderr}");

@@ -10,8 +10,9 @@ use crate::{CoreError, Handle};
 use leadline_media::audio::{AudioSink, AudioSource, Discard, Silence};
 use leadline_media::device_audio::{DeviceSink, DeviceSource};
 use leadline_media::devices::{self, AudioDevice, DeviceChoice, DeviceRole, Resolved};
+use leadline_media::voice::{EchoCancellation, Voice, VoiceSettings};
 use leadline_store::Timestamp;
-use leadline_store::repo::audio_devices::{self, AudioChoice};
+use leadline_store::repo::audio_devices::{self, AudioChoice, VoiceChoice};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -106,19 +107,62 @@ impl Handle {
         }
     }
 
-    /// Each call's audio on the chosen devices, resolved when its audio starts.
+    /// The microphone's voice processing on this device.
+    pub fn voice_settings(&self) -> Result<VoiceSettings, CoreError> {
+        let saved = audio_devices::load_voice(self.store()?.conn())?;
+        let echo_cancellation = match saved.echo_cancellation.as_str() {
+            "on" => EchoCancellation::On,
+            "off" => EchoCancellation::Off,
+            _ => EchoCancellation::Auto,
+        };
+        Ok(VoiceSettings {
+            noise_suppression: saved.noise_suppression,
+            echo_cancellation,
+        })
+    }
+
+    /// Saves the voice processing; calls started from now on use it.
+    pub fn set_voice_settings(&self, settings: VoiceSettings) -> Result<(), CoreError> {
+        let echo_cancellation = match settings.echo_cancellation {
+            EchoCancellation::Auto => "auto",
+            EchoCancellation::On => "on",
+            EchoCancellation::Off => "off",
+        };
+        let saved = VoiceChoice {
+            noise_suppression: settings.noise_suppression,
+            echo_cancellation: echo_cancellation.into(),
+        };
+        audio_devices::save_voice(self.store()?.conn(), &saved, Timestamp::now())?;
+        Ok(())
+    }
+
+    /// A call's voice processing by the saved settings (the defaults when they cannot be read).
+    pub fn call_voice(&self) -> Voice {
+        let settings = self.voice_settings().unwrap_or_else(|error| {
+            tracing::warn!(%error, "the voice processing settings cannot be read; using the defaults");
+            VoiceSettings::default()
+        });
+        Voice::new(settings)
+    }
+
+    /// Each call's audio on the chosen devices, resolved when its audio starts, with the
+    /// voice processing the agent set.
     pub fn device_audio(&self) -> AudioFactory {
         let handle = self.clone();
         Arc::new(move |_| {
             let [microphone, speaker, _] = handle.devices_in_use();
-            Ok((open_source(microphone.as_deref()), open_sink(speaker.as_deref())))
+            let voice = handle.call_voice();
+            Ok((
+                open_source(microphone.as_deref(), &voice),
+                open_sink(speaker.as_deref(), &voice),
+            ))
         })
     }
 }
 
 /// Microphone `id` as a call's source; silence when it cannot be opened.
-pub fn open_source(id: Option<&str>) -> Box<dyn AudioSource> {
-    match DeviceSource::open(id) {
+pub fn open_source(id: Option<&str>, voice: &Voice) -> Box<dyn AudioSource> {
+    match DeviceSource::open_with(id, voice) {
         Ok(source) => Box::new(source),
         Err(error) => {
             tracing::warn!(%error, "no microphone: the call sends silence");
@@ -128,8 +172,8 @@ pub fn open_source(id: Option<&str>) -> Box<dyn AudioSource> {
 }
 
 /// Speaker `id` as a call's sink; discarded when it cannot be opened.
-pub fn open_sink(id: Option<&str>) -> Box<dyn AudioSink> {
-    match DeviceSink::open(id) {
+pub fn open_sink(id: Option<&str>, voice: &Voice) -> Box<dyn AudioSink> {
+    match DeviceSink::open_with(id, voice) {
         Ok(sink) => Box::new(sink),
         Err(error) => {
             tracing::warn!(%error, "no speaker: the call is not heard");

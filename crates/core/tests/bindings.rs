@@ -6,6 +6,7 @@
 
 use leadline_core::media::devices::{AudioDevice, DeviceRole};
 use leadline_core::media::quality::Quality;
+use leadline_core::media::voice::{EchoCancellation, VoiceSettings};
 use leadline_core::phone::{
     Codec, DeviceChange, Dial, DtmfMethod, EndReason, LineFailure, PhoneEvent, Side, WrapUp, WrapUpDue,
 };
@@ -36,7 +37,7 @@ fn render() -> String {
         Session, ColumnPage, LeadDetail, ErrorKind, ErrorPayload, LineFailure, PhoneStatus,
         IceServerSetting, CallingSettings,
         MatchKind, CallerMatch, Codec, EndReason, Side, DtmfMethod, WrapUpDue, Quality,
-        AudioDevice, DeviceRole, DeviceChange, PhoneEvent,
+        AudioDevice, DeviceRole, DeviceChange, PhoneEvent, EchoCancellation, VoiceSettings,
         Dial, WrapUp,
     ];
     let mut out = String::from(

@@ -65,6 +65,10 @@ pub trait AudioSink: Send {
     fn failed(&self) -> bool {
         false
     }
+    /// The call's voice processing, when this sink feeds its echo canceller (a device).
+    fn voice(&self) -> Option<crate::voice::Voice> {
+        None
+    }
     /// The level of the last frame played, in dBFS (`None`: not metered).
     fn level(&self) -> Option<f32> {
         None

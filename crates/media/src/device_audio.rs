@@ -3,11 +3,16 @@
 //! the device's rate and the codec's. The device clocks pace the call: the source says when a
 //! frame is ready, the sink when the speaker has room for one (a few frames ahead, so the added
 //! latency stays small). A device that fails mid-call leaves silence, never a panic.
+//!
+//! The microphone's audio goes device rate → 48 kHz → voice processing ([`Voice`]: echo
+//! cancellation, noise suppression) in 10 ms chunks → codec rate; the speaker hands what it
+//! plays to the echo canceller as the reference.
 
 use crate::MediaError;
 use crate::audio::{AudioSink, AudioSource, frame_len, level_dbfs};
 use crate::device_stream::{Capture, Playout, capture, playout};
 use crate::resample::StreamResampler;
+use crate::voice::{self, EchoReference, Voice, VoiceProcessor};
 use std::sync::atomic::Ordering;
 
 /// Frames of captured audio kept at most: older ones are dropped (latency stays bounded when
@@ -19,9 +24,13 @@ const AHEAD_FRAMES: usize = 3;
 /// The microphone as a call's audio source.
 pub struct DeviceSource {
     capture: Capture,
-    /// From the device's rate to the codec's, made when the codec's rate is first asked for.
-    resampler: Option<StreamResampler>,
+    /// From the device's rate to the processing rate.
+    to_processing: Option<StreamResampler>,
+    processor: VoiceProcessor,
+    /// From the processing rate to the codec's, made when the codec's rate is first asked for.
+    to_codec: Option<StreamResampler>,
     scratch: Vec<i16>,
+    chunk: Vec<i16>,
     level: f32,
     /// Frames dropped because the sender fell behind.
     pub dropped: u64,
@@ -31,19 +40,28 @@ impl std::fmt::Debug for DeviceSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceSource")
             .field("rate", &self.capture.rate)
+            .field("processor", &self.processor)
             .finish()
     }
 }
 
 impl DeviceSource {
-    /// Opens microphone `id` (`None`: the OS default).
+    /// Opens microphone `id` (`None`: the OS default), unprocessed.
     pub fn open(id: Option<&str>) -> Result<DeviceSource, MediaError> {
+        DeviceSource::open_with(id, &Voice::none())
+    }
+
+    /// Opens microphone `id` (`None`: the OS default) with the call's voice processing.
+    pub fn open_with(id: Option<&str>, voice: &Voice) -> Result<DeviceSource, MediaError> {
         let capture = capture(id)?;
         let scratch = vec![0; capture.rate as usize / 2];
         Ok(DeviceSource {
             capture,
-            resampler: None,
+            to_processing: None,
+            processor: voice.processor(),
+            to_codec: None,
             scratch,
+            chunk: vec![0; voice::CHUNK],
             level: -100.0,
             dropped: 0,
         })
@@ -54,7 +72,7 @@ impl AudioSource for DeviceSource {
     fn next_frame(&mut self, rate: u32) -> Vec<i16> {
         // Whatever is not there (the device stopped) is silence.
         let mut frame = vec![0; frame_len(rate)];
-        if let Some(resampler) = StreamResampler::kept(&mut self.resampler, self.capture.rate, rate) {
+        if let Some(resampler) = StreamResampler::kept(&mut self.to_codec, voice::RATE, rate) {
             resampler.pull(&mut frame);
         }
         self.level = level_dbfs(&frame);
@@ -68,7 +86,7 @@ impl AudioSource for DeviceSource {
     fn frame_ready(&mut self, rate: u32) -> bool {
         let failed = self.failed();
         let codec_frame = frame_len(rate);
-        // What the device captured goes through the resampler.
+        // What the device captured goes to the processing rate…
         let captured = self.capture.samples.slots().min(self.scratch.len());
         if let Ok(chunk) = self.capture.samples.read_chunk(captured) {
             let (first, second) = chunk.as_slices();
@@ -76,19 +94,28 @@ impl AudioSource for DeviceSource {
             self.scratch[first.len()..captured].copy_from_slice(second);
             chunk.commit_all();
         }
-        let Some(resampler) = StreamResampler::kept(&mut self.resampler, self.capture.rate, rate) else {
+        let (Some(to_processing), Some(to_codec)) = (
+            StreamResampler::kept(&mut self.to_processing, self.capture.rate, voice::RATE),
+            StreamResampler::kept(&mut self.to_codec, voice::RATE, rate),
+        ) else {
             return true; // nothing to resample with: silence, paced by the caller
         };
-        resampler.push(&self.scratch[..captured]);
+        to_processing.push(&self.scratch[..captured]);
+        // …is processed 10 ms at a time, and goes to the codec's rate.
+        while to_processing.ready() >= voice::CHUNK {
+            to_processing.pull(&mut self.chunk);
+            self.processor.process(&mut self.chunk);
+            to_codec.push(&self.chunk);
+        }
         // Behind by more than a few frames: the oldest go, so the latency stays small.
         let mut dropped = 0;
-        while resampler.ready() > codec_frame * MAX_BACKLOG_FRAMES {
-            resampler.discard(codec_frame);
+        while to_codec.ready() > codec_frame * MAX_BACKLOG_FRAMES {
+            to_codec.discard(codec_frame);
             dropped += 1;
         }
         self.dropped += dropped;
         // A failed device no longer captures: frames of silence keep the call going.
-        resampler.ready() >= codec_frame || failed
+        to_codec.ready() >= codec_frame || failed
     }
 
     fn failed(&self) -> bool {
@@ -107,6 +134,8 @@ pub struct DeviceSink {
     /// From the codec's rate to the device's, made when the codec's rate is first seen.
     resampler: Option<StreamResampler>,
     resampled: Vec<i16>,
+    /// What is played goes to the call's echo canceller.
+    reference: EchoReference,
     gain: f32,
     level: f32,
     /// Samples that did not fit (the device fell behind).
@@ -122,15 +151,23 @@ impl std::fmt::Debug for DeviceSink {
 }
 
 impl DeviceSink {
-    /// Opens speaker `id` (`None`: the OS default).
+    /// Opens speaker `id` (`None`: the OS default), with no echo canceller listening.
     pub fn open(id: Option<&str>) -> Result<DeviceSink, MediaError> {
+        DeviceSink::open_with(id, &Voice::none())
+    }
+
+    /// Opens speaker `id` (`None`: the OS default) for a call whose echo canceller hears what
+    /// it plays (and runs, or not, by whether it is a headset).
+    pub fn open_with(id: Option<&str>, voice: &Voice) -> Result<DeviceSink, MediaError> {
         let playout = playout(id)?;
+        voice.speaker_opened(playout.headset);
         let capacity = playout.samples.buffer().capacity();
         Ok(DeviceSink {
             playout,
             capacity,
             resampler: None,
             resampled: Vec::new(),
+            reference: voice.reference(),
             gain: 1.0,
             level: -100.0,
             overflow: 0,
@@ -163,6 +200,7 @@ impl AudioSink for DeviceSink {
         if !played.is_empty() {
             self.level = level_dbfs(played);
         }
+        self.reference.played(self.playout.rate, played);
         for sample in played.iter() {
             if self.playout.samples.push(*sample).is_err() {
                 self.overflow += 1;
@@ -184,6 +222,10 @@ impl AudioSink for DeviceSink {
 
     fn level(&self) -> Option<f32> {
         Some(self.level)
+    }
+
+    fn voice(&self) -> Option<Voice> {
+        Some(self.reference.voice())
     }
 
     fn set_volume(&mut self, gain: f32) {

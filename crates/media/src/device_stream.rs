@@ -85,6 +85,8 @@ pub struct Playout {
     pub rate: u32,
     /// What the callback counted.
     pub counters: Arc<StreamCounters>,
+    /// A headset or headphones (no echo to cancel).
+    pub headset: bool,
 }
 
 impl std::fmt::Debug for Capture {
@@ -204,6 +206,7 @@ pub fn playout(id: Option<&str>) -> Result<Playout, MediaError> {
         .default_output_config()
         .map_err(device_error("the speaker has no usable format"))?;
     let rate = config.sample_rate();
+    let headset = device.description().is_ok_and(|d| devices::is_headset(&d));
     let (producer, consumer) = rtrb::RingBuffer::new(ring_len(rate));
     let counters = Arc::new(StreamCounters::default());
     let stream = match config.sample_format() {
@@ -226,6 +229,7 @@ pub fn playout(id: Option<&str>) -> Result<Playout, MediaError> {
         samples: producer,
         rate,
         counters,
+        headset,
     })
 }
 

@@ -47,12 +47,7 @@ pub fn list() -> Result<Vec<AudioDevice>, MediaError> {
             let name = description
                 .as_ref()
                 .map_or_else(|| id.clone(), |d| d.name().to_owned());
-            let headset = description.as_ref().is_some_and(|d| {
-                matches!(
-                    d.device_type(),
-                    cpal::DeviceType::Headset | cpal::DeviceType::Headphones | cpal::DeviceType::Earpiece
-                )
-            });
+            let headset = description.as_ref().is_some_and(is_headset);
             Some(AudioDevice {
                 default_input: default_in.as_deref() == Some(id.as_str()),
                 default_output: default_out.as_deref() == Some(id.as_str()),
@@ -67,6 +62,14 @@ pub fn list() -> Result<Vec<AudioDevice>, MediaError> {
         .collect();
     listed.sort_by_key(|d| !(d.default_input || d.default_output));
     Ok(listed)
+}
+
+/// Whether a device is worn: what it plays does not reach a microphone.
+pub(crate) fn is_headset(description: &cpal::DeviceDescription) -> bool {
+    matches!(
+        description.device_type(),
+        cpal::DeviceType::Headset | cpal::DeviceType::Headphones | cpal::DeviceType::Earpiece
+    )
 }
 
 /// ALSA's converter and routing plugins (resamplers, up- and downmixers, the null device…):

@@ -19,6 +19,7 @@
 //! - [`sdp`]: the SDP adjustments between webrtc-rs and SIP peers, one per quirk.
 //! - [`tone`]: a Goertzel detector that says whether a frequency dominates a recording.
 //! - [`tones`]: the phone's own sounds (ringtone, call-waiting beep, key feedback) on a device.
+//! - [`voice`]: echo cancellation and noise suppression on the microphone.
 
 pub mod audio;
 pub mod audio_check;
@@ -37,6 +38,7 @@ pub mod sdp;
 mod session;
 pub mod tone;
 pub mod tones;
+pub mod voice;
 mod wrap;
 
 pub use error::MediaError;

@@ -829,6 +829,11 @@ impl SinkHandle {
             .unwrap_or((false, false))
     }
 
+    /// The call's voice processing, when the sink is a device feeding its echo canceller.
+    pub fn voice(&self) -> Option<crate::voice::Voice> {
+        self.sink.lock().ok().and_then(|s| s.voice())
+    }
+
     /// Completes the sink.
     pub fn finish(&self) -> Result<(), MediaError> {
         match self.sink.lock() {

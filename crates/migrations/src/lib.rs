@@ -86,6 +86,7 @@ pub const CLIENT: &[Migration] = &[
     migration!(106, "client", "0106_calling_settings.sql"),
     migration!(107, "client", "0107_calls_during_wrap_up.sql"),
     migration!(108, "client", "0108_audio_devices.sql"),
+    migration!(109, "client", "0109_voice_processing.sql"),
 ];
 
 /// The reference tenant server's own tables, applied after [`SCHEMA`].

@@ -579,6 +579,18 @@ kind: ErrorKind,
  */
 message: string, };
 
+export type EchoCancellation = "auto" | "on" | "off";
+
+export type VoiceSettings = { 
+/**
+ * Suppress background noise (keyboards, a call-center floor) on the microphone.
+ */
+noise_suppression: boolean, 
+/**
+ * When the echo canceller runs.
+ */
+echo_cancellation: EchoCancellation, };
+
 export type Dial = { 
 /**
  * A number, a SIP user, or a full SIP address.

@@ -111,15 +111,17 @@ impl Shared {
         let device = off_the_runtime(|| self.handle.resolved_id(role));
         let mut moved = Vec::new();
         for (call_id, live) in lives {
+            // The new device joins the call's voice processing (its echo canceller).
+            let voice = live.recording.voice().unwrap_or_else(|| self.handle.call_voice());
             let switched = match role {
                 DeviceRole::Microphone => {
-                    off_the_runtime(|| DeviceSource::open(device.as_deref())).map(|source| {
+                    off_the_runtime(|| DeviceSource::open_with(device.as_deref(), &voice)).map(|source| {
                         live.conversation
                             .media
                             .switch_source(Box::new(source) as Box<dyn AudioSource>)
                     })
                 }
-                _ => off_the_runtime(|| DeviceSink::open(device.as_deref())).and_then(|sink| {
+                _ => off_the_runtime(|| DeviceSink::open_with(device.as_deref(), &voice)).and_then(|sink| {
                     live.recording.switch(Box::new(sink) as Box<dyn AudioSink>)?;
                     live.recording.set_volume(self.gain());
                     Ok(true)
