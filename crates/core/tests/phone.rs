@@ -67,7 +67,7 @@ async fn calls_wait_for_the_line_and_for_the_last_wrap_up_even_across_a_restart(
             lead: None,
         })
         .unwrap();
-    let due = handle.record_call_end(call.id).unwrap();
+    let due = handle.record_call_end(call.id, None).unwrap();
     assert_eq!(due.call, call.id);
     assert!(!due.dispositions.is_empty());
     assert_eq!(

@@ -203,6 +203,20 @@ impl Agent {
         }
     }
 
+    /// `(codec, loss_percent)` of the quality the server keeps for the SIP call `call_id`.
+    fn quality_on_server(&self, call_id: &str) -> Option<(String, f64)> {
+        let call_id = call_id.to_owned();
+        self.seeded.server.db().run_now(move |c| {
+            c.query_row(
+                "SELECT json_extract(quality, '$.codec'), json_extract(quality, '$.loss_percent')
+                 FROM calls WHERE pbx_call_id = ?1 AND json_extract(quality, '$.mos') >= 4.0",
+                [&call_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ok()
+        })
+    }
+
     /// `(calls, activities)` the server holds for the SIP call `call_id`.
     fn on_server(&self, call_id: &str, notes: &str) -> (i64, i64) {
         let (call_id, notes) = (call_id.to_owned(), notes.to_owned());
@@ -351,6 +365,11 @@ fn the_agent_calls_a_lead_holds_resumes_wraps_up_with_notes_and_the_server_has_i
             agent.on_server(&call_id, "Wants a quote for 40 panels"),
             (1, 1),
             "the call row with its disposition and notes, and its activity, reached the server once"
+        );
+        assert_eq!(
+            agent.quality_on_server(&call_id),
+            Some(("pcmu".to_owned(), quality.loss_percent)),
+            "the call's quality went with its record"
         );
         agent.handle.stop_phone().await;
 
@@ -635,7 +654,9 @@ fn on_devices_a_call_reports_its_levels_and_takes_a_volume() {
     }
     let kamailio = Kamailio::start(&[ANA, CARL], 60);
     let tones = tempfile::tempdir().unwrap();
-    let _carl = peer(CARL, 5070, tones.path(), 440.0, true);
+    // Carl's tone is not the microphone's 440 Hz: the echo canceller (on, as the null sink is
+    // no headset) would rightly take a microphone that only repeats the far side for echo.
+    let _carl = peer(CARL, 5070, tones.path(), 1000.0, true);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let mut agent = Agent::start_with(&kamailio, CallsAudio::Devices).await;
@@ -653,6 +674,23 @@ fn on_devices_a_call_reports_its_levels_and_takes_a_volume() {
         assert!(loud.is_some_and(|l| l > -40.0), "Carl is heard: {loud:?} dBFS");
         // (How the volume scales what the speaker plays is checked in leadline-media.)
         agent.phone.meter_levels(false);
+        // baresip's RTCP reports give the round trip (loopback: a few milliseconds); quality
+        // comes every 5 s, and baresip reports about as often.
+        let rtt = loop {
+            let PhoneEvent::Quality { quality, .. } = agent
+                .expect(
+                    "quality",
+                    |e| matches!(e, PhoneEvent::Quality { call_id, .. } if *call_id == call),
+                )
+                .await
+            else {
+                unreachable!()
+            };
+            if let Some(rtt) = quality.rtt_ms {
+                break rtt;
+            }
+        };
+        assert!((0.0..50.0).contains(&rtt), "round trip {rtt} ms");
         agent.phone.hangup(&call).await.unwrap();
         agent.expect("ended", |e| ended(e, &call)).await;
         agent.handle.stop_phone().await;

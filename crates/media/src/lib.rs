@@ -16,6 +16,7 @@
 //! - [`playback`]: the receive side per frame period: jitter buffer and decoder together.
 //! - [`quality`]: receive statistics (loss, RFC 3550 jitter) and the E-model's MOS.
 //! - [`resample`]: band-limited streaming resampling between device and codec rates.
+//! - [`rtt`]: the round-trip time from RTCP sender and receiver reports.
 //! - [`sdp`]: the SDP adjustments between webrtc-rs and SIP peers, one per quirk.
 //! - [`tone`]: a Goertzel detector that says whether a frequency dominates a recording.
 //! - [`tones`]: the phone's own sounds (ringtone, call-waiting beep, key feedback) on a device.
@@ -34,6 +35,7 @@ pub mod jitter;
 pub mod playback;
 pub mod quality;
 pub mod resample;
+pub mod rtt;
 pub mod sdp;
 mod session;
 pub mod tone;

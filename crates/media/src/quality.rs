@@ -101,6 +101,9 @@ pub struct Quality {
     pub jitter_ms: f64,
     /// Packets lost, in percent of those expected.
     pub loss_percent: f64,
+    /// Round-trip time from the far side's RTCP receiver reports, in milliseconds (`None`:
+    /// none came yet).
+    pub rtt_ms: Option<f64>,
     /// The jitter buffer's delay, in milliseconds (0 when files play the call).
     pub buffer_ms: f64,
     /// Frames concealed (lost or late).

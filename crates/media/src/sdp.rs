@@ -31,6 +31,15 @@ pub enum Codec {
 }
 
 impl Codec {
+    /// Its name as SDP and the call's record write it (`opus`, `pcmu`, `pcma`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Opus => "opus",
+            Codec::Pcmu => "pcmu",
+            Codec::Pcma => "pcma",
+        }
+    }
+
     /// The codec named in an `a=rtpmap` encoding name.
     pub fn from_encoding(name: &str) -> Option<Codec> {
         match name.to_ascii_lowercase().as_str() {

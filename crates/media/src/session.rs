@@ -9,10 +9,36 @@ use crate::audio::{AudioSink, AudioSource, frame_len};
 use crate::decode::{FrameDecoder, MAX_OPUS_SAMPLES};
 use crate::playback::Playback;
 use crate::quality::{Quality, ReceiveStats, mos};
+use crate::rtt::{RttMeter, RttReading};
 use crate::sdp::{self, Codec};
 use crate::{MediaError, g711};
 use bytes::Bytes;
 use rtc::interceptor::Registry;
+use rtc::peer_connection::configuration::interceptor_registry::configure_rtcp_reports;
+
+/// Our audio track, sending `codec` from `ssrc`.
+fn media_track(ssrc: u32, codec: Codec) -> MediaStreamTrack {
+    MediaStreamTrack::new(
+        "leadline".to_owned(),
+        "leadline-audio".to_owned(),
+        "call audio".to_owned(),
+        RtpCodecKind::Audio,
+        vec![RTCRtpEncodingParameters {
+            rtp_coding_parameters: RTCRtpCodingParameters {
+                ssrc: Some(ssrc),
+                ..Default::default()
+            },
+            codec: codec_parameters(codec).rtp_codec,
+            ..Default::default()
+        }],
+    )
+}
+
+/// Where the round-trip meter sits in the interceptor chain: below the sender-report
+/// generator (11 000), so our reports pass it on their way out, and above the pacer (3 000); it
+/// only observes.
+const RTT_SLOT: usize = 3_500;
+use rtc::interceptor::Slot;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
 use rtc::peer_connection::configuration::media_engine::{
@@ -234,6 +260,8 @@ pub struct MediaSession {
     source_level: Arc<std::sync::atomic::AtomicU32>,
     /// When the quality was last reported, and the bytes received by then.
     last_report: std::sync::Mutex<Option<(Instant, u64)>>,
+    /// The round trip the RTCP interceptor measured.
+    rtt: RttReading,
 }
 
 impl std::fmt::Debug for MediaSession {
@@ -301,6 +329,7 @@ impl MediaSession {
         let rtc_config = RTCConfigurationBuilder::new()
             .with_ice_servers(ice_servers)
             .build();
+        let rtt = RttReading::default();
         let gathered = Arc::new(Notify::new());
         let gathering_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let connected = Arc::new(Notify::new());
@@ -315,7 +344,12 @@ impl MediaSession {
             .with_configuration(rtc_config)
             .with_media_engine(engine)
             .with_setting_engine(settings)
-            .with_interceptor_registry(Registry::new())
+            // RTCP sender and receiver reports, both ways: the far side learns our loss and
+            // jitter, and its reports give us the round-trip time.
+            .with_interceptor_registry(
+                configure_rtcp_reports(Registry::new())
+                    .with(Slot::from(RTT_SLOT), RttMeter::new(rtt.clone())),
+            )
             .with_handler(handler)
             .with_udp_addrs(config.bind.clone())
             .build()
@@ -323,20 +357,7 @@ impl MediaSession {
             .map_err(webrtc_error)?;
         let ssrc = rand::random::<u32>();
         let first = config.codecs.first().copied().unwrap_or(Codec::Pcmu);
-        let track = Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
-            "leadline".to_owned(),
-            "leadline-audio".to_owned(),
-            "call audio".to_owned(),
-            RtpCodecKind::Audio,
-            vec![RTCRtpEncodingParameters {
-                rtp_coding_parameters: RTCRtpCodingParameters {
-                    ssrc: Some(ssrc),
-                    ..Default::default()
-                },
-                codec: codec_parameters(first).rtp_codec,
-                ..Default::default()
-            }],
-        )));
+        let track = Arc::new(TrackLocalStaticRTP::new(media_track(ssrc, first)));
         pc.add_track(track.clone() as Arc<dyn TrackLocal>)
             .await
             .map_err(webrtc_error)?;
@@ -372,6 +393,7 @@ impl MediaSession {
             source_state: Arc::default(),
             source_level: Arc::new(std::sync::atomic::AtomicU32::new(f32::NAN.to_bits())),
             last_report: std::sync::Mutex::new(None),
+            rtt,
         })
     }
 
@@ -412,6 +434,7 @@ impl MediaSession {
     pub async fn accept_answer(&self, answer: &str) -> Result<(), MediaError> {
         let chosen = sdp::negotiated_codec(answer)
             .ok_or_else(|| MediaError::BadSdp("the answer has no audio codec we speak".into()))?;
+        self.send_as(chosen.0).await?;
         let description = RTCSessionDescription::answer(answer.to_owned())
             .map_err(|e| MediaError::BadSdp(e.to_string()))?;
         self.pc
@@ -449,6 +472,9 @@ impl MediaSession {
             .await
             .map_err(|e| MediaError::BadSdp(e.to_string()))?;
         let answer = self.pc.create_answer(None).await.map_err(webrtc_error)?;
+        if let Some((codec, _)) = sdp::negotiated_codec(&answer.sdp) {
+            self.send_as(codec).await?;
+        }
         self.pc
             .set_local_description(answer)
             .await
@@ -459,6 +485,23 @@ impl MediaSession {
         let local = sdp::answer_telephone_event(&local, offer_text, chosen.0.clock_rate());
         self.set_negotiated(chosen, &local);
         Ok(local)
+    }
+
+    /// Before the first negotiation completes, makes the sender's track name the codec it
+    /// chose: the connection binds its RTCP sender reports (and with them the round trip)
+    /// only to a track whose codec was negotiated. Same SSRC; RTP goes on through the track
+    /// first added.
+    async fn send_as(&self, codec: Codec) -> Result<(), MediaError> {
+        if self.codec().is_some() {
+            return Ok(()); // a re-offer: the streams are bound already
+        }
+        let track: Arc<dyn TrackLocal> = Arc::new(TrackLocalStaticRTP::new(media_track(self.ssrc, codec)));
+        for transceiver in self.pc.get_transceivers().await {
+            if let Some(sender) = transceiver.sender().await.map_err(webrtc_error)? {
+                sender.replace_track(track.clone()).await.map_err(webrtc_error)?;
+            }
+        }
+        Ok(())
     }
 
     fn set_negotiated(&self, chosen: (Codec, u8), sdp_text: &str) {
@@ -721,45 +764,68 @@ impl MediaSession {
         (state & 1 != 0, state & 2 != 0)
     }
 
-    /// The call's quality figures now. The mouth-to-ear delay for the MOS is the jitter
-    /// buffer's delay plus a frame of packetization and one of device buffering (the network's
-    /// share is not measured yet).
-    pub fn quality(&self) -> Quality {
+    /// The call's quality figures now, the bitrate since the last report (a hold earlier in
+    /// the call does not drag it down).
+    pub async fn quality(&self) -> Quality {
+        let now = Instant::now();
+        let since = self.received.lock().ok().map(|received| {
+            let bytes = received.0.bytes();
+            let last = self
+                .last_report
+                .lock()
+                .ok()
+                .and_then(|mut last| last.replace((now, bytes)));
+            last.unwrap_or((received.1.unwrap_or(now), 0))
+        });
+        self.figures(now, since).await
+    }
+
+    /// The call's quality over the whole call (the bitrate from the first packet on): what
+    /// the call's record keeps.
+    pub async fn summary(&self) -> Quality {
+        let now = Instant::now();
+        let first = self.received.lock().ok().and_then(|received| received.1);
+        self.figures(now, first.map(|at| (at, 0))).await
+    }
+
+    /// The figures, with the bitrate over the bytes counted after `since` (instant, bytes then).
+    /// The mouth-to-ear delay for the MOS is half the RTCP round trip (the network's share,
+    /// when measured), the jitter buffer's delay, a frame of packetization and one of device
+    /// buffering.
+    async fn figures(&self, now: Instant, since: Option<(Instant, u64)>) -> Quality {
         let codec = self.codec().map(|(c, _)| c);
-        let (jitter_ms, loss_percent, bitrate_kbps) = match self.received.lock() {
-            Ok(received) => {
-                // The bitrate since the last report (or since the first packet): a hold earlier
-                // in the call does not drag it down.
-                let now = Instant::now();
-                let bytes = received.0.bytes();
-                let since = match self.last_report.lock() {
-                    Ok(mut last) => last.replace((now, bytes)),
-                    Err(_) => None,
-                };
-                let (from, counted) = since.unwrap_or((received.1.unwrap_or(now), 0));
-                let seconds = now.saturating_duration_since(from).as_secs_f64();
-                let kbps = if seconds > 0.0 {
-                    bytes.saturating_sub(counted) as f64 * 8.0 / seconds / 1e3
-                } else {
-                    0.0
-                };
-                (received.0.jitter_ms(), received.0.loss_percent(), kbps)
-            }
-            Err(_) => (0.0, 0.0, 0.0),
+        let (jitter_ms, loss_percent, bytes) = match self.received.lock() {
+            Ok(received) => (
+                received.0.jitter_ms(),
+                received.0.loss_percent(),
+                received.0.bytes(),
+            ),
+            Err(_) => (0.0, 0.0, 0),
         };
+        let bitrate_kbps = since.map_or(0.0, |(from, counted)| {
+            let seconds = now.saturating_duration_since(from).as_secs_f64();
+            if seconds > 0.0 {
+                bytes.saturating_sub(counted) as f64 * 8.0 / seconds / 1e3
+            } else {
+                0.0
+            }
+        });
         let playback = self.playback.lock().ok().and_then(|p| p.clone());
         let (buffer_ms, concealed) = playback
             .and_then(|p| p.lock().ok().map(|p| (p.jitter_stats().target_ms, p.concealed())))
             .unwrap_or((0.0, 0));
+        let rtt_ms = self.rtt.millis();
         let round = |x: f64| (x * 10.0).round() / 10.0;
+        let one_way = rtt_ms.map_or(0.0, |rtt| rtt / 2.0);
         Quality {
             codec,
             bitrate_kbps: round(bitrate_kbps),
             jitter_ms: round(jitter_ms),
             loss_percent: round(loss_percent),
+            rtt_ms: rtt_ms.map(round),
             buffer_ms: round(buffer_ms),
             concealed,
-            mos: mos(codec, buffer_ms + 40.0, loss_percent),
+            mos: mos(codec, one_way + buffer_ms + 40.0, loss_percent),
         }
     }
 

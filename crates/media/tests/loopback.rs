@@ -40,7 +40,18 @@ async fn call(codec: Codec) {
         .unwrap();
     assert!(caller.connected(Duration::from_secs(5)).await, "caller connected");
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let quality = caller.quality();
+    // Each side's RTCP reports give the other the round trip (loopback: tiny). Reports go
+    // once a second, and a receiver report names a sender report it had: about 2 s.
+    let mut quality = caller.summary().await;
+    for _ in 0..40 {
+        if quality.rtt_ms.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        quality = caller.summary().await;
+    }
+    let rtt = quality.rtt_ms.expect("an RTCP round trip within 5.5 s");
+    assert!((0.0..50.0).contains(&rtt), "{quality:?}");
     assert_eq!(quality.codec, Some(codec));
     assert_eq!(quality.loss_percent, 0.0, "{quality:?}");
     assert!(quality.jitter_ms < 20.0, "{quality:?}");

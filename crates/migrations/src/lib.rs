@@ -73,6 +73,7 @@ pub const SCHEMA: &[Migration] = &[
     migration!(8, "schema", "0008_call_dispositions.sql"),
     migration!(9, "schema", "0009_calls.sql"),
     migration!(10, "schema", "0010_audit_logs.sql"),
+    migration!(11, "schema", "0011_call_quality.sql"),
 ];
 
 /// The desktop client's own tables, applied after [`SCHEMA`].

@@ -13,9 +13,10 @@
 #![allow(clippy::cast_possible_wrap)]
 
 use crate::{
-    ActivityId, ActivityType, Call, CallDisposition, CallId, Cents, Direction, DispositionId, Json, Lead,
-    LeadActivity, LeadId, LeadStatus, LeadStatusId, Permission, PermissionGrant, PermissionId, RELATED_LEAD,
-    Role, Score, SipAccount, SipCredentialId, Tenant, TenantId, TenantStatus, Timestamp, User, UserId,
+    ActivityId, ActivityType, Call, CallDisposition, CallId, CallQuality, Cents, Direction, DispositionId,
+    Json, Lead, LeadActivity, LeadId, LeadStatus, LeadStatusId, Permission, PermissionGrant, PermissionId,
+    RELATED_LEAD, Role, Score, SipAccount, SipCredentialId, Tenant, TenantId, TenantStatus, Timestamp, User,
+    UserId,
 };
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
@@ -688,11 +689,29 @@ impl Context<'_> {
                 .then(|| "Call back with pricing".to_owned()),
             created_at: Some(at),
             updated_at: Some(at),
+            quality: Some(demo_quality(ids.call)),
         };
         ids.call += 1;
         let payload = json!({ "call_id": call.id, "duration": talked, "outcome": disposition.name });
         history.calls.push(call);
         (ActivityType::Call, payload)
+    }
+}
+
+/// A plausible quality for demo call `n` (most calls clean, every seventh on a lossy line),
+/// derived from the number so the demo's random draws stay as they are.
+fn demo_quality(n: i64) -> CallQuality {
+    let lossy = n % 7 == 3;
+    let step = (n % 5) as f64;
+    CallQuality {
+        codec: Some("opus".into()),
+        mos: if lossy { 3.6 } else { 4.2 + step * 0.04 },
+        bitrate_kbps: 31.5 + step,
+        jitter_ms: if lossy { 18.0 } else { 2.0 + step },
+        loss_percent: if lossy { 4.5 } else { 0.1 * step },
+        rtt_ms: Some(38.0 + step * 6.0),
+        buffer_ms: if lossy { 80.0 } else { 40.0 },
+        concealed: if lossy { 120 } else { n.rem_euclid(5) as u64 },
     }
 }
 

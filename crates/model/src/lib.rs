@@ -429,6 +429,76 @@ pub struct Call {
     pub wrapup_notes: Option<String>,
     pub created_at: Option<Timestamp>,
     pub updated_at: Option<Timestamp>,
+    /// Leadline's addition: the call's audio quality, measured by the agent's app at its end.
+    #[serde(default)]
+    pub quality: Option<CallQuality>,
+}
+
+/// A call's audio quality over the whole call, as the agent's app measured it when the call
+/// ended (`calls.quality`, a JSON object). Refused unless every figure is finite and in range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CallQuality {
+    /// The codec heard (`opus`, `pcmu`, `pcma`).
+    pub codec: Option<String>,
+    /// The estimated mean opinion score (E-model), 1 to 4.5.
+    pub mos: f64,
+    /// Received payload bitrate over the call, kbit/s.
+    pub bitrate_kbps: f64,
+    /// Interarrival jitter (RFC 3550) at the end, ms.
+    pub jitter_ms: f64,
+    /// Packets lost, percent of those expected.
+    pub loss_percent: f64,
+    /// Round-trip time from RTCP reports, ms (absent: the peer sent none).
+    pub rtt_ms: Option<f64>,
+    /// The jitter buffer's delay at the end, ms.
+    pub buffer_ms: f64,
+    /// Frames concealed (lost or late).
+    pub concealed: u64,
+}
+
+impl CallQuality {
+    /// Why the figures cannot be a call's, if they cannot.
+    pub fn invalid(&self) -> Option<String> {
+        let ranges = [
+            ("mos", self.mos, 1.0, 5.0),
+            ("bitrate_kbps", self.bitrate_kbps, 0.0, 10_000.0),
+            ("jitter_ms", self.jitter_ms, 0.0, 60_000.0),
+            ("loss_percent", self.loss_percent, 0.0, 100.0),
+            ("rtt_ms", self.rtt_ms.unwrap_or(0.0), 0.0, 60_000.0),
+            ("buffer_ms", self.buffer_ms, 0.0, 60_000.0),
+        ];
+        if let Some((name, value, low, high)) = ranges
+            .into_iter()
+            .find(|(_, value, low, high)| !(value.is_finite() && (*low..=*high).contains(value)))
+        {
+            return Some(format!("quality.{name} {value} is not between {low} and {high}"));
+        }
+        match &self.codec {
+            Some(codec) if codec.is_empty() || codec.len() > 32 => {
+                Some("quality.codec must be 1 to 32 characters".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl ToSql for CallQuality {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        serde_json::to_string(self)
+            .map(ToSqlOutput::from)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl FromSql for CallQuality {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        serde_json::from_str(value.as_str()?).map_err(|e| FromSqlError::Other(e.into()))
+    }
 }
 
 /// A row of `audit_logs`.

@@ -6,9 +6,9 @@
 
 use crate::error::{Result, Rule, StoreError};
 use crate::model::{
-    ActivityType, Call, CallDisposition, CallId, Cents, Direction, DispositionId, EntityType, Json, Lead,
-    LeadActivity, LeadId, LeadStatus, LeadStatusId, MutationKind, Permission, RELATED_LEAD, Role, Score,
-    TenantId, User, UserId,
+    ActivityType, Call, CallDisposition, CallId, CallQuality, Cents, Direction, DispositionId, EntityType,
+    Json, Lead, LeadActivity, LeadId, LeadStatus, LeadStatusId, MutationKind, Permission, RELATED_LEAD, Role,
+    Score, TenantId, User, UserId,
 };
 use crate::phone::{self, Region};
 use crate::repo::outbox::{self, NewMutation};
@@ -390,6 +390,7 @@ impl Store {
             wrapup_notes: None,
             created_at: Some(new.started_at),
             updated_at: Some(new.started_at),
+            quality: None,
         };
         repo::upsert(&tx, &call)?;
         let payload = serde_json::to_value(&call).map_err(|source| StoreError::Json {
@@ -409,18 +410,35 @@ impl Store {
         Ok(call)
     }
 
-    /// Records the end of a call; it then waits for wrap-up ([`Store::close_call`]).
-    pub fn end_call(&mut self, actor: &Actor, call: CallId, ended_at: Timestamp) -> Result<Call> {
+    /// Records the end of a call, with its audio quality when it had audio; it then waits for
+    /// wrap-up ([`Store::close_call`]).
+    pub fn end_call(
+        &mut self,
+        actor: &Actor,
+        call: CallId,
+        ended_at: Timestamp,
+        quality: Option<&CallQuality>,
+    ) -> Result<Call> {
+        if let Some(reason) = quality.and_then(CallQuality::invalid) {
+            return Err(StoreError::InvalidInput {
+                field: "quality",
+                reason,
+            });
+        }
         let tx = self.conn_mut().transaction()?;
         let row = call_of(&tx, actor, call)?;
         let base_version = row.updated_at;
         tx.execute(
-            "UPDATE calls SET ended_at = ?2, updated_at = ?2 WHERE id = ?1",
-            params![row.id, ended_at],
+            "UPDATE calls SET ended_at = ?2, updated_at = ?2, quality = ?3 WHERE id = ?1",
+            params![row.id, ended_at, quality],
         )?;
         let row: Call = repo::get(&tx, call.0)?;
-        let payload =
-            json!({ "call_id": row.id, "ended_at": row.ended_at, "duration_seconds": row.duration_seconds });
+        let payload = json!({
+            "call_id": row.id,
+            "ended_at": row.ended_at,
+            "duration_seconds": row.duration_seconds,
+            "quality": row.quality,
+        });
         enqueue(
             &tx,
             MutationKind::CallUpdate,

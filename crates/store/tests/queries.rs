@@ -5,7 +5,8 @@
 use leadline_store::actions::{Actor, NewCall, NewLead};
 use leadline_store::demo::{self, DemoSize};
 use leadline_store::model::{
-    ActivityType, Direction, DispositionId, EntityType, LeadId, MutationKind, OutboxState, Role, TenantId,
+    ActivityType, CallQuality, Direction, DispositionId, EntityType, LeadId, MutationKind, OutboxState, Role,
+    TenantId,
 };
 use leadline_store::phone::{MatchKind, Region};
 use leadline_store::queries::{self, BoardCursor};
@@ -326,7 +327,7 @@ fn every_agent_write_lands_in_the_outbox_in_the_same_transaction() {
         .unwrap();
     assert_eq!(call.related_id, Some(lead.0), "the call found its lead by number");
     store
-        .end_call(&actor, call.id, Timestamp::from_unix(now().unix() + 95))
+        .end_call(&actor, call.id, Timestamp::from_unix(now().unix() + 95), None)
         .unwrap();
     let answered = DispositionId(
         repo::dispositions_in_order(store.conn(), actor.tenant_id).unwrap()[0]
@@ -371,6 +372,52 @@ fn every_agent_write_lands_in_the_outbox_in_the_same_transaction() {
         (OutboxState::Rejected, Some("lead was deleted"))
     );
     assert_eq!(rejected.entity_type, EntityType::LeadActivity);
+}
+
+#[test]
+fn a_calls_quality_is_kept_with_its_record_and_sent_with_its_end() {
+    let (mut store, actor) = demo_store(10);
+    let call = store
+        .start_call(
+            &actor,
+            NewCall {
+                direction: Direction::Inbound,
+                from_number: "+12125550123".into(),
+                to_number: "1001".into(),
+                started_at: now(),
+                pbx_call_id: Some("q@pbx".into()),
+                lead_id: None,
+            },
+            Region::US,
+        )
+        .unwrap();
+    let quality = CallQuality {
+        codec: Some("opus".into()),
+        mos: 4.3,
+        bitrate_kbps: 33.1,
+        jitter_ms: 2.5,
+        loss_percent: 0.4,
+        rtt_ms: Some(41.0),
+        buffer_ms: 40.0,
+        concealed: 3,
+    };
+    let broken = CallQuality {
+        loss_percent: f64::NAN,
+        ..quality.clone()
+    };
+    let err = store.end_call(&actor, call.id, now(), Some(&broken)).unwrap_err();
+    assert!(err.to_string().contains("loss_percent"), "{err}");
+    let ended = store.end_call(&actor, call.id, now(), Some(&quality)).unwrap();
+    assert_eq!(ended.quality.as_ref(), Some(&quality));
+    let row: leadline_store::model::Call = repo::get(store.conn(), call.id.0).unwrap();
+    assert_eq!(row.quality, Some(quality.clone()), "stored in calls.quality");
+    let update = outbox::all(store.conn())
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == MutationKind::CallUpdate)
+        .unwrap();
+    assert_eq!(update.payload.0["quality"]["rtt_ms"], 41.0);
+    assert_eq!(update.payload.0["quality"]["codec"], "opus");
 }
 
 #[test]

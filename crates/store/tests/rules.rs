@@ -431,6 +431,7 @@ mod store_enforced {
                 &agent,
                 CallId(1),
                 Timestamp::parse("2026-03-01 10:01:00").unwrap(),
+                None,
             )
             .unwrap();
         let err = store

@@ -633,3 +633,65 @@ async fn every_role_gets_exactly_what_the_permission_table_grants() {
         "calls.view still holds"
     );
 }
+
+#[tokio::test]
+async fn a_calls_quality_arrives_with_its_end_and_nonsense_is_refused() {
+    let w = world().await;
+    let login = w.login(&email(&w.a, "sales_agent")).await;
+    let call = mutation(
+        "call.create",
+        "call",
+        -7,
+        json!({
+            "id": -7, "tenant_id": 0, "user_id": 0, "related_type": null, "related_id": null, "direction": "outbound",
+            "from_number": "1001", "to_number": "+15550100", "started_at": "2026-03-10T15:00:00Z", "ended_at": null,
+            "duration_seconds": null, "pbx_call_id": null, "recording_url": null, "disposition_id": null,
+            "wrapup_notes": null, "created_at": null, "updated_at": null,
+            "quality": {"codec": "opus", "mos": 4.5, "bitrate_kbps": 1.0, "jitter_ms": 0.0, "loss_percent": 0.0,
+                        "rtt_ms": null, "buffer_ms": 0.0, "concealed": 0},
+        }),
+    );
+    let quality = |mos: f64| {
+        json!({"codec": "opus", "mos": mos, "bitrate_kbps": 32.4, "jitter_ms": 3.1, "loss_percent": 0.5,
+               "rtt_ms": 42.0, "buffer_ms": 40.0, "concealed": 4})
+    };
+    let nonsense = mutation(
+        "call.update",
+        "call",
+        -7,
+        json!({"call_id": -7, "ended_at": "2026-03-10T15:05:00Z", "quality": quality(9.0)}),
+    );
+    let ended = mutation(
+        "call.update",
+        "call",
+        -7,
+        json!({"call_id": -7, "ended_at": "2026-03-10T15:05:00Z", "quality": quality(4.2)}),
+    );
+    let (_, res) = w
+        .post(
+            &login.token,
+            "/mutations",
+            &json!({"mutations": [call, nonsense, ended]}),
+        )
+        .await;
+    assert_eq!(res["results"][0]["status"], "applied", "{res}");
+    assert_eq!(res["results"][1]["code"], "invalid", "{res}");
+    assert!(res["results"][1].to_string().contains("quality.mos"), "{res}");
+    assert_eq!(res["results"][2]["status"], "applied", "{res}");
+    let id = w.count(&format!(
+        "SELECT max(id) FROM calls WHERE tenant_id = {} AND to_number = '+15550100'",
+        w.a.tenant_id.0
+    ));
+    let feed = w.pull_all(&login.token, 2_000).await;
+    let row = feed
+        .iter()
+        .filter(|c| c.table == SyncTable::Calls)
+        .filter_map(|c| c.row_as::<Value>().and_then(Result::ok))
+        .find(|r| r["id"] == id)
+        .unwrap();
+    assert_eq!(
+        row["quality"],
+        quality(4.2),
+        "the feed carries what the agent measured"
+    );
+}

@@ -45,7 +45,11 @@ export type LeadActivity = { id: ActivityId, tenant_id: TenantId, lead_id: LeadI
 
 export type CallDisposition = { id: DispositionId, tenant_id: TenantId, name: string, sort_order: number, is_default: boolean, requires_note: boolean, created_at: Timestamp | null, updated_at: Timestamp | null, };
 
-export type Call = { id: CallId, tenant_id: TenantId, user_id: UserId, related_type: string | null, related_id: number | null, direction: Direction, from_number: string, to_number: string, started_at: Timestamp, ended_at: Timestamp | null, duration_seconds: number | null, pbx_call_id: string | null, recording_url: string | null, disposition_id: DispositionId | null, wrapup_notes: string | null, created_at: Timestamp | null, updated_at: Timestamp | null, };
+export type Call = { id: CallId, tenant_id: TenantId, user_id: UserId, related_type: string | null, related_id: number | null, direction: Direction, from_number: string, to_number: string, started_at: Timestamp, ended_at: Timestamp | null, duration_seconds: number | null, pbx_call_id: string | null, recording_url: string | null, disposition_id: DispositionId | null, wrapup_notes: string | null, created_at: Timestamp | null, updated_at: Timestamp | null, 
+/**
+ * Leadline's addition: the call's audio quality, measured by the agent's app at its end.
+ */
+quality: CallQuality | null, };
 
 export type LeadCard = { 
 /**
@@ -290,6 +294,11 @@ jitter_ms: number,
  * Packets lost, in percent of those expected.
  */
 loss_percent: number, 
+/**
+ * Round-trip time from the far side's RTCP receiver reports, in milliseconds (`None`:
+ * none came yet).
+ */
+rtt_ms: number | null, 
 /**
  * The jitter buffer's delay, in milliseconds (0 when files play the call).
  */

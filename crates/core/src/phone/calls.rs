@@ -5,6 +5,7 @@
 
 use super::events::{DtmfMethod, PhoneEvent, Side, WrapUpDue};
 use super::record::CallRecord;
+use super::record::call_quality;
 use super::{Phone, Shared};
 use crate::CoreError;
 use crate::conversation::{Conversation, TalkEvent};
@@ -196,9 +197,14 @@ impl Shared {
 
     /// Records the call's end in the CRM — before `ended` is reported, so that whoever hears
     /// it finds the wrap-up due in the store — and returns the wrap-up to announce after.
-    fn end_record(&self, call_id: &str, record: Option<CallId>) -> Option<WrapUpDue> {
+    fn end_record(
+        &self,
+        call_id: &str,
+        record: Option<CallId>,
+        quality: Option<&leadline_media::quality::Quality>,
+    ) -> Option<WrapUpDue> {
         let record = record?;
-        match self.handle.record_call_end(record) {
+        match self.handle.record_call_end(record, quality.map(call_quality)) {
             Ok(due) => Some(due),
             Err(error) => {
                 self.report_error(Some(call_id), &error);
@@ -221,7 +227,7 @@ impl Shared {
 
     /// Finishes a call taken out of the table that never talked.
     fn finish_unanswered(&self, call_id: &str, record: Option<CallId>, reason: EndReason) {
-        let due = self.end_record(call_id, record);
+        let due = self.end_record(call_id, record, None);
         self.report_end(call_id, reason, 0.0, due);
     }
 
@@ -244,13 +250,15 @@ impl Shared {
             other => other,
         };
         self.emit(media_event(call_id, &conversation.media));
+        // The last report is the whole call's, and the call's record keeps it.
+        let summary = conversation.media.summary().await;
         self.emit(PhoneEvent::Quality {
             call_id: call_id.to_owned(),
-            quality: conversation.media.quality(),
+            quality: summary.clone(),
         });
         conversation.close().await;
         let recorded = live.recording.finish();
-        let due = self.end_record(call_id, entry.record);
+        let due = self.end_record(call_id, entry.record, Some(&summary));
         self.report_end(call_id, reason, millis(live.answered.elapsed()), due);
         if let Err(error) = recorded {
             self.report_error(Some(call_id), &error.into());
@@ -395,7 +403,7 @@ async fn watch(shared: Arc<Shared>, call_id: String, conversation: Arc<Conversat
             _ = report.tick() => {
                 shared.emit(PhoneEvent::Quality {
                     call_id: call_id.clone(),
-                    quality: conversation.media.quality(),
+                    quality: conversation.media.quality().await,
                 });
                 continue;
             }

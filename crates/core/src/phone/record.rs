@@ -9,9 +9,10 @@
 
 use super::events::WrapUpDue;
 use crate::{CoreError, Handle, Session};
+use leadline_media::quality::Quality;
 use leadline_store::Timestamp;
 use leadline_store::actions::NewCall;
-use leadline_store::model::{Call, CallId, Direction, DispositionId, LeadId, Permission};
+use leadline_store::model::{Call, CallId, CallQuality, Direction, DispositionId, LeadId, Permission};
 use leadline_store::repo::{self, profile};
 use serde::Deserialize;
 
@@ -77,12 +78,17 @@ impl Handle {
         Ok(store.start_call(&actor, new, region)?)
     }
 
-    /// Records that the call ended now; its wrap-up is then due.
-    pub fn record_call_end(&self, call: CallId) -> Result<WrapUpDue, CoreError> {
+    /// Records that the call ended now, with its audio quality when it had audio; its wrap-up
+    /// is then due.
+    pub fn record_call_end(
+        &self,
+        call: CallId,
+        quality: Option<CallQuality>,
+    ) -> Result<WrapUpDue, CoreError> {
         let row = {
             let mut store = self.store()?;
             let actor = store.actor()?;
-            store.end_call(&actor, call, Timestamp::now())?
+            store.end_call(&actor, call, Timestamp::now(), quality.as_ref())?
         };
         self.wrap_up_due(&row)
     }
@@ -205,5 +211,19 @@ impl Handle {
             number,
             region,
         )?)
+    }
+}
+
+/// A call's quality figures as its record keeps them.
+pub(crate) fn call_quality(quality: &Quality) -> CallQuality {
+    CallQuality {
+        codec: quality.codec.map(|codec| codec.name().to_owned()),
+        mos: quality.mos,
+        bitrate_kbps: quality.bitrate_kbps,
+        jitter_ms: quality.jitter_ms,
+        loss_percent: quality.loss_percent,
+        rtt_ms: quality.rtt_ms,
+        buffer_ms: quality.buffer_ms,
+        concealed: quality.concealed,
     }
 }

@@ -26,6 +26,7 @@ impl Table for Call {
         "wrapup_notes",
         "created_at",
         "updated_at",
+        "quality",
     ];
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
@@ -47,6 +48,7 @@ impl Table for Call {
             wrapup_notes: row.get(14)?,
             created_at: row.get(15)?,
             updated_at: row.get(16)?,
+            quality: row.get(17)?,
         })
     }
 
@@ -69,6 +71,7 @@ impl Table for Call {
             &self.wrapup_notes,
             &self.created_at,
             &self.updated_at,
+            &self.quality,
         ]
     }
 }

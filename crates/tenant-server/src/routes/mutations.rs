@@ -19,8 +19,8 @@ use leadline_api::{
 };
 use leadline_model::table::{Table, find, upsert};
 use leadline_model::{
-    ActivityType, Call, CallDisposition, EntityType, Json as JsonDoc, Lead, LeadStatus, MutationKind,
-    Permission, RELATED_LEAD, Timestamp,
+    ActivityType, Call, CallDisposition, CallQuality, EntityType, Json as JsonDoc, Lead, LeadStatus,
+    MutationKind, Permission, RELATED_LEAD, Timestamp,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Deserialize;
@@ -280,6 +280,7 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
             call.user_id = caller.user_id();
             call.disposition_id = None;
             call.recording_url = None;
+            call.quality = None; // measured when the call ends (call.update)
             upsert(tx, &call)?;
             caller.audit(tx, "call.started", Some(("call", call.id.0)))?;
             Ok(assigned(EntityType::Call, Some(local_id), call.id.0))
@@ -294,9 +295,15 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
             }
             if m.kind == MutationKind::CallUpdate {
                 let ended: Timestamp = field(p, "ended_at")?;
+                // The quality is optional (older clients, calls without audio); when present it
+                // must be figures a call can have.
+                let quality: Option<CallQuality> = field(p, "quality")?;
+                if let Some(reason) = quality.as_ref().and_then(CallQuality::invalid) {
+                    return Err(Refusal::new(RejectionCode::Invalid, reason));
+                }
                 tx.execute(
-                    "UPDATE calls SET ended_at = ?2, updated_at = ?3 WHERE id = ?1",
-                    params![call.id, ended, now],
+                    "UPDATE calls SET ended_at = ?2, updated_at = ?3, quality = ?4 WHERE id = ?1",
+                    params![call.id, ended, now, quality],
                 )?;
                 caller.audit(tx, "call.ended", Some(("call", call.id.0)))?;
                 return Ok(Vec::new());
