@@ -32,7 +32,7 @@ fn render() -> String {
         Timestamp, Json, Cents,
         TenantId, UserId, LeadStatusId, LeadId, ActivityId, DispositionId, CallId,
         TenantStatus, Role, Score, ActivityType, Direction, Permission,
-        Tenant, User, LeadStatus, Lead, LeadActivity, CallDisposition, Call,
+        Tenant, User, LeadStatus, Lead, LeadActivity, CallDisposition, CallQuality, Call,
         LeadCard, BoardCursor, BoardColumn, Board, TimelineEntry,
         Session, ColumnPage, LeadDetail, ErrorKind, ErrorPayload, LineFailure, PhoneStatus,
         IceServerSetting, CallingSettings,

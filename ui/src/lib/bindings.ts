@@ -45,6 +45,40 @@ export type LeadActivity = { id: ActivityId, tenant_id: TenantId, lead_id: LeadI
 
 export type CallDisposition = { id: DispositionId, tenant_id: TenantId, name: string, sort_order: number, is_default: boolean, requires_note: boolean, created_at: Timestamp | null, updated_at: Timestamp | null, };
 
+export type CallQuality = { 
+/**
+ * The codec heard (`opus`, `pcmu`, `pcma`).
+ */
+codec: string | null, 
+/**
+ * The estimated mean opinion score (E-model), 1 to 4.5.
+ */
+mos: number, 
+/**
+ * Received payload bitrate over the call, kbit/s.
+ */
+bitrate_kbps: number, 
+/**
+ * Interarrival jitter (RFC 3550) at the end, ms.
+ */
+jitter_ms: number, 
+/**
+ * Packets lost, percent of those expected.
+ */
+loss_percent: number, 
+/**
+ * Round-trip time from RTCP reports, ms (absent: the peer sent none).
+ */
+rtt_ms: number | null, 
+/**
+ * The jitter buffer's delay at the end, ms.
+ */
+buffer_ms: number, 
+/**
+ * Frames concealed (lost or late).
+ */
+concealed: number, };
+
 export type Call = { id: CallId, tenant_id: TenantId, user_id: UserId, related_type: string | null, related_id: number | null, direction: Direction, from_number: string, to_number: string, started_at: Timestamp, ended_at: Timestamp | null, duration_seconds: number | null, pbx_call_id: string | null, recording_url: string | null, disposition_id: DispositionId | null, wrapup_notes: string | null, created_at: Timestamp | null, updated_at: Timestamp | null, 
 /**
  * Leadline's addition: the call's audio quality, measured by the agent's app at its end.
