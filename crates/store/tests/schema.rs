@@ -158,6 +158,8 @@ fn expected_tables() -> Vec<(&'static str, Vec<Col>)> {
                 ("wrapup_notes", "TEXT", false, Some("NULL")),
                 created,
                 updated,
+                // Leadline's addition (schema 0011): the call's audio quality.
+                ("quality", "TEXT", false, Some("NULL")),
             ],
         ),
         (
@@ -416,7 +418,7 @@ fn migrations_are_idempotent_and_recorded() {
     assert_eq!(
         versions,
         vec![
-            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 101, 102, 103, 104, 105, 106, 107, 108
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109
         ]
     );
     let mut conn = Connection::open(&path).unwrap();
@@ -453,7 +455,7 @@ fn a_database_from_a_newer_leadline_is_refused_untouched() {
             err,
             StoreError::Migration(MigrationError::NewerDatabase {
                 found: 199,
-                known: 108
+                known: 109
             })
         ),
         "{err:?}"
@@ -487,7 +489,7 @@ fn a_failing_migration_leaves_no_trace() {
     let recorded: i64 = conn
         .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(recorded, 10);
+    assert_eq!(recorded, 11);
 }
 
 #[test]
