@@ -75,6 +75,9 @@ pub trait AudioSink: Send {
     }
     /// Plays at `gain` (1 is as received; a device's speaker volume).
     fn set_volume(&mut self, _gain: f32) {}
+    /// Plays `relative` times as many samples per frame as nominal (below 1: drains the
+    /// stream faster), to follow the far side's clock ([`crate::drift`]).
+    fn set_playout_ratio(&mut self, _relative: f64) {}
 }
 
 /// Silence.

@@ -131,8 +131,10 @@ impl AudioSource for DeviceSource {
 pub struct DeviceSink {
     playout: Playout,
     capacity: usize,
-    /// From the codec's rate to the device's, made when the codec's rate is first seen.
+    /// From the codec's rate to the device's, made when the codec's rate is first seen; its
+    /// ratio follows the far side's clock.
     resampler: Option<StreamResampler>,
+    ratio: f64,
     resampled: Vec<i16>,
     /// What is played goes to the call's echo canceller.
     reference: EchoReference,
@@ -166,6 +168,7 @@ impl DeviceSink {
             playout,
             capacity,
             resampler: None,
+            ratio: 1.0,
             resampled: Vec::new(),
             reference: voice.reference(),
             gain: 1.0,
@@ -184,9 +187,11 @@ impl DeviceSink {
 
 impl AudioSink for DeviceSink {
     fn write(&mut self, rate: u32, samples: &[i16]) {
-        let Some(resampler) = StreamResampler::kept(&mut self.resampler, rate, self.playout.rate) else {
+        let Some(resampler) = StreamResampler::kept_adjustable(&mut self.resampler, rate, self.playout.rate)
+        else {
             return;
         };
+        resampler.set_relative(self.ratio);
         resampler.push(samples);
         self.resampled.resize(resampler.ready(), 0);
         let n = resampler.pull(&mut self.resampled);
@@ -230,6 +235,10 @@ impl AudioSink for DeviceSink {
 
     fn set_volume(&mut self, gain: f32) {
         self.gain = gain.clamp(0.0, 4.0);
+    }
+
+    fn set_playout_ratio(&mut self, relative: f64) {
+        self.ratio = relative;
     }
 
     fn room_for_frame(&mut self) -> bool {

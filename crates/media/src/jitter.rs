@@ -336,6 +336,13 @@ impl JitterBuffer {
         now_ms - self.media_ms(self.play_ts) - self.fastest_ms
     }
 
+    /// How much later than the target delay the next frame plays at `now`, in milliseconds
+    /// (negative: earlier); `None` while nothing plays.
+    pub fn delay_error_ms(&self, now: Instant) -> Option<f64> {
+        self.next?;
+        Some(self.playing_delay_ms(now) - self.target.as_secs_f64() * 1e3)
+    }
+
     /// The playout clock asks for the next frame at `now`.
     pub fn pop(&mut self, now: Instant) -> Playout<'_> {
         let next = match self.next {

@@ -10,6 +10,7 @@
 //!   their clocks.
 //! - [`device_stream`]: microphone and speaker streams whose callbacks only move samples
 //!   through lock-free rings.
+//! - [`drift`]: the speaker's resampling ratio steered to follow the far side's clock.
 //! - [`dtmf`]: RFC 4733 telephone events.
 //! - [`g711`]: PCMU and PCMA.
 //! - [`jitter`]: the adaptive jitter buffer, a pure state machine on explicit time.
@@ -28,6 +29,7 @@ pub mod decode;
 pub mod device_audio;
 pub mod device_stream;
 pub mod devices;
+pub mod drift;
 pub mod dtmf;
 mod error;
 pub mod g711;

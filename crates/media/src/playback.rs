@@ -96,6 +96,12 @@ impl Playback {
         }
     }
 
+    /// How much later than the jitter buffer's target the next frame plays at `now`, in
+    /// milliseconds; `None` while nothing plays.
+    pub fn delay_error_ms(&self, now: Instant) -> Option<f64> {
+        self.jitter.delay_error_ms(now)
+    }
+
     /// Frames concealed so far.
     pub fn concealed(&self) -> u64 {
         self.concealed

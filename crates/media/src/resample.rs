@@ -2,12 +2,16 @@
 //! resampler: going down removes what the lower rate cannot carry instead of folding it back
 //! as aliases; going up leaves no images), and stateful across frames: a tone cut into 20 ms
 //! frames comes out as one tone, with no seam at each frame. Samples go in and come out in any
-//! amounts. The ratio is fixed; the drift between clocks is absorbed by the device-paced
-//! sender and the jitter buffer.
+//! amounts. A fixed resampler uses rubato's FFT resampler; an adjustable one (the speaker's,
+//! whose ratio [`crate::drift`] steers by a fraction of a percent to follow the far side's
+//! clock) uses its asynchronous sinc resampler, also between equal rates.
 
 use crate::MediaError;
 use audioadapter_buffers::direct::InterleavedSlice;
-use rubato::{Fft, FixedSync, Resampler};
+use rubato::{
+    Async, Fft, FixedAsync, FixedSync, Resampler, SincInterpolationParameters, SincInterpolationType,
+    WindowFunction,
+};
 use std::collections::VecDeque;
 
 /// Input frames per resampling step at the input rate (10 ms).
@@ -15,11 +19,15 @@ fn chunk_of(rate: u32) -> usize {
     (rate as usize / 100).max(1)
 }
 
+/// How far an adjustable resampler's ratio may be steered (±1 %).
+const MAX_RELATIVE: f64 = 1.01;
+
 /// A resampler from one rate to another, fed and drained in any amounts.
 pub struct StreamResampler {
     rates: (u32, u32),
-    /// `None` when the rates are the same.
-    inner: Option<Fft<f32>>,
+    /// `None` when the rates are the same and the ratio fixed.
+    inner: Option<Box<dyn Resampler<f32>>>,
+    adjustable: bool,
     pending: Vec<f32>,
     ready: VecDeque<i16>,
     out: Vec<f32>,
@@ -41,23 +49,86 @@ impl StreamResampler {
         } else {
             let fft = Fft::<f32>::new(from as usize, to as usize, chunk_of(from), 1, FixedSync::Input)
                 .map_err(|e| MediaError::Audio(format!("no resampler from {from} Hz to {to} Hz: {e}")))?;
-            Some(fft)
+            Some(Box::new(fft) as Box<dyn Resampler<f32>>)
         };
+        Ok(StreamResampler::with(from, to, inner, false))
+    }
+
+    /// From `from` Hz to `to` Hz with a ratio that can be steered ([`Self::set_relative`]).
+    pub fn adjustable(from: u32, to: u32) -> Result<StreamResampler, MediaError> {
+        let parameters = SincInterpolationParameters {
+            sinc_len: 64,
+            f_cutoff: None,
+            oversampling_factor: 128,
+            interpolation: SincInterpolationType::Linear,
+            window: WindowFunction::BlackmanHarris2,
+        };
+        let sinc = Async::<f32>::new_sinc(
+            f64::from(to) / f64::from(from.max(1)),
+            MAX_RELATIVE,
+            &parameters,
+            chunk_of(from),
+            1,
+            FixedAsync::Input,
+        )
+        .map_err(|e| MediaError::Audio(format!("no resampler from {from} Hz to {to} Hz: {e}")))?;
+        Ok(StreamResampler::with(from, to, Some(Box::new(sinc)), true))
+    }
+
+    fn with(from: u32, to: u32, inner: Option<Box<dyn Resampler<f32>>>, adjustable: bool) -> StreamResampler {
         let out_len = inner.as_ref().map_or(0, |r| r.output_frames_max());
-        Ok(StreamResampler {
+        StreamResampler {
             rates: (from, to),
             inner,
+            adjustable,
             pending: Vec::with_capacity(chunk_of(from) * 2),
             ready: VecDeque::with_capacity(out_len * 4),
             out: vec![0.0; out_len],
-        })
+        }
+    }
+
+    /// Steers the ratio: `relative` times the nominal one (below 1: fewer samples out, the
+    /// stream drains faster), within ±1 %. A fixed resampler ignores it.
+    pub fn set_relative(&mut self, relative: f64) {
+        let relative = relative.clamp(1.0 / MAX_RELATIVE, MAX_RELATIVE);
+        if let Some(adjustable) = self.inner.as_mut().and_then(|r| r.as_adjustable())
+            && let Err(error) = adjustable.set_resample_ratio_relative(relative, true)
+        {
+            tracing::debug!(%error, "the resampling ratio stays");
+        }
     }
 
     /// The resampler kept in `slot` from `from` to `to` Hz, made (again, when a rate changed)
     /// as needed; `None`, logged, when those rates cannot be resampled.
     pub fn kept(slot: &mut Option<StreamResampler>, from: u32, to: u32) -> Option<&mut StreamResampler> {
-        if slot.as_ref().is_none_or(|r| r.rates != (from, to)) {
-            *slot = StreamResampler::new(from, to)
+        StreamResampler::kept_as(slot, from, to, false)
+    }
+
+    /// As [`Self::kept`], an adjustable one.
+    pub fn kept_adjustable(
+        slot: &mut Option<StreamResampler>,
+        from: u32,
+        to: u32,
+    ) -> Option<&mut StreamResampler> {
+        StreamResampler::kept_as(slot, from, to, true)
+    }
+
+    fn kept_as(
+        slot: &mut Option<StreamResampler>,
+        from: u32,
+        to: u32,
+        adjustable: bool,
+    ) -> Option<&mut StreamResampler> {
+        if slot
+            .as_ref()
+            .is_none_or(|r| r.rates != (from, to) || r.adjustable != adjustable)
+        {
+            let made = if adjustable {
+                StreamResampler::adjustable(from, to)
+            } else {
+                StreamResampler::new(from, to)
+            };
+            *slot = made
                 .inspect_err(|error| tracing::warn!(%error, "audio cannot be resampled"))
                 .ok();
         }
@@ -184,6 +255,49 @@ mod tests {
             jump <= steepest * 1.05,
             "a step of {jump:.0} where the sine moves {steepest:.0}"
         );
+    }
+
+    #[test]
+    fn an_adjustable_resampler_follows_its_ratio_without_seams() {
+        // 48 kHz to 48 kHz, steered 0.9 % faster: 0.9 % fewer samples, still one clean tone (at
+        // 1009 Hz: the detector's bins are 10 Hz wide).
+        let tone = sine(1_000.0, 48_000, 4.0);
+        let mut resampler = StreamResampler::adjustable(48_000, 48_000).unwrap();
+        let mut nominal = 0;
+        let mut out = Vec::new();
+        for (i, frame) in tone.chunks(960).enumerate() {
+            if i == 100 {
+                resampler.set_relative(0.991);
+                nominal = out.len() + resampler.ready();
+            }
+            resampler.push(frame);
+            let mut buffer = vec![0; resampler.ready()];
+            let n = resampler.pull(&mut buffer);
+            out.extend_from_slice(&buffer[..n]);
+        }
+        let steered = (out.len() - nominal) as f64;
+        let expected = 2.0 * 48_000.0 * 0.991;
+        assert!(
+            (steered / expected - 1.0).abs() < 0.002,
+            "{steered} samples for {expected}"
+        );
+        let body = &out[4_800..out.len() - 4_800];
+        // The tone before; after, the same tone played 0.9 % faster.
+        assert!(detect(&out[4_800..nominal], 48_000, 1_000.0).tone_share() > 0.99);
+        let after = &out[nominal + 4_800..out.len() - 4_800];
+        assert!(detect(after, 48_000, 1_009.0).tone_share() > 0.99);
+        let amplitude = body.iter().map(|s| f64::from(*s).abs()).fold(0.0, f64::max);
+        let steepest = amplitude * 2.0 * std::f64::consts::PI * 1_000.0 / 48_000.0;
+        let jump = body
+            .windows(2)
+            .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            jump <= steepest * 1.05,
+            "a step of {jump:.0} where the sine moves {steepest:.0}"
+        );
+        // Out of bounds is held at ±1 %.
+        resampler.set_relative(0.5);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use crate::audio::{AudioSink, AudioSource, frame_len};
 use crate::decode::{FrameDecoder, MAX_OPUS_SAMPLES};
+use crate::drift::DriftControl;
 use crate::playback::Playback;
 use crate::quality::{Quality, ReceiveStats, mos};
 use crate::rtt::{RttMeter, RttReading};
@@ -954,13 +955,15 @@ impl Encoder {
 /// this only bounds how late a frame is noticed).
 const DEVICE_POLL: Duration = Duration::from_millis(4);
 
-/// Feeds a device-paced sink from the jitter buffer: a frame each time the speaker has room.
+/// Feeds a device-paced sink from the jitter buffer: a frame each time the speaker has room,
+/// resampled a little faster or slower to follow the far side's clock.
 async fn pump(playback: Arc<std::sync::Mutex<Playback>>, sink: Arc<std::sync::Mutex<Box<dyn AudioSink>>>) {
     let (rate, frame_samples) = match playback.lock() {
         Ok(p) => (p.rate(), p.frame_samples()),
         Err(_) => return,
     };
     let mut frame = vec![0i16; frame_samples];
+    let mut drift = DriftControl::new();
     loop {
         loop {
             let Ok(mut sink) = sink.lock() else { return };
@@ -968,7 +971,10 @@ async fn pump(playback: Arc<std::sync::Mutex<Playback>>, sink: Arc<std::sync::Mu
                 break;
             }
             if let Ok(mut playback) = playback.lock() {
-                playback.next_frame(Instant::now(), &mut frame);
+                let now = Instant::now();
+                // The speaker's pace follows the far side's clock (see `drift`).
+                sink.set_playout_ratio(drift.on_frame(playback.delay_error_ms(now)));
+                playback.next_frame(now, &mut frame);
             }
             sink.write(rate, &frame);
         }
