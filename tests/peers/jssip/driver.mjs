@@ -1,10 +1,13 @@
 // Runs the JsSIP test phone (phone.js) in headless Chromium. Events come out as JSON lines on
 // stdout; commands go in as JSON lines on stdin ({"cmd":"dial","target":"sip:…"}, "answer",
 // "hangup", "hold", "unhold", "dtmf", "heard"). Closing stdin closes the browser.
-//   node driver.mjs --ws-url ws://127.0.0.1:8080 --user 2002 --password P --domain D --tone 440 [--auto-answer]
+//   node driver.mjs --ws-url ws://127.0.0.1:8080 --user 2002 --password P --domain D --tone 440 [--auto-answer] [--devices]
+// --devices: the microphone and speaker are the system's (PulseAudio's defaults) instead of a
+// WebAudio tone and a muted element, as a browser softphone on an agent's desk.
 import { chromium } from 'playwright-core';
 import * as esbuild from 'esbuild';
 import { createInterface } from 'node:readline';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -21,6 +24,7 @@ const config = {
   domain: flag('domain'),
   tone: Number(flag('tone') || 440),
   autoAnswer: argv.includes('--auto-answer'),
+  devices: argv.includes('--devices'),
 };
 const out = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
@@ -45,13 +49,27 @@ const browser = await chromium.launch({
     '--autoplay-policy=no-user-gesture-required',
     // Host candidates as addresses, not mDNS names (nothing resolves .local here).
     '--disable-features=WebRtcHideLocalIpsWithMdns',
+    // The microphone without a permission prompt (on the system's devices with --devices).
+    '--use-fake-ui-for-media-stream',
   ],
 });
 const page = await browser.newPage();
 page.on('console', (message) => process.stderr.write(`[page] ${message.text()}\n`));
 page.on('pageerror', (error) => process.stderr.write(`[page error] ${error.message}\n`));
 await page.exposeFunction('leadlineEmit', out);
-await page.setContent('<!doctype html><title>JsSIP test phone</title>');
+const html = '<!doctype html><title>JsSIP test phone</title>';
+if (config.devices) {
+  // getUserMedia needs a secure context: the page comes from a server of this driver's on
+  // loopback (like the PBX, so Chromium's local network access checks let it connect).
+  const server = createServer((_, response) => {
+    response.writeHead(200, { 'content-type': 'text/html' });
+    response.end(html);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+} else {
+  await page.setContent(html);
+}
 await page.addScriptTag({ content: bundle.outputFiles[0].text });
 await page.evaluate((c) => window.startPhone(c), config);
 

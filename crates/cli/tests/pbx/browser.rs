@@ -26,6 +26,15 @@ impl Browser {
     /// Starts the phone as `user` on the PBX at `ws_url`, sending a `tone` Hz sine, answering
     /// by itself when `auto_answer`; returns once it is registered.
     pub fn start(user: User, ws_url: &str, tone: u32, auto_answer: bool) -> Browser {
+        Browser::start_with(user, ws_url, tone, auto_answer, false)
+    }
+
+    /// [`Browser::start`] on the system's microphone and speaker (PulseAudio's defaults).
+    pub fn start_on_devices(user: User, ws_url: &str, auto_answer: bool) -> Browser {
+        Browser::start_with(user, ws_url, 0, auto_answer, true)
+    }
+
+    fn start_with(user: User, ws_url: &str, tone: u32, auto_answer: bool, devices: bool) -> Browser {
         let mut command = peer("node");
         command
             .arg(driver())
@@ -44,6 +53,11 @@ impl Browser {
         if auto_answer {
             command.arg("--auto-answer");
         }
+        if devices {
+            // Chromium lists no monitor sources: the same microphone, remapped
+            // (scripts/with-audio.sh).
+            command.arg("--devices").env("PULSE_SOURCE", "micin");
+        }
         let mut child = command
             .spawn()
             .expect("node runs the JsSIP driver (scripts/setup.sh test installs its packages)");
@@ -57,6 +71,11 @@ impl Browser {
         };
         browser.expect("registered", Duration::from_secs(20));
         browser
+    }
+
+    /// The process id of its driver (Chromium's processes are its descendants).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends a command (`{"cmd": "dial", "target": …}`, `answer`, `hangup`, `hold`, …).

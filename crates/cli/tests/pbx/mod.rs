@@ -459,6 +459,11 @@ fn read_lines(stdout: ChildStdout) -> mpsc::Receiver<String> {
 }
 
 impl Leadline {
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts `leadline ARGS` on a fresh profile in `data_dir`, with `stdin` written to it.
     pub fn start(data_dir: &Path, args: &[&str], stdin: &str) -> Leadline {
         Leadline::start_with_env(data_dir, args, stdin, &[])
@@ -644,15 +649,36 @@ impl Baresip {
     /// `tone` (an 8 kHz WAV) into every call and recording what it hears; answers by itself
     /// when `auto_answer`. Returns once it is registered.
     pub fn start(user: User, sip_port: u16, tone: &Path, codecs: &str, auto_answer: bool) -> Baresip {
+        Baresip::start_with_source(
+            user,
+            sip_port,
+            &format!("aufile,{}", tone.display()),
+            codecs,
+            auto_answer,
+        )
+    }
+
+    /// [`Baresip::start`] with the system's microphone (PulseAudio's default source through
+    /// ALSA) instead of a tone file: baresip as on an agent's desk.
+    pub fn start_on_devices(user: User, sip_port: u16, codecs: &str, auto_answer: bool) -> Baresip {
+        Baresip::start_with_source(user, sip_port, "alsa,default", codecs, auto_answer)
+    }
+
+    fn start_with_source(
+        user: User,
+        sip_port: u16,
+        source: &str,
+        codecs: &str,
+        auto_answer: bool,
+    ) -> Baresip {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let ctrl_port = sip_port + 2;
         let config = format!(
             "poll_method epoll\nsip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\n\
-             audio_player {player}\naudio_source aufile,{tone}\naudio_alert {player}\n\
+             audio_player {player}\naudio_source {source}\naudio_alert {player}\n\
              module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule opus.so\nmodule aufile.so\n\
              module alsa.so\nmodule sndfile.so\nmodule ctrl_tcp.so\nmodule_app account.so\nmodule_app menu.so\n\
              ctrl_tcp_listen 127.0.0.1:{ctrl_port}\nsnd_path {dir}\n",
-            tone = tone.display(),
             dir = dir.path().display(),
             player = audio_player(),
         );
@@ -706,6 +732,11 @@ impl Baresip {
     /// Its output so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("baresip.log")).unwrap_or_default()
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
     }
 
     /// A connection to its control socket (commands in, events out, as netstrings).

@@ -1,0 +1,311 @@
+//! What a call costs, for docs/benchmarks.md: the same 20 s Opus call to an auto-answering
+//! baresip through the same Kamailio and rtpengine, placed by Leadline, by baresip and by
+//! JsSIP in headless Chromium, each on the system's audio devices (PulseAudio's null sinks
+//! and sine microphone, `scripts/with-audio.sh`). Measured from /proc: CPU time over 20 s of
+//! the established call (Chromium: all its processes) and resident memory; the answer to the
+//! first audio packet received; and Leadline's memory idle, in a call and over 200
+//! consecutive calls. Run: `scripts/bench.sh` (or `scripts/with-audio.sh cargo test --release
+//! -p leadline-cli --test calling_costs -- --ignored --nocapture --test-threads 1`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails loudly
+
+mod pbx;
+
+use pbx::{Baresip, Browser, Kamailio, Leadline, User, tone_file};
+use std::io::{Read, Write};
+use std::time::Duration;
+
+const ANA: User = User::plain("1001", "ana-sip-secret");
+const BEA: User = User::plain("2002", "bea-sip-secret");
+const CARL: User = User::plain("3003", "carl-sip-secret");
+const DORA: User = User::plain("4004", "dora-sip-secret");
+/// The call measured.
+const TALK: Duration = Duration::from_secs(20);
+/// Calls in the memory run.
+const CALLS: usize = 200;
+
+/// Clock ticks per second of /proc's CPU times.
+fn ticks_per_second() -> f64 {
+    let out = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(100.0)
+}
+
+/// `(parent pid, CPU seconds used)` of process `pid`.
+fn stat(pid: u32) -> Option<(u32, f64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name (in parentheses, possibly with spaces): state, ppid, …
+    let fields: Vec<&str> = text[text.rfind(')')? + 2..].split_whitespace().collect();
+    let ppid = fields.get(1)?.parse().ok()?;
+    let (user, system): (f64, f64) = (fields.get(11)?.parse().ok()?, fields.get(12)?.parse().ok()?);
+    Some((ppid, (user + system) / ticks_per_second()))
+}
+
+/// Resident memory of `pid` in MiB.
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// `pid` and all its descendants.
+fn tree(pid: u32) -> Vec<u32> {
+    let all: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter_map(|p| Some((p, stat(p)?.0)))
+        .collect();
+    let mut found = vec![pid];
+    let mut at = 0;
+    while at < found.len() {
+        let parent = found[at];
+        found.extend(all.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        at += 1;
+    }
+    found
+}
+
+/// CPU seconds of each thread of `pid`, by thread name.
+fn threads(pid: u32) -> std::collections::BTreeMap<String, f64> {
+    let mut by_name = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return by_name;
+    };
+    for task in tasks.filter_map(Result::ok) {
+        let Ok(text) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (text.find('('), text.rfind(')')) else {
+            continue;
+        };
+        let name = text[open + 1..close]
+            .trim_end_matches(char::is_numeric)
+            .to_owned();
+        let fields: Vec<&str> = text[close + 2..].split_whitespace().collect();
+        let used = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        *by_name.entry(name).or_insert(0.0) += (used(11) + used(12)) / ticks_per_second();
+    }
+    by_name
+}
+
+/// CPU seconds and resident MiB of `pids` together.
+fn usage(pids: &[u32]) -> (f64, f64) {
+    let cpu = pids.iter().filter_map(|p| stat(*p)).map(|(_, s)| s).sum();
+    let rss = pids.iter().map(|p| rss_mib(*p)).sum();
+    (cpu, rss)
+}
+
+/// CPU (percent of one core) and resident MiB of `pids` (re-listed each time) over [`TALK`].
+fn over_the_call(pids: impl Fn() -> Vec<u32>) -> (f64, f64) {
+    let (before, _) = usage(&pids());
+    std::thread::sleep(TALK);
+    let (after, rss) = usage(&pids());
+    ((after - before) / TALK.as_secs_f64() * 100.0, rss)
+}
+
+/// baresip's control socket, reading its events until one contains `what`.
+fn wait_for(events: &mut std::net::TcpStream, what: &str) {
+    events.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    while !seen.contains(what) {
+        let n = events.read(&mut buf).expect("baresip's events");
+        assert!(n > 0, "baresip closed its control socket: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+}
+
+fn send(events: &mut std::net::TcpStream, command: &str, params: &str) {
+    let body = serde_json::json!({"command": command, "params": params, "token": "b"}).to_string();
+    events
+        .write_all(format!("{}:{},", body.len(), body).as_bytes())
+        .unwrap();
+}
+
+fn audio_server() -> bool {
+    let running = std::env::var("LEADLINE_TEST_AUDIO").is_ok_and(|a| a == "pulse");
+    assert!(
+        running,
+        "run under scripts/with-audio.sh: the calls use the audio devices"
+    );
+    running
+}
+
+/// A 20 s Opus call from Leadline with the profile in `profile`: (CPU %, resident MiB, answer
+/// to first audio in ms).
+fn leadline_call(kamailio: &Kamailio, profile: &std::path::Path, processing: bool) -> (f64, f64, f64) {
+    let mut args: Vec<String> = ["call", CARL.name, "--codec", "opus", "--duration", "24"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut ours = Leadline::start(profile, &args, &format!("{}\n", ANA.password));
+    ours.expect_event("answered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = ours.pid();
+    let before = threads(pid);
+    let (cpu, rss) = over_the_call(|| vec![pid]);
+    let after = threads(pid);
+    let mut busiest: Vec<(String, f64)> = after
+        .iter()
+        .map(|(name, used)| {
+            (
+                name.clone(),
+                (used - before.get(name).unwrap_or(&0.0)) / TALK.as_secs_f64() * 100.0,
+            )
+        })
+        .filter(|(_, share)| *share >= 0.1)
+        .collect();
+    busiest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    println!("Leadline's threads (% of one core): {busiest:?}");
+    let (code, lines, stderr) = ours.finish();
+    assert_eq!(code, 0, "{stderr}");
+    let media = lines.iter().rev().find(|l| l["event"] == "media").unwrap();
+    let first = media["first_packet_ms"].as_f64().expect("audio arrived");
+    println!(
+        "Leadline (voice processing {}): {cpu:.1} % CPU, {rss:.1} MiB",
+        if processing { "on" } else { "off" }
+    );
+    (cpu, rss, first)
+}
+
+#[test]
+#[ignore = "a benchmark: run by scripts/bench.sh"]
+fn what_a_call_costs_next_to_baresip_and_chromium() {
+    if !audio_server() || pbx::rerun_isolated("what_a_call_costs_next_to_baresip_and_chromium") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, BEA, CARL, DORA], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone.wav");
+    tone_file(&tone, 440.0, 48_000, 2, 120.0);
+    let _callee = Baresip::start(CARL, 5070, &tone, "opus/48000/2", true);
+    let target = format!("sip:{}@{}", CARL.name, pbx::DOMAIN);
+
+    // Leadline, on the chosen (default) devices: with its voice processing (the null sink is
+    // no headset: echo cancellation and noise suppression both run), and without.
+    let (ours_cpu, ours_rss, ours_first) = leadline_call(&kamailio, dir.path(), true);
+    let bare = tempfile::tempdir().unwrap();
+    let processing = [
+        "audio",
+        "processing",
+        "--noise-suppression",
+        "off",
+        "--echo-cancellation",
+        "off",
+    ];
+    let (code, _, stderr) = pbx::leadline(bare.path(), &processing, "");
+    assert_eq!(code, 0, "{stderr}");
+    let (bare_cpu, bare_rss, _) = leadline_call(&kamailio, bare.path(), false);
+
+    // baresip, on the same devices.
+    let caller = Baresip::start_on_devices(DORA, 5300, "opus/48000/2", false);
+    let mut events = caller.control();
+    send(&mut events, "dial", &target);
+    wait_for(&mut events, "CALL_ESTABLISHED");
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = caller.pid();
+    let (theirs_cpu, theirs_rss) = over_the_call(|| vec![pid]);
+    send(&mut events, "hangup", "");
+    wait_for(&mut events, "CALL_CLOSED");
+    drop(caller);
+
+    // JsSIP in headless Chromium, on the same devices.
+    let mut browser = Browser::start_on_devices(BEA, &kamailio.ws_url(), false);
+    browser.command(serde_json::json!({"cmd": "dial", "target": target}));
+    let first = browser.expect("first_audio", Duration::from_secs(15));
+    let chromium_first = first["ms"].as_f64().unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let driver = browser.pid();
+    // The browser's processes, without the node driver that steers it.
+    let (chromium_cpu, chromium_rss) =
+        over_the_call(|| tree(driver).into_iter().filter(|p| *p != driver).collect());
+    browser.command(serde_json::json!({"cmd": "hangup"}));
+    browser.expect("ended", Duration::from_secs(10));
+
+    println!("| 20 s Opus call on the audio devices | Leadline | baresip | Chromium (JsSIP) |");
+    println!("|---|---|---|---|");
+    println!("| CPU, % of one core | {ours_cpu:.1} | {theirs_cpu:.1} | {chromium_cpu:.1} |");
+    println!("| CPU without echo cancellation and noise suppression | {bare_cpu:.1} | | |");
+    println!(
+        "| resident memory in the call, MiB | {ours_rss:.1} ({bare_rss:.1} without) | {theirs_rss:.1} | {chromium_rss:.1} |"
+    );
+    println!("| answer to first audio packet, ms | {ours_first:.1} | — | {chromium_first:.1} |");
+    println!(
+        "CPU ratios: Leadline/baresip {:.2} (target ≤ 1.5), Leadline/Chromium {:.2} (target < 0.25)",
+        ours_cpu / theirs_cpu.max(0.01),
+        ours_cpu / chromium_cpu.max(0.01)
+    );
+}
+
+#[test]
+#[ignore = "a benchmark: run by scripts/bench.sh"]
+fn memory_stays_flat_over_200_calls() {
+    if !audio_server() || pbx::rerun_isolated("memory_stays_flat_over_200_calls") {
+        return;
+    }
+    let kamailio = Kamailio::start(&[ANA, DORA], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone.wav");
+    tone_file(&tone, 440.0, 48_000, 2, 10.0);
+    let calls = (CALLS + 1).to_string();
+    let mut args: Vec<String> = ["answer", "--calls", &calls, "--codec", "opus"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut ours = Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    ours.expect_event("registered", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(1));
+    let pid = ours.pid();
+    let idle = rss_mib(pid);
+    let caller = Baresip::start(DORA, 5300, &tone, "opus/48000/2", false);
+    let mut events = caller.control();
+    let target = format!("sip:{}@{}", ANA.name, pbx::DOMAIN);
+    let (mut in_call, mut after_20, mut after_all) = (0.0, 0.0, 0.0);
+    for n in 1..=CALLS {
+        send(&mut events, "dial", &target);
+        wait_for(&mut events, "CALL_ESTABLISHED");
+        std::thread::sleep(Duration::from_millis(if n == 1 { 2_000 } else { 300 }));
+        if n == 1 {
+            in_call = rss_mib(pid);
+        }
+        send(&mut events, "hangup", "");
+        wait_for(&mut events, "CALL_CLOSED");
+        ours.expect_event("ended", Duration::from_secs(10));
+        // Leadline closes a call's devices on threads of their own: let them finish.
+        std::thread::sleep(Duration::from_millis(200));
+        match n {
+            20 => after_20 = rss_mib(pid),
+            CALLS => after_all = rss_mib(pid),
+            _ => {}
+        }
+    }
+    send(&mut events, "dial", &target);
+    wait_for(&mut events, "CALL_ESTABLISHED");
+    send(&mut events, "hangup", "");
+    let (code, _, stderr) = ours.finish();
+    assert_eq!(code, 0, "{stderr}");
+    println!("| Leadline's resident memory | MiB |");
+    println!("|---|---|");
+    println!("| registered, idle | {idle:.1} |");
+    println!("| in the first call | {in_call:.1} |");
+    println!("| after 20 calls | {after_20:.1} |");
+    println!("| after {CALLS} calls | {after_all:.1} |");
+    println!(
+        "growth from call 20 to call {CALLS}: {:.1} MiB (target ≤ 5)",
+        after_all - after_20
+    );
+}
