@@ -18,8 +18,8 @@ use std::sync::atomic::Ordering;
 /// Frames of captured audio kept at most: older ones are dropped (latency stays bounded when
 /// the sender fell behind).
 const MAX_BACKLOG_FRAMES: usize = 10;
-/// Frames queued ahead of the speaker.
-const AHEAD_FRAMES: usize = 3;
+/// Codec frames queued ahead of the speaker: 20–40 ms (the pump looks every 10 ms).
+const AHEAD_FRAMES: usize = 2;
 
 /// The microphone as a call's audio source.
 pub struct DeviceSource {
