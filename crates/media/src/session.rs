@@ -299,6 +299,10 @@ impl MediaSession {
         } else {
             RTCDtlsRole::Client
         };
+        // Our track names our first codec: when the offer's differs, the connection binds no
+        // RTCP sender reports to it, so an answered call sends none (and measures no round
+        // trip). Sending them to baresip behind rtpengine made its RFC 4733 keys stop
+        // reaching us under load (`calls::baresip_calls_leadline_…`, cause not found yet).
         let session = MediaSession::build(config, role).await?;
         let answer = session.answer(offer).await?;
         Ok((session, answer))
@@ -482,9 +486,6 @@ impl MediaSession {
             .await
             .map_err(|e| MediaError::BadSdp(e.to_string()))?;
         let answer = self.pc.create_answer(None).await.map_err(webrtc_error)?;
-        if let Some((codec, _)) = sdp::negotiated_codec(&answer.sdp) {
-            self.send_as(codec).await?;
-        }
         self.pc
             .set_local_description(answer)
             .await
@@ -497,8 +498,8 @@ impl MediaSession {
         Ok(local)
     }
 
-    /// Before the first negotiation completes, makes the sender's track name the codec it
-    /// chose: the connection binds its RTCP sender reports (and with them the round trip)
+    /// Before our offer's answer is applied, makes the sender's track name the codec the
+    /// answer chose: the connection binds its RTCP sender reports (and with them the round trip)
     /// only to a track whose codec was negotiated. Same SSRC; RTP goes on through the track
     /// first added.
     async fn send_as(&self, codec: Codec) -> Result<(), MediaError> {
