@@ -662,9 +662,16 @@ fn on_devices_a_call_reports_its_levels_and_takes_a_volume() {
         let mut agent = Agent::start_with(&kamailio, CallsAudio::Devices).await;
         let call = agent.call_answered(CARL.name, None).await;
         agent.phone.meter_levels(true);
-        // Let the devices start (the test's audio server takes over a second), then read.
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let (microphone, loud) = speaker_level(&mut agent, &call).await;
+        // The devices take over a second to start on the test's audio server: the reports
+        // (ten a second, queued since metering began) say so until Carl is heard.
+        let mut reports = 0;
+        let (microphone, loud) = loop {
+            let (microphone, loud) = speaker_level(&mut agent, &call).await;
+            reports += 1;
+            if loud.is_some_and(|l| l > -40.0) || reports == 50 {
+                break (microphone, loud);
+            }
+        };
         let microphone = microphone.expect("the microphone is metered");
         assert!(microphone > -30.0, "the sine microphone: {microphone} dBFS");
         agent.phone.set_volume(50);
