@@ -18,8 +18,10 @@ use std::sync::atomic::Ordering;
 /// Frames of captured audio kept at most: older ones are dropped (latency stays bounded when
 /// the sender fell behind).
 const MAX_BACKLOG_FRAMES: usize = 10;
-/// Codec frames queued ahead of the speaker: 20–40 ms (the pump looks every 10 ms).
-const AHEAD_FRAMES: usize = 2;
+/// A frame is added while less than this much audio (ms) is queued ahead of the speaker: a
+/// frame handed over plays after at most 30 ms, and with 30–50 ms queued when the pump has
+/// looked (every 10 ms) the speaker runs dry only if the pump is 20 ms late.
+const AHEAD_MS: usize = 30;
 
 /// The microphone as a call's audio source.
 pub struct DeviceSource {
@@ -53,9 +55,13 @@ impl DeviceSource {
 
     /// Opens microphone `id` (`None`: the OS default) with the call's voice processing.
     pub fn open_with(id: Option<&str>, voice: &Voice) -> Result<DeviceSource, MediaError> {
-        let capture = capture(id)?;
+        Ok(DeviceSource::from_capture(capture(id)?, voice))
+    }
+
+    /// The source of an opened capture.
+    pub fn from_capture(capture: Capture, voice: &Voice) -> DeviceSource {
         let scratch = vec![0; capture.rate as usize / 2];
-        Ok(DeviceSource {
+        DeviceSource {
             capture,
             to_processing: None,
             processor: voice.processor(),
@@ -64,7 +70,7 @@ impl DeviceSource {
             chunk: vec![0; voice::CHUNK],
             level: -100.0,
             dropped: 0,
-        })
+        }
     }
 }
 
@@ -161,10 +167,14 @@ impl DeviceSink {
     /// Opens speaker `id` (`None`: the OS default) for a call whose echo canceller hears what
     /// it plays (and runs, or not, by whether it is a headset).
     pub fn open_with(id: Option<&str>, voice: &Voice) -> Result<DeviceSink, MediaError> {
-        let playout = playout(id)?;
+        Ok(DeviceSink::from_playout(playout(id)?, voice))
+    }
+
+    /// The sink of an opened playout.
+    pub fn from_playout(playout: Playout, voice: &Voice) -> DeviceSink {
         voice.speaker_opened(playout.headset);
         let capacity = playout.samples.buffer().capacity();
-        Ok(DeviceSink {
+        DeviceSink {
             playout,
             capacity,
             resampler: None,
@@ -174,7 +184,7 @@ impl DeviceSink {
             gain: 1.0,
             level: -100.0,
             overflow: 0,
-        })
+        }
     }
 }
 
@@ -246,6 +256,6 @@ impl AudioSink for DeviceSink {
             return false; // the speaker is gone: nothing more to play
         }
         let queued = self.capacity - self.playout.samples.slots();
-        queued < frame_len(self.playout.rate) * AHEAD_FRAMES
+        queued < self.playout.rate as usize * AHEAD_MS / 1000
     }
 }

@@ -89,6 +89,37 @@ pub struct Playout {
     pub headset: bool,
 }
 
+impl Capture {
+    /// A capture with no device behind it: whoever holds the returned producer plays the
+    /// device's callback (to drive the pipeline on explicit time, as the latency benchmark does).
+    pub fn detached(rate: u32) -> (Capture, rtrb::Producer<i16>) {
+        let (producer, consumer) = rtrb::RingBuffer::new(ring_len(rate));
+        let capture = Capture {
+            _stream: Owned(None),
+            samples: consumer,
+            rate,
+            counters: Arc::new(StreamCounters::default()),
+        };
+        (capture, producer)
+    }
+}
+
+impl Playout {
+    /// A speaker with no device behind it: whoever holds the returned consumer plays the
+    /// device's callback.
+    pub fn detached(rate: u32) -> (Playout, rtrb::Consumer<i16>) {
+        let (producer, consumer) = rtrb::RingBuffer::new(ring_len(rate));
+        let playout = Playout {
+            _stream: Owned(None),
+            samples: producer,
+            rate,
+            counters: Arc::new(StreamCounters::default()),
+            headset: false,
+        };
+        (playout, consumer)
+    }
+}
+
 impl std::fmt::Debug for Capture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Capture").field("rate", &self.rate).finish()

@@ -4,7 +4,9 @@
 //! decoded into the caller's buffer. Explicit time in, samples out: no clock, no lock, no
 //! allocation after construction, so an audio thread can run it.
 
+use crate::audio::AudioSink;
 use crate::decode::{FrameDecoder, MAX_OPUS_SAMPLES};
+use crate::drift::DriftControl;
 use crate::jitter::{JitterBuffer, JitterConfig, JitterStats, Playout, Pushed};
 use crate::sdp::Codec;
 use std::time::Instant;
@@ -100,6 +102,26 @@ impl Playback {
     /// milliseconds; `None` while nothing plays.
     pub fn delay_error_ms(&self, now: Instant) -> Option<f64> {
         self.jitter.delay_error_ms(now)
+    }
+
+    /// Feeds a device-paced `sink` at `now`: a frame (decoded into `frame`) each time it has
+    /// room, resampled a little faster or slower as `drift` says to follow the far side's
+    /// clock. Returns the frames written.
+    pub fn fill_speaker(
+        &mut self,
+        sink: &mut dyn AudioSink,
+        drift: &mut DriftControl,
+        now: Instant,
+        frame: &mut [i16],
+    ) -> usize {
+        let mut written = 0;
+        while sink.room_for_frame() {
+            sink.set_playout_ratio(drift.on_frame(self.delay_error_ms(now)));
+            self.next_frame(now, frame);
+            sink.write(self.rate(), frame);
+            written += 1;
+        }
+        written
     }
 
     /// Frames concealed so far.

@@ -964,30 +964,22 @@ impl Encoder {
 /// How often a device-paced side looks at its device's ring (the device's clock sets the pace;
 /// this only bounds how late a frame is noticed). 10 ms: every 4 ms cost a fifth more of the
 /// runtime's CPU in a call for nothing a 20 ms frame needs.
-const DEVICE_POLL: Duration = Duration::from_millis(10);
+pub(crate) const DEVICE_POLL: Duration = Duration::from_millis(10);
 
 /// Feeds a device-paced sink from the jitter buffer: a frame each time the speaker has room,
 /// resampled a little faster or slower to follow the far side's clock.
 async fn pump(playback: Arc<std::sync::Mutex<Playback>>, sink: Arc<std::sync::Mutex<Box<dyn AudioSink>>>) {
-    let (rate, frame_samples) = match playback.lock() {
-        Ok(p) => (p.rate(), p.frame_samples()),
+    let frame_samples = match playback.lock() {
+        Ok(p) => p.frame_samples(),
         Err(_) => return,
     };
     let mut frame = vec![0i16; frame_samples];
     let mut drift = DriftControl::new();
     loop {
-        loop {
+        {
             let Ok(mut sink) = sink.lock() else { return };
-            if !sink.room_for_frame() {
-                break;
-            }
-            if let Ok(mut playback) = playback.lock() {
-                let now = Instant::now();
-                // The speaker's pace follows the far side's clock (see `drift`).
-                sink.set_playout_ratio(drift.on_frame(playback.delay_error_ms(now)));
-                playback.next_frame(now, &mut frame);
-            }
-            sink.write(rate, &frame);
+            let Ok(mut playback) = playback.lock() else { return };
+            playback.fill_speaker(sink.as_mut(), &mut drift, Instant::now(), &mut frame);
         }
         tokio::time::sleep(DEVICE_POLL).await;
     }
