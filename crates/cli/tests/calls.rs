@@ -584,3 +584,41 @@ fn a_configured_stun_server_is_asked_for_our_address_and_the_call_goes_on() {
     assert_eq!(&request[0..2], &[0x00, 0x01], "{request:?}");
     assert_eq!(&request[4..8], &[0x21, 0x12, 0xA4, 0x42], "{request:?}");
 }
+
+#[test]
+fn keys_pressed_by_baresip_reach_leadline_on_a_call_leadline_placed() {
+    if pbx::rerun_isolated("keys_pressed_by_baresip_reach_leadline_on_a_call_leadline_placed") {
+        return;
+    }
+    // Our call sends RTCP sender reports (for the round trip); the far side's RFC 4733 keys
+    // still come through.
+    let kamailio = Kamailio::start(&[ANA, CARL], 60);
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("tone1000.wav");
+    let theirs = dir.path().join("tone440.wav");
+    tone_file(&ours, 1000.0, 8000, 1, 30.0);
+    tone_file(&theirs, 440.0, 8000, 1, 30.0);
+    let baresip = Baresip::start(CARL, 5070, &theirs, "PCMU", true);
+    let heard = dir.path().join("heard.wav");
+    let mut args: Vec<String> = ["call", CARL.name, "--duration", "8"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(["--audio-in".into(), ours.display().to_string()]);
+    args.extend(["--record".into(), heard.display().to_string()]);
+    args.extend(account(&kamailio.ws_url()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut calling = pbx::Leadline::start(dir.path(), &args, &format!("{}\n", ANA.password));
+    calling.expect_event("answered", Duration::from_secs(10));
+    // After our first sender report (a second into the audio).
+    std::thread::sleep(Duration::from_secs(2));
+    let mut digits = String::new();
+    for key in ["7", "0", "*"] {
+        baresip.command("sndcode", key);
+        let dtmf = calling.expect_event("dtmf_received", Duration::from_secs(5));
+        digits.push_str(dtmf["digit"].as_str().unwrap_or_default());
+    }
+    assert_eq!(digits, "70*");
+    let (code, lines, stderr) = calling.finish();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}");
+}

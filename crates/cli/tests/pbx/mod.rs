@@ -19,7 +19,7 @@ pub use linphone::Linphone;
 #[allow(unused_imports)]
 pub use turn::{TURN_REALM, Turn};
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -745,12 +745,25 @@ impl Baresip {
     }
 
     /// Sends a control command (`dial`, `accept`, `hangup`, …) over its TCP control socket.
+    /// Waits for baresip's answer to it: closing the connection at once let a busy baresip
+    /// drop the command unread.
     pub fn command(&self, command: &str, params: &str) {
         let body = serde_json::json!({"command": command, "params": params, "token": "t"}).to_string();
         let mut stream = TcpStream::connect(("127.0.0.1", self.ctrl_port)).expect("baresip's control port");
         stream
             .write_all(format!("{}:{},", body.len(), body).as_bytes())
             .expect("send the command");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("a read timeout");
+        let mut seen = String::new();
+        let mut buf = [0u8; 4096];
+        while !seen.contains("\"response\"") {
+            match stream.read(&mut buf) {
+                Ok(n) if n > 0 => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                _ => panic!("baresip did not answer {command} {params}: {seen}"),
+            }
+        }
     }
 
     /// What it heard in its calls: the decoded audio recordings, once complete (baresip
