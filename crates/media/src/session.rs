@@ -279,7 +279,7 @@ impl std::fmt::Debug for MediaSession {
 impl MediaSession {
     /// A session that calls: its complete offer goes into the INVITE.
     pub async fn offering(config: &MediaConfig) -> Result<(MediaSession, String), MediaError> {
-        let session = MediaSession::build(config, RTCDtlsRole::Client).await?;
+        let session = MediaSession::build(config, RTCDtlsRole::Client, None).await?;
         let offer = session.pc.create_offer(None).await.map_err(webrtc_error)?;
         session
             .pc
@@ -299,16 +299,22 @@ impl MediaSession {
         } else {
             RTCDtlsRole::Client
         };
-        // Our track names our first codec: when the offer's differs, the connection binds no
-        // RTCP sender reports to it, so an answered call sends none (and measures no round
-        // trip). Sending them to baresip behind rtpengine made its RFC 4733 keys stop
-        // reaching us under load (`calls::baresip_calls_leadline_…`, cause not found yet).
-        let session = MediaSession::build(config, role).await?;
+        // Our track sends what the answer will choose (the offer's first codec we speak): the
+        // connection binds its RTCP sender reports only to a track whose codec was negotiated.
+        let sending = sdp::negotiated_codec(offer)
+            .map(|(codec, _)| codec)
+            .filter(|codec| config.codecs.contains(codec));
+        let session = MediaSession::build(config, role, sending).await?;
         let answer = session.answer(offer).await?;
         Ok((session, answer))
     }
 
-    async fn build(config: &MediaConfig, answering_role: RTCDtlsRole) -> Result<MediaSession, MediaError> {
+    /// A session whose track sends `sending` (our first codec when `None`).
+    async fn build(
+        config: &MediaConfig,
+        answering_role: RTCDtlsRole,
+        sending: Option<Codec>,
+    ) -> Result<MediaSession, MediaError> {
         let mut engine = MediaEngine::default();
         for codec in &config.codecs {
             engine
@@ -371,7 +377,10 @@ impl MediaSession {
             .map_err(webrtc_error)?;
         let ssrc = rand::random::<u32>();
         let first = config.codecs.first().copied().unwrap_or(Codec::Pcmu);
-        let track = Arc::new(TrackLocalStaticRTP::new(media_track(ssrc, first)));
+        let track = Arc::new(TrackLocalStaticRTP::new(media_track(
+            ssrc,
+            sending.unwrap_or(first),
+        )));
         pc.add_track(track.clone() as Arc<dyn TrackLocal>)
             .await
             .map_err(webrtc_error)?;
