@@ -1,7 +1,7 @@
 //! Call audio on devices: [`DeviceSource`] hands the microphone's frames over as its device
 //! captures them, [`DeviceSink`] plays the far side through the speaker; both resample between
 //! the device's rate and the codec's. The device clocks pace the call: the source says when a
-//! frame is ready, the sink when the speaker has room for one (a few frames ahead, so the added
+//! frame is ready, the sink when the speaker has room for one (under 30 ms queued, so the added
 //! latency stays small). A device that fails mid-call leaves silence, never a panic.
 //!
 //! The microphone's audio goes device rate → 48 kHz → voice processing ([`Voice`]: echo

@@ -58,7 +58,8 @@ fn call(skew: f64, compensate: bool) -> Run {
             arrivals.next();
             playback.push(start + at, k as u16, (k * FRAME) as u32, &payload);
         }
-        // The speaker plays 8 samples a millisecond; the pump keeps three frames queued.
+        // The speaker plays 8 samples a millisecond; the pump keeps three frames queued (the
+        // drift, not the queue, is what this measures).
         queued = (queued - 8.0).max(0.0);
         while queued < (3 * FRAME) as f64 {
             let error = playback.delay_error_ms(now);
