@@ -17,7 +17,6 @@
 mod pbx;
 
 use pbx::{Baresip, Kamailio, User, leadline, tone_file};
-use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 const ANA: User = User::plain("1001", "ana-sip-secret");
@@ -222,25 +221,12 @@ fn register_round_trips(messages: Vec<Datagram>) -> Vec<f64> {
 /// baresip dials `target` over its control socket; the time until it reports the call
 /// established.
 fn baresip_setup_ms(caller: &Baresip, target: &str) -> f64 {
-    let mut events = caller.control();
-    let body = serde_json::json!({"command": "dial", "params": target, "token": "d"}).to_string();
+    let mut control = caller.control();
     let started = Instant::now();
-    events
-        .write_all(format!("{}:{},", body.len(), body).as_bytes())
-        .unwrap();
-    events.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut seen = String::new();
-    let mut buf = [0u8; 4096];
-    while !seen.contains("CALL_ESTABLISHED") {
-        let n = events.read(&mut buf).expect("baresip's events");
-        assert!(n > 0, "baresip closed its control socket: {seen}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
+    control.send("dial", target);
+    control.wait_for("CALL_ESTABLISHED");
     let ms = started.elapsed().as_secs_f64() * 1e3;
-    let hangup = serde_json::json!({"command": "hangup", "params": "", "token": "h"}).to_string();
-    events
-        .write_all(format!("{}:{},", hangup.len(), hangup).as_bytes())
-        .unwrap();
+    control.send("hangup", "");
     std::thread::sleep(Duration::from_millis(300));
     ms
 }

@@ -12,7 +12,6 @@
 mod pbx;
 
 use pbx::{Baresip, Browser, Kamailio, Leadline, User, tone_file};
-use std::io::{Read, Write};
 use std::time::Duration;
 
 const ANA: User = User::plain("1001", "ana-sip-secret");
@@ -113,32 +112,12 @@ fn over_the_call(pids: impl Fn() -> Vec<u32>) -> (f64, f64) {
     ((after - before) / TALK.as_secs_f64() * 100.0, rss)
 }
 
-/// baresip's control socket, reading its events until one contains `what`.
-fn wait_for(events: &mut std::net::TcpStream, what: &str) {
-    events.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-    let mut seen = String::new();
-    let mut buf = [0u8; 4096];
-    while !seen.contains(what) {
-        let n = events.read(&mut buf).expect("baresip's events");
-        assert!(n > 0, "baresip closed its control socket: {seen}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
-}
-
-fn send(events: &mut std::net::TcpStream, command: &str, params: &str) {
-    let body = serde_json::json!({"command": command, "params": params, "token": "b"}).to_string();
-    events
-        .write_all(format!("{}:{},", body.len(), body).as_bytes())
-        .unwrap();
-}
-
-fn audio_server() -> bool {
-    let running = std::env::var("LEADLINE_TEST_AUDIO").is_ok_and(|a| a == "pulse");
+/// The calls use the audio devices: a private PulseAudio must be running.
+fn require_audio_server() {
     assert!(
-        running,
+        std::env::var("LEADLINE_TEST_AUDIO").is_ok_and(|a| a == "pulse"),
         "run under scripts/with-audio.sh: the calls use the audio devices"
     );
-    running
 }
 
 /// A 20 s Opus call from Leadline with the profile in `profile`: (CPU %, resident MiB, answer
@@ -183,7 +162,8 @@ fn leadline_call(kamailio: &Kamailio, profile: &std::path::Path, processing: boo
 #[test]
 #[ignore = "a benchmark: run by scripts/bench.sh"]
 fn what_a_call_costs_next_to_baresip_and_chromium() {
-    if !audio_server() || pbx::rerun_isolated("what_a_call_costs_next_to_baresip_and_chromium") {
+    require_audio_server();
+    if pbx::rerun_isolated("what_a_call_costs_next_to_baresip_and_chromium") {
         return;
     }
     let kamailio = Kamailio::start(&[ANA, BEA, CARL, DORA], 60);
@@ -212,13 +192,13 @@ fn what_a_call_costs_next_to_baresip_and_chromium() {
     // baresip, on the same devices.
     let caller = Baresip::start_on_devices(DORA, 5300, "opus/48000/2", false);
     let mut events = caller.control();
-    send(&mut events, "dial", &target);
-    wait_for(&mut events, "CALL_ESTABLISHED");
+    events.send("dial", &target);
+    events.wait_for("CALL_ESTABLISHED");
     std::thread::sleep(Duration::from_secs(2));
     let pid = caller.pid();
     let (theirs_cpu, theirs_rss) = over_the_call(|| vec![pid]);
-    send(&mut events, "hangup", "");
-    wait_for(&mut events, "CALL_CLOSED");
+    events.send("hangup", "");
+    events.wait_for("CALL_CLOSED");
     drop(caller);
 
     // JsSIP in headless Chromium, on the same devices.
@@ -252,7 +232,8 @@ fn what_a_call_costs_next_to_baresip_and_chromium() {
 #[test]
 #[ignore = "a benchmark: run by scripts/bench.sh"]
 fn memory_stays_flat_over_200_calls() {
-    if !audio_server() || pbx::rerun_isolated("memory_stays_flat_over_200_calls") {
+    require_audio_server();
+    if pbx::rerun_isolated("memory_stays_flat_over_200_calls") {
         return;
     }
     let kamailio = Kamailio::start(&[ANA, DORA], 60);
@@ -276,14 +257,14 @@ fn memory_stays_flat_over_200_calls() {
     let target = format!("sip:{}@{}", ANA.name, pbx::DOMAIN);
     let (mut in_call, mut after_20, mut after_all) = (0.0, 0.0, 0.0);
     for n in 1..=CALLS {
-        send(&mut events, "dial", &target);
-        wait_for(&mut events, "CALL_ESTABLISHED");
+        events.send("dial", &target);
+        events.wait_for("CALL_ESTABLISHED");
         std::thread::sleep(Duration::from_millis(if n == 1 { 2_000 } else { 300 }));
         if n == 1 {
             in_call = rss_mib(pid);
         }
-        send(&mut events, "hangup", "");
-        wait_for(&mut events, "CALL_CLOSED");
+        events.send("hangup", "");
+        events.wait_for("CALL_CLOSED");
         ours.expect_event("ended", Duration::from_secs(10));
         // Leadline closes a call's devices on threads of their own: let them finish.
         std::thread::sleep(Duration::from_millis(200));
@@ -293,9 +274,9 @@ fn memory_stays_flat_over_200_calls() {
             _ => {}
         }
     }
-    send(&mut events, "dial", &target);
-    wait_for(&mut events, "CALL_ESTABLISHED");
-    send(&mut events, "hangup", "");
+    events.send("dial", &target);
+    events.wait_for("CALL_ESTABLISHED");
+    events.send("hangup", "");
     let (code, _, stderr) = ours.finish();
     assert_eq!(code, 0, "{stderr}");
     println!("| Leadline's resident memory | MiB |");

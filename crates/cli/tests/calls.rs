@@ -33,6 +33,14 @@ fn tones_crossed(heard: &std::path::Path, baresip: &Baresip) {
     );
 }
 
+/// Our 1000 Hz and the far side's 440 Hz, 30 s of 8 kHz WAV each, in `dir`.
+fn tones(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (ours, theirs) = (dir.join("tone1000.wav"), dir.join("tone440.wav"));
+    tone_file(&ours, 1000.0, 8000, 1, 30.0);
+    tone_file(&theirs, 440.0, 8000, 1, 30.0);
+    (ours, theirs)
+}
+
 fn account(url: &str) -> Vec<String> {
     pbx::account_args(url, &ANA)
 }
@@ -139,10 +147,7 @@ fn baresip_calls_leadline_which_answers_and_a_tone_crosses_each_way() {
     }
     let kamailio = Kamailio::start(&[ANA, CARL], 60);
     let dir = tempfile::tempdir().unwrap();
-    let ours = dir.path().join("tone1000.wav");
-    let theirs = dir.path().join("tone440.wav");
-    tone_file(&ours, 1000.0, 8000, 1, 30.0);
-    tone_file(&theirs, 440.0, 8000, 1, 30.0);
+    let (ours, theirs) = tones(dir.path());
     let baresip = Baresip::start(CARL, 5070, &theirs, "PCMU", false);
     let heard = dir.path().join("heard.wav");
 
@@ -594,10 +599,7 @@ fn keys_pressed_by_baresip_reach_leadline_on_a_call_leadline_placed() {
     // still come through.
     let kamailio = Kamailio::start(&[ANA, CARL], 60);
     let dir = tempfile::tempdir().unwrap();
-    let ours = dir.path().join("tone1000.wav");
-    let theirs = dir.path().join("tone440.wav");
-    tone_file(&ours, 1000.0, 8000, 1, 30.0);
-    tone_file(&theirs, 440.0, 8000, 1, 30.0);
+    let (ours, theirs) = tones(dir.path());
     let baresip = Baresip::start(CARL, 5070, &theirs, "PCMU", true);
     let heard = dir.path().join("heard.wav");
     let mut args: Vec<String> = ["call", CARL.name, "--duration", "8"]

@@ -110,27 +110,17 @@ impl Handle {
     /// The microphone's voice processing on this device.
     pub fn voice_settings(&self) -> Result<VoiceSettings, CoreError> {
         let saved = audio_devices::load_voice(self.store()?.conn())?;
-        let echo_cancellation = match saved.echo_cancellation.as_str() {
-            "on" => EchoCancellation::On,
-            "off" => EchoCancellation::Off,
-            _ => EchoCancellation::Auto,
-        };
         Ok(VoiceSettings {
             noise_suppression: saved.noise_suppression,
-            echo_cancellation,
+            echo_cancellation: EchoCancellation::named(&saved.echo_cancellation),
         })
     }
 
     /// Saves the voice processing; calls started from now on use it.
     pub fn set_voice_settings(&self, settings: VoiceSettings) -> Result<(), CoreError> {
-        let echo_cancellation = match settings.echo_cancellation {
-            EchoCancellation::Auto => "auto",
-            EchoCancellation::On => "on",
-            EchoCancellation::Off => "off",
-        };
         let saved = VoiceChoice {
             noise_suppression: settings.noise_suppression,
-            echo_cancellation: echo_cancellation.into(),
+            echo_cancellation: settings.echo_cancellation.name().into(),
         };
         audio_devices::save_voice(self.store()?.conn(), &saved, Timestamp::now())?;
         Ok(())

@@ -213,6 +213,21 @@ mod tests {
         out
     }
 
+    /// No seam in a 1 kHz tone at 48 kHz: no step between neighbours larger than the sine's
+    /// own steepest.
+    fn assert_seamless(body: &[i16]) {
+        let amplitude = body.iter().map(|s| f64::from(*s).abs()).fold(0.0, f64::max);
+        let steepest = amplitude * 2.0 * std::f64::consts::PI * 1_000.0 / 48_000.0;
+        let jump = body
+            .windows(2)
+            .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            jump <= steepest * 1.05,
+            "a step of {jump:.0} where the sine moves {steepest:.0}"
+        );
+    }
+
     fn energy(samples: &[i16]) -> f64 {
         samples.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / samples.len().max(1) as f64
     }
@@ -244,17 +259,7 @@ mod tests {
         assert!((1.9..=2.0).contains(&seconds), "{seconds} s out of 2 s in");
         let body = &out[4_800..out.len() - 4_800];
         assert!(detect(body, 48_000, 1_000.0).tone_share() > 0.99);
-        // No seam: no step between neighbours larger than the sine's own steepest.
-        let amplitude = body.iter().map(|s| f64::from(*s).abs()).fold(0.0, f64::max);
-        let steepest = amplitude * 2.0 * std::f64::consts::PI * 1_000.0 / 48_000.0;
-        let jump = body
-            .windows(2)
-            .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
-            .fold(0.0, f64::max);
-        assert!(
-            jump <= steepest * 1.05,
-            "a step of {jump:.0} where the sine moves {steepest:.0}"
-        );
+        assert_seamless(body);
     }
 
     #[test]
@@ -286,18 +291,19 @@ mod tests {
         assert!(detect(&out[4_800..nominal], 48_000, 1_000.0).tone_share() > 0.99);
         let after = &out[nominal + 4_800..out.len() - 4_800];
         assert!(detect(after, 48_000, 1_009.0).tone_share() > 0.99);
-        let amplitude = body.iter().map(|s| f64::from(*s).abs()).fold(0.0, f64::max);
-        let steepest = amplitude * 2.0 * std::f64::consts::PI * 1_000.0 / 48_000.0;
-        let jump = body
-            .windows(2)
-            .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
-            .fold(0.0, f64::max);
-        assert!(
-            jump <= steepest * 1.05,
-            "a step of {jump:.0} where the sine moves {steepest:.0}"
-        );
-        // Out of bounds is held at ±1 %.
-        resampler.set_relative(0.5);
+        assert_seamless(body);
+        // Out of bounds is held at ±1 %: a second in, 1.01 seconds out (unheld, the library
+        // would refuse it and the ratio stay at 0.991).
+        resampler.set_relative(1.5);
+        let before = resampler.ready();
+        let mut taken = 0;
+        for frame in sine(1_000.0, 48_000, 1.0).chunks(960) {
+            resampler.push(frame);
+            let mut buffer = vec![0; resampler.ready()];
+            taken += resampler.pull(&mut buffer);
+        }
+        let held = (taken - before) as f64 / (48_000.0 * 1.01);
+        assert!((held - 1.0).abs() < 0.005, "{held}");
     }
 
     #[test]

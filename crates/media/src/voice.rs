@@ -37,6 +37,24 @@ pub enum EchoCancellation {
 }
 
 impl EchoCancellation {
+    /// Its name as settings store it (`auto`, `on`, `off`; the serde form too).
+    pub fn name(self) -> &'static str {
+        match self {
+            EchoCancellation::Auto => "auto",
+            EchoCancellation::On => "on",
+            EchoCancellation::Off => "off",
+        }
+    }
+
+    /// The mode `name`d (anything else: [`EchoCancellation::Auto`]).
+    pub fn named(name: &str) -> EchoCancellation {
+        match name {
+            "on" => EchoCancellation::On,
+            "off" => EchoCancellation::Off,
+            _ => EchoCancellation::Auto,
+        }
+    }
+
     /// Whether to cancel echo with a speaker that is (or is not) a headset.
     pub fn runs(self, speaker_is_headset: bool) -> bool {
         match self {

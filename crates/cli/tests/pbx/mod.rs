@@ -740,30 +740,21 @@ impl Baresip {
     }
 
     /// A connection to its control socket (commands in, events out, as netstrings).
-    pub fn control(&self) -> TcpStream {
-        TcpStream::connect(("127.0.0.1", self.ctrl_port)).expect("baresip's control port")
+    pub fn control(&self) -> Control {
+        let stream = TcpStream::connect(("127.0.0.1", self.ctrl_port)).expect("baresip's control port");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(15)))
+            .expect("a read timeout");
+        Control(stream)
     }
 
     /// Sends a control command (`dial`, `accept`, `hangup`, …) over its TCP control socket.
     /// Waits for baresip's answer to it: closing the connection at once let a busy baresip
     /// drop the command unread.
     pub fn command(&self, command: &str, params: &str) {
-        let body = serde_json::json!({"command": command, "params": params, "token": "t"}).to_string();
-        let mut stream = TcpStream::connect(("127.0.0.1", self.ctrl_port)).expect("baresip's control port");
-        stream
-            .write_all(format!("{}:{},", body.len(), body).as_bytes())
-            .expect("send the command");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("a read timeout");
-        let mut seen = String::new();
-        let mut buf = [0u8; 4096];
-        while !seen.contains("\"response\"") {
-            match stream.read(&mut buf) {
-                Ok(n) if n > 0 => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
-                _ => panic!("baresip did not answer {command} {params}: {seen}"),
-            }
-        }
+        let mut control = self.control();
+        control.send(command, params);
+        control.wait_for("\"response\"");
     }
 
     /// What it heard in its calls: the decoded audio recordings, once complete (baresip
@@ -829,4 +820,30 @@ pub fn tone_file(path: &Path, frequency: f64, rate: u32, channels: u16, seconds:
 pub fn tone_in(path: &Path, frequency: f64) -> leadline_core::media::tone::ToneReport {
     let (samples, rate) = leadline_core::media::audio::read_wav(path).expect("a WAV recording");
     leadline_core::media::tone::detect(&samples, rate, frequency)
+}
+
+/// A connection to baresip's control socket: commands in, events and answers out, as
+/// netstrings.
+pub struct Control(TcpStream);
+
+impl Control {
+    /// Sends `command` with `params`.
+    pub fn send(&mut self, command: &str, params: &str) {
+        let body = serde_json::json!({"command": command, "params": params, "token": "t"}).to_string();
+        self.0
+            .write_all(format!("{}:{},", body.len(), body).as_bytes())
+            .expect("send the command");
+    }
+
+    /// Reads until what comes holds `what` (an event's name, or `"response"`).
+    pub fn wait_for(&mut self, what: &str) {
+        let mut seen = String::new();
+        let mut buf = [0u8; 4096];
+        while !seen.contains(what) {
+            match self.0.read(&mut buf) {
+                Ok(n) if n > 0 => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                _ => panic!("no {what} from baresip: {seen}"),
+            }
+        }
+    }
 }
