@@ -2,7 +2,10 @@
 //! bridges commands and events. No business logic lives here: each command forwards to the
 //! core [`Handle`] off the UI thread, and errors reach the UI as `{kind, message}`.
 
+mod account;
+mod calls;
 mod commands;
+mod leads;
 mod phone;
 mod settings;
 
@@ -27,15 +30,17 @@ pub fn run() -> ExitCode {
             let handle = Handle::open(&data_dir)?;
             // No tenant server configured: serve the demo tenant from this process and sync
             // with it like any tenant. Without a keychain it stays the local demo.
-            match tauri::async_runtime::block_on(handle.start_demo()) {
-                Ok(Some(demo)) => {
-                    app.manage(demo);
+            let demo = match tauri::async_runtime::block_on(handle.start_demo()) {
+                Ok(demo) => demo,
+                Err(error) => {
+                    tracing::warn!(%error, "the demo runs without its tenant server");
+                    None
                 }
-                Ok(None) => {}
-                Err(error) => tracing::warn!(%error, "the demo runs without its tenant server"),
-            }
+            };
+            app.manage(account::Account::new(demo));
             app.manage(phone::start(app.handle(), &handle));
             app.manage(handle);
+            account::start_sync(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -45,6 +50,29 @@ pub fn run() -> ExitCode {
             commands::search,
             commands::lead,
             phone::phone_status,
+            account::account_state,
+            account::sign_in,
+            account::sign_out,
+            account::sync_now,
+            account::changes,
+            account::dismiss_change,
+            calls::dial,
+            calls::answer,
+            calls::reject,
+            calls::hangup,
+            calls::hold,
+            calls::swap,
+            calls::mute,
+            calls::send_dtmf,
+            calls::transfer,
+            calls::transfer_attended,
+            calls::pending_wrap_ups,
+            calls::wrap_up,
+            leads::move_lead,
+            leads::add_note,
+            leads::schedule_followup,
+            leads::calls_today,
+            leads::followups,
             settings::calling_settings,
             settings::set_pbx_ca_file,
             settings::set_ice_server,

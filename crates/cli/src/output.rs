@@ -123,15 +123,17 @@ impl Output {
         }
     }
 
-    /// A sync failed for a reason that may pass; the next try is in `wait`.
-    pub fn retrying(&self, error: &CoreError, wait: std::time::Duration) {
+    /// A sync failed for a reason that may pass; the next try is in `in_ms`.
+    pub fn retrying(&self, kind: leadline_core::ErrorKind, message: &str, in_ms: u64) {
         if self.json {
-            return self.json_line(&serde_json::json!({"event": "retrying", "kind": error.kind(), "message": error.to_string(), "in_ms": wait.as_millis() as u64}));
+            return self.json_line(
+                &serde_json::json!({"event": "retrying", "kind": kind, "message": message, "in_ms": in_ms}),
+            );
         }
         eprintln!(
             "leadline: {} — retrying in {} s",
-            clean(&error.to_string()),
-            wait.as_secs().max(1)
+            clean(message),
+            (in_ms / 1000).max(1)
         );
     }
 

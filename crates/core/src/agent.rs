@@ -21,6 +21,46 @@ pub struct LeadFilter {
     pub limit: usize,
 }
 
+/// What the window shows about the account: who, where, and what waits to sync.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct AccountState {
+    /// The profile at a glance.
+    pub overview: Overview,
+    /// Signed in to a tenant server, or on the demo (false after signing out: the window asks
+    /// to sign in).
+    pub signed_in: bool,
+}
+
+/// A change not yet accepted by the server, as the window lists it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ChangeView {
+    /// Its id (to dismiss a refused one).
+    pub mutation_id: String,
+    /// What it does, as the API names it (`lead.update`, `activity.create`, …).
+    pub kind: String,
+    /// What it changes (`lead 12`).
+    pub entity: String,
+    /// The server refused it; else it waits to be sent.
+    pub refused: bool,
+    /// The server's reason, when refused.
+    pub reason: Option<String>,
+    /// When it was made.
+    pub created_at: Timestamp,
+}
+
+impl From<OutboxEntry> for ChangeView {
+    fn from(entry: OutboxEntry) -> ChangeView {
+        ChangeView {
+            mutation_id: entry.mutation_id,
+            kind: entry.kind.to_string(),
+            entity: format!("{} {}", entry.entity_type, entry.entity_id),
+            refused: entry.state == OutboxState::Rejected,
+            reason: entry.last_error,
+            created_at: entry.created_at,
+        }
+    }
+}
+
 /// What `leadline status` shows.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Overview {
@@ -152,6 +192,11 @@ impl Handle {
         Ok(outbox::all(self.store()?.conn())?)
     }
 
+    /// [`Handle::changes`] as the window lists them.
+    pub fn change_views(&self) -> Result<Vec<ChangeView>, CoreError> {
+        Ok(self.changes()?.into_iter().map(ChangeView::from).collect())
+    }
+
     /// Drops a refused change after the agent has seen why.
     pub fn dismiss_change(&self, mutation_id: &str) -> Result<(), CoreError> {
         if outbox::dismiss(self.store()?.conn(), mutation_id)? {
@@ -162,6 +207,14 @@ impl Handle {
                 reason: format!("no refused change {mutation_id:?} (pending changes cannot be dismissed)"),
             }))
         }
+    }
+
+    /// The profile at a glance, and whether it is signed in.
+    pub fn account_state(&self) -> Result<AccountState, CoreError> {
+        Ok(AccountState {
+            overview: self.overview()?,
+            signed_in: self.signed_in() || self.is_demo()?,
+        })
     }
 
     /// The profile at a glance.

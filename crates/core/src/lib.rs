@@ -18,6 +18,7 @@ pub mod demo;
 #[cfg(feature = "demo-server")]
 mod demo_server;
 mod error;
+mod keep_synced;
 pub mod keychain;
 pub mod logging;
 pub mod phone;
@@ -25,11 +26,12 @@ mod session;
 mod sync;
 pub mod when;
 
-pub use agent::{LeadFilter, Overview};
+pub use agent::{AccountState, ChangeView, LeadFilter, Overview};
 pub use conversation::{Conversation, TalkEvent};
 #[cfg(feature = "demo-server")]
 pub use demo_server::DemoServer;
 pub use error::{CoreError, ErrorKind, ErrorPayload};
+pub use keep_synced::{SYNC_EVERY, SyncNudge, SyncUpdate};
 pub use leadline_media as media;
 pub use leadline_sip as sip;
 pub use leadline_store as store;

@@ -88,6 +88,11 @@ impl Handle {
         Ok(ApiClient::new(&server)?.with_token(token))
     }
 
+    /// Whether the profile holds a tenant server's token (signed in, possibly offline).
+    pub fn signed_in(&self) -> bool {
+        self.api().is_ok()
+    }
+
     /// Signs in to `server`. A different account's data is replaced (refused while it has
     /// changes not yet synced; the demo's never count).
     pub async fn login(&self, server: &str, email: &str, password: &str) -> Result<Session, CoreError> {
@@ -162,7 +167,10 @@ impl Handle {
     }
 
     /// Pushes the outbox, then pulls the feed, reporting progress as it goes.
-    pub async fn sync(&self, progress: &mut dyn FnMut(SyncProgress)) -> Result<SyncReport, CoreError> {
+    pub async fn sync(
+        &self,
+        progress: &mut (dyn FnMut(SyncProgress) + Send),
+    ) -> Result<SyncReport, CoreError> {
         let started = std::time::Instant::now();
         let result = self.push_then_pull(progress).await;
         let ms = started.elapsed().as_millis();
@@ -180,7 +188,10 @@ impl Handle {
         result
     }
 
-    async fn push_then_pull(&self, progress: &mut dyn FnMut(SyncProgress)) -> Result<SyncReport, CoreError> {
+    async fn push_then_pull(
+        &self,
+        progress: &mut (dyn FnMut(SyncProgress) + Send),
+    ) -> Result<SyncReport, CoreError> {
         let api = self.api()?;
         let region = profile::require(self.store()?.conn())?.default_region;
         let mut report = SyncReport::default();

@@ -14,9 +14,12 @@ use leadline_core::store::Timestamp;
 use leadline_core::store::model::*;
 use leadline_core::store::phone::MatchKind;
 use leadline_core::store::queries::CallerMatch;
-use leadline_core::store::queries::{Board, BoardColumn, BoardCursor, LeadCard, TimelineEntry};
+use leadline_core::store::queries::{Board, BoardColumn, BoardCursor, CallRow, LeadCard, TimelineEntry};
 use leadline_core::store::repo::calling_settings::{CallingSettings, IceServerSetting};
-use leadline_core::{ColumnPage, ErrorKind, ErrorPayload, LeadDetail, PhoneStatus, Session};
+use leadline_core::{
+    AccountState, ChangeView, ColumnPage, ErrorKind, ErrorPayload, LeadDetail, Overview, PhoneStatus,
+    Session, SyncProgress, SyncReport, SyncUpdate,
+};
 use ts_rs::{Config, TS};
 
 macro_rules! declarations {
@@ -38,7 +41,7 @@ fn render() -> String {
         IceServerSetting, CallingSettings,
         MatchKind, CallerMatch, Codec, EndReason, Side, DtmfMethod, WrapUpDue, Quality,
         AudioDevice, DeviceRole, DeviceChange, PhoneEvent, EchoCancellation, VoiceSettings,
-        Dial, WrapUp,
+        Dial, WrapUp, Overview, AccountState, ChangeView, SyncProgress, SyncReport, SyncUpdate, CallRow,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p leadline-core --test bindings`;\n\

@@ -669,3 +669,142 @@ status?: string,
  * The follow-up the new status requires (read like `leadline lead followup`).
  */
 followup?: string, };
+
+export type Overview = { 
+/**
+ * Who is signed in.
+ */
+session: Session, 
+/**
+ * The tenant server, or `None` on the built-in demo tenant.
+ */
+server_url: string | null, 
+/**
+ * Leads held locally.
+ */
+leads: number, 
+/**
+ * Changes waiting to reach the server.
+ */
+pending_changes: number, 
+/**
+ * Changes the server refused (kept with its reason).
+ */
+rejected_changes: number, };
+
+export type AccountState = { 
+/**
+ * The profile at a glance.
+ */
+overview: Overview, 
+/**
+ * Signed in to a tenant server, or on the demo (false after signing out: the window asks
+ * to sign in).
+ */
+signed_in: boolean, };
+
+export type ChangeView = { 
+/**
+ * Its id (to dismiss a refused one).
+ */
+mutation_id: string, 
+/**
+ * What it does, as the API names it (`lead.update`, `activity.create`, …).
+ */
+kind: string, 
+/**
+ * What it changes (`lead 12`).
+ */
+entity: string, 
+/**
+ * The server refused it; else it waits to be sent.
+ */
+refused: boolean, 
+/**
+ * The server's reason, when refused.
+ */
+reason: string | null, 
+/**
+ * When it was made.
+ */
+created_at: Timestamp, };
+
+export type SyncProgress = { 
+/**
+ * Mutations the server has answered.
+ */
+pushed: number, 
+/**
+ * Changes applied from the feed.
+ */
+pulled: number, 
+/**
+ * Pages applied.
+ */
+pages: number, 
+/**
+ * At most this many changes are still to pull (for the bar's end).
+ */
+remaining: number, };
+
+export type SyncReport = { 
+/**
+ * Mutations applied by the server (now or before).
+ */
+pushed: number, 
+/**
+ * Reasons of the mutations the server refused.
+ */
+rejected: Array<string>, 
+/**
+ * Rows written from the feed.
+ */
+pulled: number, 
+/**
+ * Rows removed by the feed.
+ */
+deleted: number, };
+
+export type SyncUpdate = { "state": "syncing", 
+/**
+ * How far it has come.
+ */
+progress: SyncProgress, } | { "state": "synced", 
+/**
+ * What it did.
+ */
+report: SyncReport, } | { "state": "offline", 
+/**
+ * What went wrong.
+ */
+kind: ErrorKind, 
+/**
+ * Said for a person.
+ */
+message: string, 
+/**
+ * Milliseconds to the next try (sooner if the server answers a probe).
+ */
+retry_in_ms: number, } | { "state": "stopped", 
+/**
+ * Why.
+ */
+kind: ErrorKind, 
+/**
+ * Said for a person.
+ */
+message: string, };
+
+export type CallRow = { 
+/**
+ * The agent's name.
+ */
+agent_name: string, 
+/**
+ * The disposition's name, once wrapped up.
+ */
+disposition_name: string | null, id: CallId, tenant_id: TenantId, user_id: UserId, related_type: string | null, related_id: number | null, direction: Direction, from_number: string, to_number: string, started_at: Timestamp, ended_at: Timestamp | null, duration_seconds: number | null, pbx_call_id: string | null, recording_url: string | null, disposition_id: DispositionId | null, wrapup_notes: string | null, created_at: Timestamp | null, updated_at: Timestamp | null, 
+/**
+ * Leadline's addition: the call's audio quality, measured by the agent's app at its end.
+ */
+quality: CallQuality | null, };
