@@ -45,6 +45,9 @@ function mockCore(calls: string[]) {
     if (cmd !== "phone_status") calls.push(cmd);
     switch (cmd) {
       case "phone_status": return { state: "off", reason: "not set to register on start" };
+      case "account_state": return { overview: { session, server_url: null, leads: 3, pending_changes: 0, rejected_changes: 0 }, signed_in: true };
+      case "pending_wrap_ups": return [];
+      case "changes": return [];
       case "session": return session;
       case "board": return board;
       case "board_column": {
@@ -87,7 +90,8 @@ describe("App", () => {
     await fireEvent.click(screen.getByText(/Show more/));
     await tick(); await tick();
     expect(screen.getAllByTestId("lead-card")).toHaveLength(3);
-    expect(calls).toEqual(["session", "board", "board_column"]);
+    expect(calls.filter((c) => ["session", "board", "board_column", "lead", "search"].includes(c)))
+      .toEqual(["session", "board", "board_column"]);
   });
 
   it("opens a lead with its timeline", async () => {
@@ -147,6 +151,9 @@ describe("Calling settings", () => {
     mockIPC((cmd, args) => {
       switch (cmd) {
         case "phone_status": return { state: "off", reason: "not set to register on start" };
+      case "account_state": return { overview: { session, server_url: null, leads: 3, pending_changes: 0, rejected_changes: 0 }, signed_in: true };
+      case "pending_wrap_ups": return [];
+      case "changes": return [];
         case "session": return session;
         case "board": return board;
         case "calling_settings": return { pbx_ca_file: null, ice_servers: servers };

@@ -2,7 +2,18 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
+  AccountState,
   Board,
+  Call,
+  CallRow,
+  ChangeView,
+  Dial,
+  DtmfMethod,
+  LeadActivity,
+  PhoneEvent,
+  SyncUpdate,
+  WrapUp,
+  WrapUpDue,
   BoardCursor,
   CallingSettings,
   ColumnPage,
@@ -28,6 +39,40 @@ export const api = {
   setIceServer: (url: string, username: string | null, password: string | null) =>
     invoke<CallingSettings>("set_ice_server", { url, username, password }),
   removeIceServer: (url: string) => invoke<CallingSettings>("remove_ice_server", { url }),
+  accountState: () => invoke<AccountState>("account_state"),
+  /** Signs in; the password goes to the core, the token to the keychain. */
+  signIn: (server: string, email: string, password: string) =>
+    invoke<Session>("sign_in", { server, email, password }),
+  signOut: () => invoke<void>("sign_out"),
+  syncNow: () => invoke<void>("sync_now"),
+  changes: () => invoke<ChangeView[]>("changes"),
+  dismissChange: (mutationId: string) => invoke<void>("dismiss_change", { mutationId }),
+  /** Places a call; returns its id at once (what happens next arrives as phone events). */
+  dial: (dial: Dial) => invoke<string>("dial", { dial }),
+  answer: (callId: string) => invoke<void>("answer", { callId }),
+  reject: (callId: string) => invoke<void>("reject", { callId }),
+  hangup: (callId: string) => invoke<void>("hangup", { callId }),
+  hold: (callId: string, on: boolean) => invoke<void>("hold", { callId, on }),
+  swap: () => invoke<void>("swap"),
+  mute: (callId: string, on: boolean) => invoke<void>("mute", { callId, on }),
+  sendDtmf: (callId: string, digits: string) => invoke<DtmfMethod>("send_dtmf", { callId, digits }),
+  transfer: (callId: string, target: string) => invoke<void>("transfer", { callId, target }),
+  transferAttended: (callId: string, consultation: string) =>
+    invoke<void>("transfer_attended", { callId, consultation }),
+  pendingWrapUps: () => invoke<WrapUpDue[]>("pending_wrap_ups"),
+  wrapUp: (wrapUp: WrapUp) => invoke<Call>("wrap_up", { wrapUp }),
+  moveLead: (lead: number, status: string, note: string | null, followup: string | null) =>
+    invoke<LeadCard>("move_lead", { lead, status, note, followup }),
+  addNote: (lead: number, note: string) => invoke<LeadActivity>("add_note", { lead, note }),
+  scheduleFollowup: (lead: number, when: string, note: string | null) =>
+    invoke<LeadCard>("schedule_followup", { lead, when, note }),
+  callsToday: () => invoke<CallRow[]>("calls_today"),
+  followups: () => invoke<LeadCard[]>("followups"),
+  /** Calls `on` with every phone event; returns the unsubscribe. */
+  onPhoneEvent: (on: (event: PhoneEvent) => void) =>
+    listen<PhoneEvent>("phone-event", (event) => on(event.payload)),
+  /** Calls `on` with every step of staying in sync; returns the unsubscribe. */
+  onSync: (on: (update: SyncUpdate) => void) => listen<SyncUpdate>("sync-event", (event) => on(event.payload)),
   /** Calls `on` with every change of the phone line's status; returns the unsubscribe. */
   onPhoneStatus: (on: (status: PhoneStatus) => void) =>
     listen<PhoneStatus>("phone-status", (event) => on(event.payload)),

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { signInMessage, syncBanner, syncFraction } from "../src/lib/account";
+
+describe("signing in", () => {
+  it("says each failure plainly", () => {
+    expect(signInMessage({ kind: "refused", message: "wrong email or password" })).toBe("Wrong email or password.");
+    expect(signInMessage({ kind: "refused", message: "this tenant is suspended; contact your administrator" }))
+      .toBe("This tenant is suspended; contact your administrator.");
+    expect(signInMessage({ kind: "offline", message: "the tenant server cannot be reached: connection refused" }))
+      .toMatch(/^The server cannot be reached: check its address/);
+    expect(signInMessage({ kind: "keychain", message: "no secret service" })).toMatch(/system keychain, which is not available/);
+    expect(signInMessage({ kind: "invalid_input", message: "invalid server address" })).toMatch(/^Check the server's address/);
+    expect(signInMessage("boom")).toBe("Boom.");
+  });
+});
+
+describe("the sync banner", () => {
+  it("shows only while offline or stopped, with the changes waiting", () => {
+    expect(syncBanner(null, 3)).toBeNull();
+    expect(syncBanner({ state: "synced", report: { pushed: 1, rejected: [], pulled: 0, deleted: 0 } }, 0)).toBeNull();
+    expect(syncBanner({ state: "offline", kind: "offline", message: "x", retry_in_ms: 4_200 }, 1))
+      .toBe("Offline — 1 change waiting to sync. Retrying in 5 s.");
+    expect(syncBanner({ state: "offline", kind: "offline", message: "x", retry_in_ms: 1_000 }, 12))
+      .toBe("Offline — 12 changes waiting to sync. Retrying in 1 s.");
+    expect(syncBanner({ state: "stopped", kind: "refused", message: "this tenant is closed" }, 0))
+      .toBe("Sync stopped: this tenant is closed");
+  });
+
+  it("measures a long sync's progress when its end is known", () => {
+    expect(syncFraction({ state: "syncing", progress: { pushed: 0, pulled: 2_500, pages: 5, remaining: 7_500 } })).toBe(0.25);
+    expect(syncFraction({ state: "syncing", progress: { pushed: 0, pulled: 0, pages: 0, remaining: 0 } })).toBeNull();
+    expect(syncFraction(null)).toBeNull();
+  });
+});
