@@ -106,3 +106,70 @@ async fn a_profile_of_a_real_tenant_server_never_starts_the_demo() {
     handle.logout().await.unwrap();
     running.stop();
 }
+
+/// The next finished sync's report (within 10 s: the loop waits 30 s unless nudged).
+async fn next_synced(
+    updates: &mut tokio::sync::mpsc::UnboundedReceiver<leadline_core::SyncUpdate>,
+) -> leadline_core::SyncReport {
+    loop {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), updates.recv()).await;
+        match next.expect("a sync within 10 s") {
+            Some(leadline_core::SyncUpdate::Synced { report }) => return report,
+            Some(_) => continue,
+            None => panic!("the loop ended"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staying_in_sync_sends_a_change_as_soon_as_it_is_nudged_and_stops_when_signed_out() {
+    use leadline_core::{SyncNudge, SyncUpdate};
+    let profile = tempfile::tempdir().unwrap();
+    let handle = Handle::open(profile.path()).unwrap();
+    let _demo = handle.start_demo().await.unwrap().unwrap();
+    let state = handle.account_state().unwrap();
+    assert!(state.signed_in);
+    assert_eq!(state.overview.pending_changes, 0);
+
+    let nudge = SyncNudge::new();
+    let (tx, mut updates) = tokio::sync::mpsc::unbounded_channel::<SyncUpdate>();
+    let looping = {
+        let (handle, nudge) = (handle.clone(), nudge.clone());
+        tokio::spawn(async move {
+            handle
+                .keep_synced(&nudge, &mut |update| {
+                    let _ = tx.send(update);
+                })
+                .await
+        })
+    };
+    next_synced(&mut updates).await;
+
+    let lead = handle
+        .leads(&LeadFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap()[0]
+        .lead
+        .id;
+    handle.add_note(lead, "nudged note").unwrap();
+    assert_eq!(handle.account_state().unwrap().overview.pending_changes, 1);
+    assert_eq!(handle.change_views().unwrap().len(), 1);
+    nudge.now();
+    let report = next_synced(&mut updates).await;
+    assert_eq!(
+        report.pushed, 1,
+        "the nudge sent the change well before the 30 s interval"
+    );
+    assert_eq!(handle.account_state().unwrap().overview.pending_changes, 0);
+
+    handle.logout().await.unwrap();
+    assert!(!handle.signed_in());
+    nudge.now();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), looping)
+        .await
+        .expect("the loop stops once signed out")
+        .unwrap();
+    assert_eq!(ended.kind(), leadline_core::ErrorKind::NotSignedIn);
+}
