@@ -10,7 +10,7 @@ use crate::phone;
 use leadline_core::{
     AccountState, ChangeView, CoreError, DemoServer, Handle, Session, SyncNudge, SyncUpdate,
 };
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -18,8 +18,8 @@ use tauri::{AppHandle, Emitter, Manager, State};
 pub struct Account {
     nudge: SyncNudge,
     sync: Mutex<Option<JoinHandle<()>>>,
-    /// The built-in demo tenant's server, while the profile is the demo's.
-    demo: Mutex<Option<DemoServer>>,
+    /// The built-in demo tenant's server (and its phone line), while the profile is the demo's.
+    demo: Mutex<Option<Arc<DemoServer>>>,
 }
 
 impl Account {
@@ -28,7 +28,7 @@ impl Account {
         Account {
             nudge: SyncNudge::new(),
             sync: Mutex::new(None),
-            demo: Mutex::new(demo),
+            demo: Mutex::new(demo.map(Arc::new)),
         }
     }
 
@@ -110,6 +110,20 @@ pub async fn sign_out(
     let result = handle.logout().await;
     phone::restart(&app, &handle).await;
     result
+}
+
+/// The demo's "call me": one of the agent's demo leads calls the agent.
+#[tauri::command]
+pub async fn demo_call_me(
+    handle: State<'_, Handle>,
+    account: State<'_, Account>,
+) -> Result<String, CoreError> {
+    let demo = account.demo.lock().ok().and_then(|d| d.clone());
+    let line = demo.as_ref().and_then(|d| d.line());
+    match line {
+        Some(line) => line.call_agent(&handle).await,
+        None => Err(CoreError::Demo("the demo has no phone line".into())),
+    }
 }
 
 #[tauri::command]

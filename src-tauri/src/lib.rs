@@ -54,6 +54,7 @@ pub fn run() -> ExitCode {
             account::sign_in,
             account::sign_out,
             account::sync_now,
+            account::demo_call_me,
             account::changes,
             account::dismiss_change,
             calls::dial,

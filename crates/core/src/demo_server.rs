@@ -8,6 +8,7 @@ use leadline_store::model::demo::DEMO_PASSWORD;
 use leadline_store::repo::profile;
 use leadline_tenant_server::{RunningServer, ServerKey, TenantServer};
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
 
 /// Leads in the demo tenant.
 const DEMO_LEADS: usize = 400;
@@ -17,9 +18,15 @@ const DEMO_LEADS: usize = 400;
 pub struct DemoServer {
     running: Option<RunningServer>,
     url: String,
+    line: Option<crate::demo_line::DemoLine>,
 }
 
 impl DemoServer {
+    /// The demo's phone line (its PBX), when the demo agent has a SIP account.
+    pub fn line(&self) -> Option<&crate::demo_line::DemoLine> {
+        self.line.as_ref()
+    }
+
     /// Where it listens (`http://127.0.0.1:PORT`).
     pub fn url(&self) -> &str {
         &self.url
@@ -90,15 +97,16 @@ impl Handle {
             .map_err(|e| demo_error("cannot open the demo server's database", e))?;
         let email = demo_agent(&server)?;
         let old_port = saved_port(&dir);
-        let running = listen(server, old_port).await?;
+        let running = listen(server.clone(), old_port).await?;
         let port = running.addr.port();
         std::fs::write(port_file(&dir), port.to_string()).map_err(|source| CoreError::DataDir {
             path: port_file(&dir),
             source,
         })?;
-        let demo = DemoServer {
+        let mut demo = DemoServer {
             url: url_of(port),
             running: Some(running),
+            line: None,
         };
         let current = profile::load(self.store()?.conn())?.and_then(|p| p.server_url);
         match (current, old_port) {
@@ -112,7 +120,58 @@ impl Handle {
         }
         tracing::info!(url = %demo.url(), "demo tenant server running");
         self.sync(&mut |_| {}).await?;
+        demo.line = self.start_demo_line(&server, &email, &dir).await;
         Ok(Some(demo))
+    }
+
+    /// Starts the demo PBX and points the demo agent's SIP account at it (synced here at
+    /// once). Without it the demo still works, only without calls: `None`, and why is logged.
+    async fn start_demo_line(
+        &self,
+        server: &TenantServer,
+        email: &str,
+        dir: &Path,
+    ) -> Option<crate::demo_line::DemoLine> {
+        let (account, _) = match self.sip_account() {
+            Ok(account) => account,
+            Err(error) => {
+                tracing::warn!(%error, "the demo agent has no SIP account: the demo cannot call");
+                return None;
+            }
+        };
+        let pbx_port = dir.join("pbx-port");
+        let old_port = std::fs::read_to_string(&pbx_port)
+            .ok()
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or(0);
+        let line = match crate::demo_line::DemoLine::start(&account.username, &account.domain, old_port).await
+        {
+            Ok(line) => line,
+            Err(error) => {
+                tracing::warn!(%error, "the demo PBX could not start: the demo cannot call");
+                return None;
+            }
+        };
+        if let Err(error) = std::fs::write(&pbx_port, line.port().to_string()) {
+            tracing::debug!(%error, "the demo PBX's port is not remembered");
+        }
+        let pointed = server
+            .set_sip_line(email, line.url(), &account.domain)
+            .map_err(|e| demo_error("cannot give the demo agent its line", e));
+        match pointed {
+            Ok(true) => {
+                if let Err(error) = self.sync(&mut |_| {}).await {
+                    tracing::warn!(%error, "the demo agent's line did not sync");
+                }
+                tracing::info!(url = %line.url(), "demo PBX running");
+                Some(line)
+            }
+            Ok(false) => None,
+            Err(error) => {
+                tracing::warn!(%error, "the demo cannot call");
+                None
+            }
+        }
     }
 
     /// Points the profile at the same tenant server under a new address, its token with it.

@@ -16,6 +16,8 @@ mod calling_settings;
 mod conversation;
 pub mod demo;
 #[cfg(feature = "demo-server")]
+pub mod demo_line;
+#[cfg(feature = "demo-server")]
 mod demo_server;
 mod error;
 mod keep_synced;

@@ -146,8 +146,24 @@ pub struct WavSource {
 impl WavSource {
     /// Reads the whole file.
     pub fn open(path: &Path) -> Result<WavSource, MediaError> {
-        let bad = |reason: String| MediaError::Audio(format!("{}: {reason}", path.display()));
-        let mut reader = hound::WavReader::open(path).map_err(|e| bad(e.to_string()))?;
+        let file =
+            std::fs::File::open(path).map_err(|e| MediaError::Audio(format!("{}: {e}", path.display())))?;
+        WavSource::read(std::io::BufReader::new(file), &path.display().to_string())
+    }
+
+    /// Reads a WAV file held in memory (bundled audio); `name` names it in errors.
+    pub fn from_bytes(bytes: &[u8], name: &str) -> Result<WavSource, MediaError> {
+        WavSource::read(std::io::Cursor::new(bytes), name)
+    }
+
+    /// How long the file plays.
+    pub fn duration(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.samples.len() as f64 / f64::from(self.rate.max(1)))
+    }
+
+    fn read(input: impl std::io::Read, name: &str) -> Result<WavSource, MediaError> {
+        let bad = |reason: String| MediaError::Audio(format!("{name}: {reason}"));
+        let mut reader = hound::WavReader::new(input).map_err(|e| bad(e.to_string()))?;
         let spec = reader.spec();
         if spec.sample_format != hound::SampleFormat::Int || spec.bits_per_sample != 16 {
             return Err(bad("not 16-bit PCM".into()));

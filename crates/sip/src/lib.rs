@@ -21,6 +21,8 @@
 mod account;
 mod call;
 pub mod call_state;
+#[cfg(feature = "demo-pbx")]
+pub mod demo_pbx;
 mod dialer;
 mod digest_names;
 mod end_reason;

@@ -45,6 +45,8 @@ export const api = {
     invoke<Session>("sign_in", { server, email, password }),
   signOut: () => invoke<void>("sign_out"),
   syncNow: () => invoke<void>("sync_now"),
+  /** The demo's "call me": a demo lead calls the agent (demo tenant only). */
+  demoCallMe: () => invoke<string>("demo_call_me"),
   changes: () => invoke<ChangeView[]>("changes"),
   dismissChange: (mutationId: string) => invoke<void>("dismiss_change", { mutationId }),
   /** Places a call; returns its id at once (what happens next arrives as phone events). */
