@@ -23,5 +23,6 @@ scripts/with-audio.sh scripts/with-keyring.sh cargo test --locked --workspace --
 step "desktop app: build and end-to-end"
 cargo build --locked -p leadline-app --features tauri/custom-protocol
 target_dir=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-# The app signs in to its demo tenant server with the token in the keychain.
-LEADLINE_APP="$target_dir/debug/leadline-app" scripts/with-keyring.sh node --test --test-concurrency=1 tests/desktop/
+# The app signs in to its demo tenant server with the token in the keychain, and its calls
+# on the demo line play through the PulseAudio null devices.
+LEADLINE_APP="$target_dir/debug/leadline-app" scripts/with-audio.sh scripts/with-keyring.sh node --test --test-concurrency=1 tests/desktop/

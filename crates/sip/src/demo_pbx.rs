@@ -186,7 +186,7 @@ impl DemoPbx {
         let agent = self.inner.agent().ok_or(DemoPbxError::NotRegistered)?;
         let (offer, far) = self.inner.far_end.offer().await.map_err(DemoPbxError::Media)?;
         let far: Arc<dyn FarCall> = Arc::from(far);
-        let call_id = format!("demo-{:016x}", rand::random::<u64>());
+        let call_id = format!("demo-line-{:016x}", rand::random::<u64>());
         let number: String = number
             .chars()
             .filter(|c| c.is_ascii_digit() || *c == '+')
