@@ -95,6 +95,7 @@ describe("the softphone", () => {
     await settle();
     expect(sent(invoked, "dial")).toEqual([{ dial: { destination: "+12125550100", lead: 10 } }]);
     expect(screen.getByTestId("call-state").textContent).toBe("Calling…");
+    expect(screen.getByTestId("call").textContent).toContain("Acme Roofing");
     await phoneEvent({ event: "ringing", call_id: "out-1", code: 180, early_media: false });
     await settle();
     expect(screen.getByTestId("call-state").textContent).toBe("Ringing…");

@@ -131,8 +131,8 @@ export function applyEvent(state: PhoneState, event: PhoneEvent, now: number): P
 }
 
 /** A call placed from the window: its number and lead, known before any event about it. */
-export function placed(state: PhoneState, id: string, number: string, lead: number | null): PhoneState {
-  return update(state, id, (c) => ({ ...c, direction: "outbound", number, lead }));
+export function placed(state: PhoneState, id: string, number: string, lead: number | null, name: string | null = null): PhoneState {
+  return update(state, id, (c) => ({ ...c, direction: "outbound", number, lead, name: name ?? c.name }));
 }
 
 /** The call the agent is talking on (or about to), if any. */

@@ -9,7 +9,7 @@ import { parseDial } from "./dial";
 
 export class PhoneModel {
   state = $state<PhoneState>(initialPhone());
-  /** Ticks every second while a call is up (the timers read it). */
+  /** Ticks four times a second while a call is up (the timers read it). */
   now = $state(Date.now());
   #unlisten: Array<() => void> = [];
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -32,7 +32,7 @@ export class PhoneModel {
     }
     this.#timer = setInterval(() => {
       if (this.state.calls.length > 0) this.now = Date.now();
-    }, 1000);
+    }, 250);
   }
 
   stop(): void {
@@ -61,8 +61,9 @@ export class PhoneModel {
     }
   }
 
-  /** Calls what the agent typed (or a lead's number); refuses what cannot be dialled. */
-  async dial(input: string, lead: number | null = null): Promise<boolean> {
+  /** Calls what the agent typed (or a lead's number, shown with its `name`); refuses what
+   * cannot be dialled. */
+  async dial(input: string, lead: number | null = null, name: string | null = null): Promise<boolean> {
     const parsed = parseDial(input);
     if (!parsed.ok) {
       this.say(parsed.reason);
@@ -71,7 +72,7 @@ export class PhoneModel {
     this.say(null);
     try {
       const id = await api.dial({ destination: parsed.destination, ...(lead === null ? {} : { lead }) });
-      this.state = placed(this.state, id, parsed.destination, lead);
+      this.state = placed(this.state, id, parsed.destination, lead, name);
       return true;
     } catch (err) {
       this.say(errorMessage(err));
