@@ -36,6 +36,7 @@ fn main() {
         "schedule_followup",
         "calls_today",
         "followups",
+        "take_dial_link",
     ]);
     if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         println!("cargo::error={error}");

@@ -5,6 +5,7 @@
 mod account;
 mod calls;
 mod commands;
+mod desktop;
 mod leads;
 mod phone;
 mod settings;
@@ -20,6 +21,13 @@ pub const DATA_DIR_ENV: &str = "LEADLINE_DATA_DIR";
 /// Runs the app until its window closes.
 pub fn run() -> ExitCode {
     let app = tauri::Builder::default()
+        // First: a second launch hands its arguments (a link to dial) to this one and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            desktop::second_launch(app, args);
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(desktop::shortcuts_plugin())
         .setup(|app| {
             let data_dir = match std::env::var_os(DATA_DIR_ENV) {
                 Some(dir) => PathBuf::from(dir),
@@ -38,6 +46,7 @@ pub fn run() -> ExitCode {
                 }
             };
             app.manage(account::Account::new(demo));
+            desktop::setup(app.handle())?;
             app.manage(phone::start(app.handle(), &handle));
             app.manage(handle);
             account::start_sync(app.handle());
@@ -55,6 +64,7 @@ pub fn run() -> ExitCode {
             account::sign_out,
             account::sync_now,
             account::demo_call_me,
+            desktop::take_dial_link,
             account::changes,
             account::dismiss_change,
             calls::dial,

@@ -32,6 +32,7 @@ fn listener(app: &AppHandle, latest: Arc<Mutex<PhoneStatus>>) -> leadline_core::
                 tracing::debug!(%error, "the window did not take the phone status");
             }
         }
+        crate::desktop::on_phone_event(&emitter, &event);
         if let Err(error) = emitter.emit("phone-event", event) {
             tracing::debug!(%error, "the window did not take the phone event");
         }

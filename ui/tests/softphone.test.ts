@@ -47,7 +47,10 @@ const due: WrapUpDue = {
 
 type Invoked = { cmd: string; args: Record<string, unknown> };
 
-function mockCore(invoked: Invoked[], options: { permissions?: Session["permissions"]; pending?: WrapUpDue[] } = {}) {
+function mockCore(
+  invoked: Invoked[],
+  options: { permissions?: Session["permissions"]; pending?: WrapUpDue[]; link?: string } = {},
+) {
   const session = sessionWith(options.permissions ?? ["leads.view", "leads.manage", "calls.make", "calls.view"]);
   mockIPC((cmd, args) => {
     invoked.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
@@ -63,6 +66,7 @@ function mockCore(invoked: Invoked[], options: { permissions?: Session["permissi
           { status: status(2, "Call back", true), total: 0, leads: [], next: null }] };
       case "lead": return { card: card(10, "Acme Roofing"), timeline: [] };
       case "dial": return "out-1";
+      case "take_dial_link": return options.link ?? null;
       case "wrap_up": {
         const w = (args as { wrapUp: { disposition: string; notes?: string } }).wrapUp;
         if (w.disposition === "2" && !w.notes) throw { kind: "rule", message: "\"Not interested\" requires wrap-up notes" };
@@ -167,6 +171,17 @@ describe("the softphone", () => {
     await fireEvent.click(screen.getByTestId("dial-button"));
     await settle();
     expect(sent(invoked, "dial")).toEqual([{ dial: { destination: "+12125550199" } }]);
+  });
+
+  it("dials the tel: link the app was started with, and one a second launch hands over", async () => {
+    const invoked: Invoked[] = [];
+    mockCore(invoked, { link: "tel:+1-212-555-0100" });
+    render(App);
+    await settle();
+    expect(sent(invoked, "dial")).toEqual([{ dial: { destination: "+12125550100" } }]);
+    await emit("dial-link", "sip:carl@pbx.example.com");
+    await settle();
+    expect(sent(invoked, "dial")[1]).toEqual({ dial: { destination: "sip:carl@pbx.example.com" } });
   });
 
   it("hides calling from a role without calls.make", async () => {

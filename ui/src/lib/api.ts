@@ -73,6 +73,10 @@ export const api = {
   /** Calls `on` with every phone event; returns the unsubscribe. */
   onPhoneEvent: (on: (event: PhoneEvent) => void) =>
     listen<PhoneEvent>("phone-event", (event) => on(event.payload)),
+  /** The `tel:`/`sip:` link the app was started with, once. */
+  takeDialLink: () => invoke<string | null>("take_dial_link"),
+  /** Calls `on` with each link a second launch hands over (to dial). */
+  onDialLink: (on: (link: string) => void) => listen<string>("dial-link", (event) => on(event.payload)),
   /** Calls `on` with every step of staying in sync; returns the unsubscribe. */
   onSync: (on: (update: SyncUpdate) => void) => listen<SyncUpdate>("sync-event", (event) => on(event.payload)),
   /** Calls `on` with every change of the phone line's status; returns the unsubscribe. */

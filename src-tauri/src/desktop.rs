@@ -1,0 +1,271 @@
+//! The desktop around the window, through Tauri's official plugins: a tray icon showing the
+//! line's state with quick actions (answer, hang up, mute, show), a notification for each
+//! incoming call, global shortcuts for answer / hang up / mute, one instance only (a second
+//! launch, or a `tel:`/`sip:` link handed to it, focuses the running app and dials), and the
+//! window's size and position remembered. The actions go to the core's phone like the
+//! window's own; nothing here reaches the webview but the link to dial.
+
+use leadline_core::phone::PhoneEvent;
+use leadline_core::{Handle, PhoneStatus};
+use std::collections::HashSet;
+use std::sync::Mutex;
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Emitter, Manager, State};
+use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
+use tauri_plugin_notification::NotificationExt;
+
+/// The tray icon's id.
+const TRAY: &str = "leadline";
+/// The default global shortcuts: answer, hang up, mute.
+pub const SHORTCUTS: [(&str, Action); 3] = [
+    ("CommandOrControl+Shift+A", Action::Answer),
+    ("CommandOrControl+Shift+H", Action::HangUp),
+    ("CommandOrControl+Shift+M", Action::Mute),
+];
+
+/// A quick action from the tray or a shortcut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Answer the call ringing in (the oldest).
+    Answer,
+    /// Hang up the active call, or refuse the one ringing in.
+    HangUp,
+    /// Mute or unmute the active call.
+    Mute,
+    /// Bring the window to the front.
+    Show,
+}
+
+/// What the desktop keeps of the calls, from the phone's events.
+#[derive(Default)]
+pub struct Desktop {
+    ringing: Mutex<Vec<String>>,
+    muted: Mutex<HashSet<String>>,
+    /// A `tel:`/`sip:` link the app was started with, until the window takes it.
+    link: Mutex<Option<String>>,
+}
+
+/// The `tel:`, `sip:` or `callto:` link among a command line's arguments.
+pub fn dial_link(args: &[String]) -> Option<String> {
+    args.iter().skip(1).find_map(|arg| {
+        let lower = arg.to_ascii_lowercase();
+        ["tel:", "sip:", "sips:", "callto:"]
+            .iter()
+            .any(|scheme| lower.starts_with(scheme))
+            .then(|| arg.chars().take(256).collect())
+    })
+}
+
+/// What the tray says of the line.
+fn line_label(status: &PhoneStatus) -> &'static str {
+    match status {
+        PhoneStatus::Registered { .. } => "Leadline — phone ready",
+        PhoneStatus::Connecting { .. } => "Leadline — phone connecting",
+        PhoneStatus::Failed { final_: true, .. } => "Leadline — phone: check settings",
+        PhoneStatus::Failed { .. } => "Leadline — phone offline",
+        PhoneStatus::Unregistered | PhoneStatus::Off { .. } => "Leadline — phone off",
+    }
+}
+
+/// Sets the desktop up: the tray, the shortcuts, the link the app was started with.
+pub fn setup(app: &AppHandle) -> tauri::Result<()> {
+    let desktop = Desktop::default();
+    if let Ok(mut link) = desktop.link.lock() {
+        *link = dial_link(&std::env::args().collect::<Vec<_>>());
+    }
+    app.manage(desktop);
+    let item = |id: &str, text: &str| MenuItem::with_id(app, id, text, true, None::<&str>);
+    let menu = Menu::with_items(
+        app,
+        &[
+            &item("show", "Show Leadline")?,
+            &item("answer", "Answer")?,
+            &item("hangup", "Hang up")?,
+            &item("mute", "Mute / unmute")?,
+            &item("quit", "Quit")?,
+        ],
+    )?;
+    let mut tray = TrayIconBuilder::with_id(TRAY)
+        .tooltip("Leadline")
+        .menu(&menu)
+        .on_menu_event(|app, event| match event.id.as_ref() {
+            "show" => act(app, Action::Show),
+            "answer" => act(app, Action::Answer),
+            "hangup" => act(app, Action::HangUp),
+            "mute" => act(app, Action::Mute),
+            "quit" => app.exit(0),
+            _ => {}
+        });
+    if let Some(icon) = app.default_window_icon() {
+        tray = tray.icon(icon.clone());
+    }
+    if let Err(error) = tray.build(app) {
+        // A desktop without a system tray: the window does everything.
+        tracing::warn!(%error, "no tray icon");
+    }
+    for (keys, _) in SHORTCUTS {
+        let registered = keys
+            .parse::<Shortcut>()
+            .map_err(|e| e.to_string())
+            .and_then(|s| app.global_shortcut().register(s).map_err(|e| e.to_string()));
+        if let Err(error) = registered {
+            tracing::warn!(keys, %error, "a global shortcut is not available");
+        }
+    }
+    Ok(())
+}
+
+/// The global shortcut plugin, acting on the default shortcuts.
+pub fn shortcuts_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    tauri_plugin_global_shortcut::Builder::new()
+        .with_handler(|app, shortcut, event| {
+            if event.state() != ShortcutState::Pressed {
+                return;
+            }
+            let pressed = SHORTCUTS
+                .iter()
+                .find(|(keys, _)| keys.parse::<Shortcut>().is_ok_and(|s| &s == shortcut));
+            if let Some((_, action)) = pressed {
+                act(app, *action);
+            }
+        })
+        .build()
+}
+
+/// A second launch: the window comes to the front, and dials the link it was given.
+pub fn second_launch(app: &AppHandle, args: Vec<String>) {
+    act(app, Action::Show);
+    if let Some(link) = dial_link(&args)
+        && let Err(error) = app.emit("dial-link", link)
+    {
+        tracing::debug!(%error, "the window did not take the link");
+    }
+}
+
+/// Keeps the tray and notifications in step with the phone.
+pub fn on_phone_event(app: &AppHandle, event: &PhoneEvent) {
+    let Some(desktop) = app.try_state::<Desktop>() else {
+        return;
+    };
+    match event {
+        PhoneEvent::Line { status } => {
+            if let Some(tray) = app.tray_by_id(TRAY) {
+                let _ = tray.set_tooltip(Some(line_label(status)));
+            }
+        }
+        PhoneEvent::Incoming {
+            call_id,
+            caller_name,
+            caller_number,
+            leads,
+            waiting,
+        } => {
+            if let Ok(mut ringing) = desktop.ringing.lock() {
+                ringing.push(call_id.clone());
+            }
+            let who = caller_name.as_deref().unwrap_or(caller_number);
+            let lead = leads.first().map(|m| format!("\nLead: {}", m.lead.lead.name));
+            let title = if *waiting { "Call waiting" } else { "Incoming call" };
+            let shown = app
+                .notification()
+                .builder()
+                .title(title)
+                .body(format!("{who} ({caller_number}){}", lead.unwrap_or_default()))
+                .show();
+            if let Err(error) = shown {
+                tracing::debug!(%error, "no desktop notification");
+            }
+        }
+        PhoneEvent::Answered { call_id, .. }
+        | PhoneEvent::Rejected { call_id, .. }
+        | PhoneEvent::Ended { call_id, .. } => {
+            if let Ok(mut ringing) = desktop.ringing.lock() {
+                ringing.retain(|id| id != call_id);
+            }
+            if let Ok(mut muted) = desktop.muted.lock()
+                && !matches!(event, PhoneEvent::Answered { .. })
+            {
+                muted.remove(call_id);
+            }
+        }
+        PhoneEvent::Muted { call_id, on } => {
+            if let Ok(mut muted) = desktop.muted.lock() {
+                if *on {
+                    muted.insert(call_id.clone());
+                } else {
+                    muted.remove(call_id);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Carries a quick action out on the core's phone.
+pub fn act(app: &AppHandle, action: Action) {
+    if action == Action::Show {
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+        return;
+    }
+    let (Some(handle), Some(desktop)) = (app.try_state::<Handle>(), app.try_state::<Desktop>()) else {
+        return;
+    };
+    let Some(phone) = handle.phone() else { return };
+    let ringing = desktop.ringing.lock().ok().and_then(|r| r.first().cloned());
+    let active = phone.active_call();
+    let muted = active
+        .as_ref()
+        .is_some_and(|id| desktop.muted.lock().is_ok_and(|m| m.contains(id)));
+    tauri::async_runtime::spawn(async move {
+        let done = match (action, ringing, active) {
+            (Action::Answer, Some(ringing), _) => phone.answer(&ringing).await,
+            (Action::HangUp, _, Some(active)) => phone.hangup(&active).await,
+            (Action::HangUp, Some(ringing), None) => phone.reject(&ringing, None).await,
+            (Action::Mute, _, Some(active)) => phone.mute(&active, !muted),
+            _ => Ok(()),
+        };
+        if let Err(error) = done {
+            tracing::info!(?action, %error, "a quick action was refused");
+        }
+    });
+}
+
+/// The link the app was started with, once (the window dials it when ready).
+#[tauri::command]
+pub fn take_dial_link(desktop: State<'_, Desktop>) -> Option<String> {
+    desktop.link.lock().ok().and_then(|mut l| l.take())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_link_to_dial_among_the_arguments() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            dial_link(&args(&["leadline-app", "tel:+1-212-555-0100"])),
+            Some("tel:+1-212-555-0100".into())
+        );
+        assert_eq!(
+            dial_link(&args(&["leadline-app", "--flag", "SIP:carl@pbx.example.com"])),
+            Some("SIP:carl@pbx.example.com".into())
+        );
+        assert_eq!(
+            dial_link(&args(&["tel:+1"])),
+            None,
+            "the program's own path is not a link"
+        );
+        assert_eq!(dial_link(&args(&["leadline-app", "telephone"])), None);
+        let long = format!("tel:{}", "1".repeat(1_000));
+        assert_eq!(
+            dial_link(&args(&["leadline-app", &long])).map(|l| l.len()),
+            Some(256)
+        );
+    }
+}
