@@ -20,7 +20,8 @@ step "Rust tests: every headless crate (includes the check that ui/src/lib/bindi
 # softphones play to a PulseAudio null sink (scripts/with-audio.sh).
 scripts/with-audio.sh scripts/with-keyring.sh cargo test --locked --workspace --exclude leadline-app --features leadline-core/demo-server
 
-step "desktop app: build and end-to-end"
+step "desktop app: unit tests, build and end-to-end"
+cargo test --locked -p leadline-app --features tauri/custom-protocol --lib
 cargo build --locked -p leadline-app --features tauri/custom-protocol
 target_dir=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 # The app signs in to its demo tenant server with the token in the keychain, and its calls
