@@ -37,6 +37,16 @@ fn main() {
         "calls_today",
         "followups",
         "take_dial_link",
+        "audio_setup",
+        "choose_audio_device",
+        "voice_settings",
+        "set_voice_settings",
+        "set_volume",
+        "test_sound",
+        "start_meter",
+        "stop_meter",
+        "record_and_play",
+        "sip_account",
     ]);
     if let Err(error) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         println!("cargo::error={error}");

@@ -3,6 +3,7 @@
 //! core [`Handle`] off the UI thread, and errors reach the UI as `{kind, message}`.
 
 mod account;
+mod audio;
 mod calls;
 mod commands;
 mod desktop;
@@ -46,6 +47,7 @@ pub fn run() -> ExitCode {
                 }
             };
             app.manage(account::Account::new(demo));
+            app.manage(audio::Meter::default());
             desktop::setup(app.handle())?;
             app.manage(phone::start(app.handle(), &handle));
             app.manage(handle);
@@ -65,6 +67,16 @@ pub fn run() -> ExitCode {
             account::sync_now,
             account::demo_call_me,
             desktop::take_dial_link,
+            audio::audio_setup,
+            audio::choose_audio_device,
+            audio::voice_settings,
+            audio::set_voice_settings,
+            audio::set_volume,
+            audio::test_sound,
+            audio::start_meter,
+            audio::stop_meter,
+            audio::record_and_play,
+            audio::sip_account,
             account::changes,
             account::dismiss_change,
             calls::dial,

@@ -17,7 +17,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 /// The devices and the choice as it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AudioSetup {
     /// Every device, the defaults first.
     pub devices: Vec<AudioDevice>,

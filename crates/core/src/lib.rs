@@ -12,6 +12,7 @@
 mod agent;
 pub mod audio;
 mod calling;
+pub use calling::SipAccountView;
 mod calling_settings;
 mod conversation;
 pub mod demo;

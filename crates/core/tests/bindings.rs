@@ -4,7 +4,9 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
 
-use leadline_core::media::devices::{AudioDevice, DeviceRole};
+use leadline_core::audio::AudioSetup;
+use leadline_core::media::audio_check::Level;
+use leadline_core::media::devices::{AudioDevice, DeviceRole, Resolved};
 use leadline_core::media::quality::Quality;
 use leadline_core::media::voice::{EchoCancellation, VoiceSettings};
 use leadline_core::phone::{
@@ -18,7 +20,7 @@ use leadline_core::store::queries::{Board, BoardColumn, BoardCursor, CallRow, Le
 use leadline_core::store::repo::calling_settings::{CallingSettings, IceServerSetting};
 use leadline_core::{
     AccountState, ChangeView, ColumnPage, ErrorKind, ErrorPayload, LeadDetail, Overview, PhoneStatus,
-    Session, SyncProgress, SyncReport, SyncUpdate,
+    Session, SipAccountView, SyncProgress, SyncReport, SyncUpdate,
 };
 use ts_rs::{Config, TS};
 
@@ -41,7 +43,7 @@ fn render() -> String {
         IceServerSetting, CallingSettings,
         MatchKind, CallerMatch, Codec, EndReason, Side, DtmfMethod, WrapUpDue, Quality,
         AudioDevice, DeviceRole, DeviceChange, PhoneEvent, EchoCancellation, VoiceSettings,
-        Dial, WrapUp, Overview, AccountState, ChangeView, SyncProgress, SyncReport, SyncUpdate, CallRow,
+        Dial, WrapUp, Overview, AccountState, Resolved, AudioSetup, Level, SipAccountView, ChangeView, SyncProgress, SyncReport, SyncUpdate, CallRow,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p leadline-core --test bindings`;\n\

@@ -92,7 +92,17 @@ fn feed(
 pub fn microphone_levels(
     microphone: Option<&str>,
     seconds: f64,
+    on_level: impl FnMut(Level),
+) -> Result<(Vec<i16>, u32), MediaError> {
+    microphone_levels_until(microphone, seconds, on_level, || false)
+}
+
+/// [`microphone_levels`] that ends early once `stop` says so (the settings' meter closing).
+pub fn microphone_levels_until(
+    microphone: Option<&str>,
+    seconds: f64,
     mut on_level: impl FnMut(Level),
+    stop: impl Fn() -> bool,
 ) -> Result<(Vec<i16>, u32), MediaError> {
     let mut mic = capture(microphone)?;
     let tenth = (mic.rate as usize / 10).max(1);
@@ -100,7 +110,7 @@ pub fn microphone_levels(
     let mut recorded = Vec::with_capacity(wanted);
     let deadline = Instant::now() + Duration::from_secs_f64(seconds + START_UP.as_secs_f64());
     let mut reported = 0;
-    while recorded.len() < wanted && Instant::now() < deadline {
+    while recorded.len() < wanted && Instant::now() < deadline && !stop() {
         if mic.counters.failed.load(Ordering::Relaxed) {
             return Err(MediaError::Device("the microphone stopped (unplugged?)".into()));
         }

@@ -3,6 +3,10 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
   AccountState,
+  AudioSetup,
+  DeviceRole,
+  SipAccountView,
+  VoiceSettings,
   Board,
   Call,
   CallRow,
@@ -73,6 +77,18 @@ export const api = {
   /** Calls `on` with every phone event; returns the unsubscribe. */
   onPhoneEvent: (on: (event: PhoneEvent) => void) =>
     listen<PhoneEvent>("phone-event", (event) => on(event.payload)),
+  audioSetup: () => invoke<AudioSetup>("audio_setup"),
+  /** Chooses the device for a role (`null`: the system default); calls up move to it. */
+  chooseAudioDevice: (role: DeviceRole, id: string | null) => invoke<AudioSetup>("choose_audio_device", { role, id }),
+  voiceSettings: () => invoke<VoiceSettings>("voice_settings"),
+  setVoiceSettings: (settings: VoiceSettings) => invoke<VoiceSettings>("set_voice_settings", { settings }),
+  setVolume: (percent: number) => invoke<void>("set_volume", { percent }),
+  testSound: (role: DeviceRole) => invoke<void>("test_sound", { role }),
+  /** Streams the microphone's level as `mic-level` events until `stopMeter` (resolves then). */
+  startMeter: () => invoke<void>("start_meter"),
+  stopMeter: () => invoke<void>("stop_meter"),
+  recordAndPlay: () => invoke<void>("record_and_play"),
+  sipAccount: () => invoke<SipAccountView>("sip_account"),
   /** The `tel:`/`sip:` link the app was started with, once. */
   takeDialLink: () => invoke<string | null>("take_dial_link"),
   /** Calls `on` with each link a second launch hands over (to dial). */

@@ -703,6 +703,70 @@ overview: Overview,
  */
 signed_in: boolean, };
 
+export type Resolved = { 
+/**
+ * The role.
+ */
+role: DeviceRole, 
+/**
+ * The device to use (`None`: there is no such device at all).
+ */
+device: AudioDevice | null, 
+/**
+ * The remembered device is absent: the OS default stands in for it.
+ */
+fell_back: boolean, 
+/**
+ * The id remembered for the role, if any.
+ */
+remembered: string | null, };
+
+export type AudioSetup = { 
+/**
+ * Every device, the defaults first.
+ */
+devices: Array<AudioDevice>, 
+/**
+ * Microphone, speaker and ringer as they resolve now.
+ */
+resolved: [Resolved, Resolved, Resolved], };
+
+export type Level = { 
+/**
+ * Root mean square, in dBFS (0 is full scale; silence is -96 or below).
+ */
+rms_dbfs: number, 
+/**
+ * The loudest sample, in dBFS.
+ */
+peak_dbfs: number, };
+
+export type SipAccountView = { 
+/**
+ * The PBX's WebSocket address.
+ */
+ws_url: string, 
+/**
+ * The SIP user.
+ */
+username: string, 
+/**
+ * The SIP domain.
+ */
+domain: string, 
+/**
+ * The name callers see.
+ */
+display_name: string | null, 
+/**
+ * The line registers when Leadline starts.
+ */
+register_on_start: boolean, 
+/**
+ * The keychain holds its password.
+ */
+has_password: boolean, };
+
 export type ChangeView = { 
 /**
  * Its id (to dismiss a refused one).
