@@ -36,6 +36,8 @@ fn main() {
         "schedule_followup",
         "calls_today",
         "followups",
+        "lead_page",
+        "call_history",
         "take_dial_link",
         "audio_setup",
         "choose_audio_device",

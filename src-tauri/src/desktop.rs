@@ -104,6 +104,7 @@ pub fn setup(app: &AppHandle) -> tauri::Result<()> {
         // A desktop without a system tray: the window does everything.
         tracing::warn!(%error, "no tray icon");
     }
+    remind_followups(app.clone());
     for (keys, _) in SHORTCUTS {
         let registered = keys
             .parse::<Shortcut>()
@@ -114,6 +115,42 @@ pub fn setup(app: &AppHandle) -> tauri::Result<()> {
         }
     }
     Ok(())
+}
+
+/// How often the follow-ups are looked at for one falling due.
+const FOLLOWUP_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reminds the agent of each follow-up as it falls due: a notification naming the lead.
+fn remind_followups(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let mut upcoming: Vec<(String, leadline_core::store::Timestamp)> = Vec::new();
+        loop {
+            let now = leadline_core::store::Timestamp::now();
+            for (name, _) in upcoming.iter().filter(|(_, at)| *at <= now) {
+                let shown = app
+                    .notification()
+                    .builder()
+                    .title("Follow-up due")
+                    .body(format!("Time to follow up with {name}"))
+                    .show();
+                if let Err(error) = shown {
+                    tracing::debug!(%error, "no desktop notification");
+                }
+            }
+            let Some(handle) = app.try_state::<Handle>().map(|h| h.inner().clone()) else {
+                return;
+            };
+            let listed = tauri::async_runtime::spawn_blocking(move || handle.followups()).await;
+            upcoming = match listed {
+                Ok(Ok(leads)) => leads
+                    .into_iter()
+                    .filter_map(|c| c.lead.next_followup_at.map(|at| (c.lead.name, at)))
+                    .collect(),
+                _ => Vec::new(), // a role without leads.view, or no profile: nothing to remind
+            };
+            tokio::time::sleep(FOLLOWUP_CHECK).await;
+        }
+    });
 }
 
 /// The global shortcut plugin, acting on the default shortcuts.

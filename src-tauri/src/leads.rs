@@ -5,7 +5,9 @@
 use crate::account::Account;
 use crate::commands::blocking;
 use leadline_core::store::model::{LeadActivity, LeadId};
-use leadline_core::store::queries::{CallRow, LeadCard};
+use leadline_core::store::queries::{
+    BoardCursor, CallCursor, CallPage, CallRow, LeadCard, LeadPage, LeadQuery,
+};
 use leadline_core::{CoreError, Handle};
 use tauri::State;
 
@@ -52,6 +54,27 @@ pub async fn schedule_followup(
     .await?;
     account.nudge();
     Ok(scheduled)
+}
+
+/// A page of the lead list: `query`'s leads (with `due_today`, those whose follow-up falls
+/// due by the end of today), after `after`.
+#[tauri::command]
+pub async fn lead_page(
+    handle: State<'_, Handle>,
+    query: LeadQuery,
+    due_today: bool,
+    after: Option<BoardCursor>,
+) -> Result<LeadPage, CoreError> {
+    blocking(&handle, move |h| h.lead_page(&query, due_today, after)).await
+}
+
+/// A page of the call history (before today), after `after`.
+#[tauri::command]
+pub async fn call_history(
+    handle: State<'_, Handle>,
+    after: Option<CallCursor>,
+) -> Result<CallPage, CoreError> {
+    blocking(&handle, move |h| h.call_history(after)).await
 }
 
 #[tauri::command]

@@ -95,6 +95,8 @@ pub fn run() -> ExitCode {
             leads::add_note,
             leads::schedule_followup,
             leads::calls_today,
+            leads::lead_page,
+            leads::call_history,
             leads::followups,
             settings::calling_settings,
             settings::set_pbx_ca_file,

@@ -21,6 +21,9 @@ pub struct LeadFilter {
     pub limit: usize,
 }
 
+/// Leads a page of a list holds.
+pub const LIST_PAGE: usize = 100;
+
 /// What the window shows about the account: who, where, and what waits to sync.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AccountState {
@@ -96,6 +99,33 @@ impl Handle {
         })
     }
 
+    /// A page of the leads `query` picks, newest first, after `after`; with `due_today`, only
+    /// those whose follow-up falls due by the end of today in the tenant's timezone (overdue
+    /// included).
+    pub fn lead_page(
+        &self,
+        query: &queries::LeadQuery,
+        due_today: bool,
+        after: Option<queries::BoardCursor>,
+    ) -> Result<queries::LeadPage, CoreError> {
+        let store = self.store()?;
+        let session = Session::load(&store)?;
+        session.require(Permission::LeadsView)?;
+        let mut query = query.clone();
+        if due_today {
+            let (_, end) = queries::local_day_bounds(&session.tenant.timezone, Timestamp::now())?;
+            query.followup_before = Some(end);
+        }
+        Ok(queries::leads_page(
+            store.conn(),
+            session.tenant.id,
+            session.user.id,
+            &query,
+            after,
+            LIST_PAGE,
+        )?)
+    }
+
     /// Leads, newest first.
     pub fn leads(&self, filter: &LeadFilter) -> Result<Vec<LeadCard>, CoreError> {
         let status = filter
@@ -169,6 +199,22 @@ impl Handle {
             session.tenant.id,
             &session.tenant.timezone,
             Timestamp::now(),
+        )?)
+    }
+
+    /// A page of the tenant's calls before today (the history beside today's calls), latest
+    /// first, after `after`.
+    pub fn call_history(&self, after: Option<queries::CallCursor>) -> Result<queries::CallPage, CoreError> {
+        let store = self.store()?;
+        let session = Session::load(&store)?;
+        session.require(Permission::CallsView)?;
+        let (today, _) = queries::local_day_bounds(&session.tenant.timezone, Timestamp::now())?;
+        Ok(queries::calls_before(
+            store.conn(),
+            session.tenant.id,
+            today,
+            after,
+            LIST_PAGE,
         )?)
     }
 

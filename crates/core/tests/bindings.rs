@@ -16,7 +16,10 @@ use leadline_core::store::Timestamp;
 use leadline_core::store::model::*;
 use leadline_core::store::phone::MatchKind;
 use leadline_core::store::queries::CallerMatch;
-use leadline_core::store::queries::{Board, BoardColumn, BoardCursor, CallRow, LeadCard, TimelineEntry};
+use leadline_core::store::queries::{
+    Board, BoardColumn, BoardCursor, CallCursor, CallPage, CallRow, LeadCard, LeadPage, LeadQuery,
+    TimelineEntry,
+};
 use leadline_core::store::repo::calling_settings::{CallingSettings, IceServerSetting};
 use leadline_core::{
     AccountState, ChangeView, ColumnPage, ErrorKind, ErrorPayload, LeadDetail, Overview, PhoneStatus,
@@ -43,7 +46,7 @@ fn render() -> String {
         IceServerSetting, CallingSettings,
         MatchKind, CallerMatch, Codec, EndReason, Side, DtmfMethod, WrapUpDue, Quality,
         AudioDevice, DeviceRole, DeviceChange, PhoneEvent, EchoCancellation, VoiceSettings,
-        Dial, WrapUp, Overview, AccountState, Resolved, AudioSetup, Level, SipAccountView, ChangeView, SyncProgress, SyncReport, SyncUpdate, CallRow,
+        Dial, WrapUp, Overview, AccountState, Resolved, AudioSetup, Level, SipAccountView, LeadQuery, LeadPage, CallCursor, CallPage, ChangeView, SyncProgress, SyncReport, SyncUpdate, CallRow,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p leadline-core --test bindings`;\n\

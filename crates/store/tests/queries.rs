@@ -81,6 +81,96 @@ fn kanban_board_orders_statuses_and_pages_columns_newest_first() {
 }
 
 #[test]
+fn lead_lists_filter_by_status_score_assignee_and_followups_due_and_page_through_all() {
+    use leadline_store::model::Score;
+    use leadline_store::queries::LeadQuery;
+    let (store, actor) = demo_store(600);
+    let conn = store.conn();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let walk = |query: &LeadQuery| {
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = queries::leads_page(conn, actor.tenant_id, actor.user_id, query, cursor, 40).unwrap();
+            assert!(page.leads.len() <= 40);
+            seen.extend(page.leads.iter().map(|c| c.clone()));
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return (seen, page.total),
+            }
+        }
+    };
+    let (all, total) = walk(&LeadQuery::default());
+    assert_eq!((all.len() as i64, total), (600, 600), "every lead once");
+    let keys: Vec<_> = all.iter().map(|c| (c.lead.created_at, c.lead.id)).collect();
+    assert!(keys.windows(2).all(|w| w[0] > w[1]), "newest first");
+
+    let hot_mine = LeadQuery {
+        score: Some(Score::Hot),
+        assigned_to_me: true,
+        ..LeadQuery::default()
+    };
+    let (found, total) = walk(&hot_mine);
+    let expected = count(&format!(
+        "SELECT count(*) FROM leads WHERE score = 'hot' AND assigned_to_user_id = {}",
+        actor.user_id.0
+    ));
+    assert!(expected > 0);
+    assert_eq!((found.len() as i64, total), (expected, expected));
+    assert!(
+        found
+            .iter()
+            .all(|c| c.lead.score == Score::Hot && c.lead.assigned_to_user_id == Some(actor.user_id))
+    );
+
+    let status = found[0].lead.lead_status_id;
+    let due = LeadQuery {
+        status: Some(status),
+        followup_before: Some(now()),
+        ..LeadQuery::default()
+    };
+    let (found, total) = walk(&due);
+    let expected = count(&format!(
+        "SELECT count(*) FROM leads WHERE lead_status_id = {} AND next_followup_at < '{}'",
+        status.0,
+        now()
+    ));
+    assert_eq!((found.len() as i64, total), (expected, expected));
+    assert!(
+        found
+            .iter()
+            .all(|c| c.lead.next_followup_at.is_some_and(|at| at < now()))
+    );
+}
+
+#[test]
+fn the_call_history_pages_through_every_earlier_call_latest_first() {
+    let (store, actor) = demo_store(300);
+    let conn = store.conn();
+    let before = now();
+    let expected: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM calls WHERE started_at < ?1",
+            [before.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(expected > 30, "{expected}");
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = queries::calls_before(conn, actor.tenant_id, before, cursor, 25).unwrap();
+        seen.extend(page.calls.iter().map(|c| (c.call.started_at, c.call.id)));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len() as i64, expected, "every call once");
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "latest first");
+}
+
+#[test]
 fn timeline_is_newest_first_with_user_names_and_new_notes_on_top() {
     let (mut store, actor) = demo_store(50);
     let lead = queries::board(store.conn(), actor.tenant_id, 1).unwrap().columns[0].leads[0]

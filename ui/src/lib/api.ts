@@ -3,6 +3,10 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
   AccountState,
+  CallCursor,
+  CallPage,
+  LeadPage,
+  LeadQuery,
   AudioSetup,
   DeviceRole,
   SipAccountView,
@@ -73,6 +77,11 @@ export const api = {
   scheduleFollowup: (lead: number, when: string, note: string | null) =>
     invoke<LeadCard>("schedule_followup", { lead, when, note }),
   callsToday: () => invoke<CallRow[]>("calls_today"),
+  /** A page of the call history (before today), after `after`. */
+  callHistory: (after: CallCursor | null) => invoke<CallPage>("call_history", { after }),
+  /** A page of a lead list: the leads `query` picks (due by the end of today with `dueToday`). */
+  leadPage: (query: LeadQuery, dueToday: boolean, after: BoardCursor | null) =>
+    invoke<LeadPage>("lead_page", { query, dueToday, after }),
   followups: () => invoke<LeadCard[]>("followups"),
   /** Calls `on` with every phone event; returns the unsubscribe. */
   onPhoneEvent: (on: (event: PhoneEvent) => void) =>

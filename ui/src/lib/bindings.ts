@@ -767,6 +767,58 @@ register_on_start: boolean,
  */
 has_password: boolean, };
 
+export type LeadQuery = { 
+/**
+ * In this status.
+ */
+status?: LeadStatusId, 
+/**
+ * With this score.
+ */
+score?: Score, 
+/**
+ * Assigned to the signed-in agent.
+ */
+assigned_to_me: boolean, 
+/**
+ * With a follow-up due before this time (due today and overdue: the end of today).
+ */
+followup_before?: Timestamp, };
+
+export type LeadPage = { 
+/**
+ * The page's leads.
+ */
+leads: Array<LeadCard>, 
+/**
+ * Where the next page starts (`None`: this was the last).
+ */
+next: BoardCursor | null, 
+/**
+ * Leads the whole list holds.
+ */
+total: number, };
+
+export type CallCursor = { 
+/**
+ * The last call's `started_at`.
+ */
+started_at: Timestamp, 
+/**
+ * The last call's id.
+ */
+id: CallId, };
+
+export type CallPage = { 
+/**
+ * The calls, latest first.
+ */
+calls: Array<CallRow>, 
+/**
+ * Where the next (older) page starts (`None`: no more).
+ */
+next: CallCursor | null, };
+
 export type ChangeView = { 
 /**
  * Its id (to dismiss a refused one).

@@ -122,30 +122,48 @@ pub fn board_column(
     limit: usize,
 ) -> Result<(Vec<LeadCard>, Option<BoardCursor>)> {
     let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
-    let base = "l.tenant_id = ?1 AND l.lead_status_id = ?2";
-    let (filter, after_at, after_id) = match cursor {
-        None => (format!("{base} AND ?3 IS NULL AND ?4 IS NULL"), None, None),
-        // NULL created_at sorts last under DESC, so it always follows a dated cursor.
-        Some(BoardCursor {
-            created_at: Some(at),
-            id,
-        }) => (
-            format!(
-                "{base} AND (l.created_at < ?3 OR (l.created_at = ?3 AND l.id < ?4) OR l.created_at IS NULL)"
-            ),
-            Some(at),
-            Some(id),
-        ),
-        Some(BoardCursor { created_at: None, id }) => (
-            format!("{base} AND ?3 IS NULL AND l.created_at IS NULL AND l.id < ?4"),
-            None,
-            Some(id),
-        ),
-    };
+    let (after, after_at, after_id) = after_cursor(cursor, 3);
+    let filter = format!("l.tenant_id = ?1 AND l.lead_status_id = ?2 AND {after}");
     let sql = card_sql(&filter, "ORDER BY l.created_at DESC, l.id DESC LIMIT ?5");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![tenant, status, after_at, after_id, fetch], card_from_row)?;
-    let mut cards: Vec<LeadCard> = rows.collect::<rusqlite::Result<_>>()?;
+    let cards: Vec<LeadCard> = rows.collect::<rusqlite::Result<_>>()?;
+    Ok(page_end(cards, limit))
+}
+
+/// The condition "after `cursor`" in the newest-first order, on parameters `?n` (its
+/// `created_at`) and `?n+1` (its id), with their values.
+pub(crate) fn after_cursor(
+    cursor: Option<BoardCursor>,
+    n: usize,
+) -> (String, Option<Timestamp>, Option<LeadId>) {
+    let (at, id) = (n, n + 1);
+    match cursor {
+        None => (format!("?{at} IS NULL AND ?{id} IS NULL"), None, None),
+        // NULL created_at sorts last under DESC, so it always follows a dated cursor.
+        Some(BoardCursor {
+            created_at: Some(created),
+            id: last,
+        }) => (
+            format!(
+                "(l.created_at < ?{at} OR (l.created_at = ?{at} AND l.id < ?{id}) OR l.created_at IS NULL)"
+            ),
+            Some(created),
+            Some(last),
+        ),
+        Some(BoardCursor {
+            created_at: None,
+            id: last,
+        }) => (
+            format!("?{at} IS NULL AND l.created_at IS NULL AND l.id < ?{id}"),
+            None,
+            Some(last),
+        ),
+    }
+}
+
+/// `limit` cards of `cards` (fetched one over) and where the next page starts.
+pub(crate) fn page_end(mut cards: Vec<LeadCard>, limit: usize) -> (Vec<LeadCard>, Option<BoardCursor>) {
     let next = if cards.len() > limit {
         cards.truncate(limit);
         cards.last().map(|c| BoardCursor {
@@ -155,5 +173,5 @@ pub fn board_column(
     } else {
         None
     };
-    Ok((cards, next))
+    (cards, next)
 }

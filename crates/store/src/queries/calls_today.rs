@@ -80,6 +80,75 @@ pub fn calls_today(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Where a page of the call history ended: the last call's start and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct CallCursor {
+    /// The last call's `started_at`.
+    pub started_at: Timestamp,
+    /// The last call's id.
+    pub id: crate::model::CallId,
+}
+
+/// A page of the call history.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct CallPage {
+    /// The calls, latest first.
+    pub calls: Vec<CallRow>,
+    /// Where the next (older) page starts (`None`: no more).
+    pub next: Option<CallCursor>,
+}
+
+/// Up to `limit` of the tenant's calls that started before `before` (or after the cursor),
+/// latest first.
+pub fn calls_before(
+    conn: &Connection,
+    tenant: TenantId,
+    before: Timestamp,
+    cursor: Option<CallCursor>,
+    limit: usize,
+) -> Result<CallPage> {
+    let columns: Vec<String> = Call::COLUMNS.iter().map(|c| format!("c.{c}")).collect();
+    let sql = format!(
+        "SELECT {}, u.name, cd.name FROM calls c \
+         JOIN users u ON c.user_id = u.id \
+         LEFT JOIN call_dispositions cd ON c.disposition_id = cd.id \
+         WHERE c.tenant_id = ?1 AND c.started_at < ?2 \
+           AND (?3 IS NULL OR c.started_at < ?3 OR (c.started_at = ?3 AND c.id < ?4)) \
+         ORDER BY c.started_at DESC, c.id DESC LIMIT ?5",
+        columns.join(", ")
+    );
+    let n = Call::COLUMNS.len();
+    let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            tenant,
+            before,
+            cursor.map(|c| c.started_at),
+            cursor.map(|c| c.id),
+            fetch
+        ],
+        |row| {
+            Ok(CallRow {
+                call: Call::from_row(row)?,
+                agent_name: row.get(n)?,
+                disposition_name: row.get(n + 1)?,
+            })
+        },
+    )?;
+    let mut calls: Vec<CallRow> = rows.collect::<rusqlite::Result<_>>()?;
+    let next = if calls.len() > limit {
+        calls.truncate(limit);
+        calls.last().map(|c| CallCursor {
+            started_at: c.call.started_at,
+            id: c.call.id,
+        })
+    } else {
+        None
+    };
+    Ok(CallPage { calls, next })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,9 @@ mod stats;
 mod timeline;
 
 pub use board::{Board, BoardColumn, BoardCursor, LeadCard, board, board_column, lead_card};
-pub use calls_today::{CallRow, calls_today};
+pub use calls_today::{CallCursor, CallPage, CallRow, calls_before, calls_today, local_day_bounds};
 pub use followups::upcoming_followups;
-pub use leads_list::leads_list;
+pub use leads_list::{LeadPage, LeadQuery, leads_list, leads_page};
 pub use search::{CallerMatch, caller_lookup, search_leads};
 pub use stats::{TenantStats, tenant_stats};
 pub use timeline::{TimelineEntry, timeline};
