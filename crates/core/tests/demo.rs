@@ -173,3 +173,29 @@ async fn staying_in_sync_sends_a_change_as_soon_as_it_is_nudged_and_stops_when_s
         .unwrap();
     assert_eq!(ended.kind(), leadline_core::ErrorKind::NotSignedIn);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_the_window_reads_of_the_account_holds_no_secret() {
+    use leadline_core::keychain::{self, Secret};
+    use leadline_core::store::model::demo::DEMO_PASSWORD;
+    let profile = tempfile::tempdir().unwrap();
+    let handle = Handle::open(profile.path()).unwrap();
+    let _demo = handle.start_demo().await.unwrap().unwrap();
+    let email = handle.session().unwrap().user.email;
+    let server = handle.overview().unwrap().server_url.unwrap();
+    let sip_password = keychain::get(Secret::SipPassword, &email, &server)
+        .unwrap()
+        .unwrap();
+    let token = keychain::get(Secret::ApiToken, &email, &server).unwrap().unwrap();
+    let shown = [
+        serde_json::to_string(&handle.sip_account_view().unwrap()).unwrap(),
+        serde_json::to_string(&handle.account_state().unwrap()).unwrap(),
+        serde_json::to_string(&handle.session().unwrap()).unwrap(),
+        serde_json::to_string(&handle.change_views().unwrap()).unwrap(),
+    ]
+    .join("\n");
+    assert!(shown.contains("\"has_password\":true"), "{shown}");
+    for secret in [sip_password.as_str(), token.as_str(), DEMO_PASSWORD] {
+        assert!(!shown.contains(secret), "a secret would reach the window");
+    }
+}

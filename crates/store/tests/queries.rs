@@ -93,7 +93,7 @@ fn lead_lists_filter_by_status_score_assignee_and_followups_due_and_page_through
         loop {
             let page = queries::leads_page(conn, actor.tenant_id, actor.user_id, query, cursor, 40).unwrap();
             assert!(page.leads.len() <= 40);
-            seen.extend(page.leads.iter().map(|c| c.clone()));
+            seen.extend(page.leads.iter().cloned());
             match page.next {
                 Some(next) => cursor = Some(next),
                 None => return (seen, page.total),
