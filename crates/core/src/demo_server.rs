@@ -12,6 +12,17 @@ use std::path::Path;
 
 /// Leads in the demo tenant.
 const DEMO_LEADS: usize = 400;
+/// Sizes a new demo tenant differently (1 to 100,000 leads): how the benchmarks get a board of
+/// 10,000 leads. Read only when the demo tenant is first created.
+pub const DEMO_LEADS_ENV: &str = "LEADLINE_DEMO_LEADS";
+
+fn demo_leads() -> usize {
+    std::env::var(DEMO_LEADS_ENV)
+        .ok()
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .filter(|n| (1..=100_000).contains(n))
+        .unwrap_or(DEMO_LEADS)
+}
 
 /// The demo tenant server running in this process. Stops when dropped.
 #[derive(Debug)]
@@ -54,7 +65,7 @@ fn demo_agent(server: &TenantServer) -> Result<String, CoreError> {
         return Ok(email);
     }
     let seeded = server
-        .seed_demo(DEMO_TENANT, "demo", DEMO_LEADS, DEMO_SEED)
+        .seed_demo(DEMO_TENANT, "demo", demo_leads(), DEMO_SEED)
         .map_err(|e| demo_error("cannot create the demo tenant", e))?;
     seeded
         .users

@@ -215,6 +215,7 @@ impl DemoPbx {
                 state: LegState::Calling { far, invite },
             },
         );
+        tracing::info!(%call_id, "the demo line calls the agent");
         if agent.out.send(message).is_err() {
             self.inner.calls().remove(&call_id);
             return Err(DemoPbxError::NotRegistered);
