@@ -39,6 +39,8 @@ fn main() {
         "lead_page",
         "call_history",
         "take_dial_link",
+        "preferences",
+        "set_preferences",
         "audio_setup",
         "choose_audio_device",
         "voice_settings",

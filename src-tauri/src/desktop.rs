@@ -6,7 +6,8 @@
 //! window's own; nothing here reaches the webview but the link to dial.
 
 use leadline_core::phone::PhoneEvent;
-use leadline_core::{Handle, PhoneStatus};
+use leadline_core::preferences::Preferences;
+use leadline_core::{CoreError, Handle, PhoneStatus};
 use std::collections::HashSet;
 use std::sync::Mutex;
 use tauri::menu::{Menu, MenuItem};
@@ -17,12 +18,8 @@ use tauri_plugin_notification::NotificationExt;
 
 /// The tray icon's id.
 const TRAY: &str = "leadline";
-/// The default global shortcuts: answer, hang up, mute.
-pub const SHORTCUTS: [(&str, Action); 3] = [
-    ("CommandOrControl+Shift+A", Action::Answer),
-    ("CommandOrControl+Shift+H", Action::HangUp),
-    ("CommandOrControl+Shift+M", Action::Mute),
-];
+/// The actions of the preferences' shortcuts, in their order (answer, hang up, mute).
+const SHORTCUT_ACTIONS: [Action; 3] = [Action::Answer, Action::HangUp, Action::Mute];
 
 /// A quick action from the tray or a shortcut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +41,8 @@ pub struct Desktop {
     muted: Mutex<HashSet<String>>,
     /// A `tel:`/`sip:` link the app was started with, until the window takes it.
     link: Mutex<Option<String>>,
+    /// The global shortcuts registered now, and what each does.
+    shortcuts: Mutex<Vec<(Shortcut, Action)>>,
 }
 
 /// The `tel:`, `sip:` or `callto:` link among a command line's arguments.
@@ -105,13 +104,18 @@ pub fn setup(app: &AppHandle) -> tauri::Result<()> {
         tracing::warn!(%error, "no tray icon");
     }
     remind_followups(app.clone());
-    for (keys, _) in SHORTCUTS {
-        let registered = keys
-            .parse::<Shortcut>()
-            .map_err(|e| e.to_string())
-            .and_then(|s| app.global_shortcut().register(s).map_err(|e| e.to_string()));
-        if let Err(error) = registered {
-            tracing::warn!(keys, %error, "a global shortcut is not available");
+    let preferences = app
+        .try_state::<Handle>()
+        .map(|h| h.preferences())
+        .unwrap_or_default();
+    for problem in register_shortcuts(app, &preferences) {
+        tracing::warn!(%problem, "a global shortcut is not available");
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        // Hidden in the tray only when there is a tray to show it from.
+        let to_tray = preferences.start_minimized && app.tray_by_id(TRAY).is_some();
+        if !to_tray {
+            let _ = window.show();
         }
     }
     Ok(())
@@ -153,18 +157,48 @@ fn remind_followups(app: AppHandle) {
     });
 }
 
-/// The global shortcut plugin, acting on the default shortcuts.
+/// Registers the preferences' shortcuts in place of the ones before; returns what could not
+/// be registered (taken by another program, say), each said for a person.
+fn register_shortcuts(app: &AppHandle, preferences: &Preferences) -> Vec<String> {
+    let Some(desktop) = app.try_state::<Desktop>() else {
+        return Vec::new();
+    };
+    let _ = app.global_shortcut().unregister_all();
+    let mut registered = Vec::new();
+    let mut problems = Vec::new();
+    for (keys, action) in preferences.shortcuts().into_iter().zip(SHORTCUT_ACTIONS) {
+        if keys.trim().is_empty() {
+            continue;
+        }
+        match keys.parse::<Shortcut>() {
+            Ok(shortcut) => match app.global_shortcut().register(shortcut) {
+                Ok(()) => registered.push((shortcut, action)),
+                Err(error) => problems.push(format!("{keys}: {error}")),
+            },
+            Err(error) => problems.push(format!("{keys}: {error}")),
+        }
+    }
+    if let Ok(mut shortcuts) = desktop.shortcuts.lock() {
+        *shortcuts = registered;
+    }
+    problems
+}
+
+/// The global shortcut plugin, acting on the shortcuts registered from the preferences.
 pub fn shortcuts_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
     tauri_plugin_global_shortcut::Builder::new()
         .with_handler(|app, shortcut, event| {
             if event.state() != ShortcutState::Pressed {
                 return;
             }
-            let pressed = SHORTCUTS
-                .iter()
-                .find(|(keys, _)| keys.parse::<Shortcut>().is_ok_and(|s| &s == shortcut));
-            if let Some((_, action)) = pressed {
-                act(app, *action);
+            let action = app.try_state::<Desktop>().and_then(|d| {
+                d.shortcuts
+                    .lock()
+                    .ok()
+                    .and_then(|s| s.iter().find(|(s, _)| s == shortcut).map(|(_, a)| *a))
+            });
+            if let Some(action) = action {
+                act(app, action);
             }
         })
         .build()
@@ -270,6 +304,40 @@ pub fn act(app: &AppHandle, action: Action) {
             tracing::info!(?action, %error, "a quick action was refused");
         }
     });
+}
+
+#[tauri::command]
+pub fn preferences(handle: State<'_, Handle>) -> Preferences {
+    handle.preferences()
+}
+
+/// Saves the preferences: every shortcut must be a key combination (checked before anything
+/// is saved); they take effect at once.
+#[tauri::command]
+pub fn set_preferences(
+    app: AppHandle,
+    handle: State<'_, Handle>,
+    preferences: Preferences,
+) -> Result<Preferences, CoreError> {
+    for keys in preferences.shortcuts() {
+        if !keys.trim().is_empty()
+            && let Err(error) = keys.parse::<Shortcut>()
+        {
+            return Err(CoreError::Invalid {
+                field: "shortcut",
+                reason: format!("{keys:?} is not a key combination: {error}"),
+            });
+        }
+    }
+    handle.set_preferences(&preferences)?;
+    let problems = register_shortcuts(&app, &preferences);
+    if !problems.is_empty() {
+        return Err(CoreError::Invalid {
+            field: "shortcut",
+            reason: format!("saved, but not available now: {}", problems.join("; ")),
+        });
+    }
+    Ok(preferences)
 }
 
 /// The link the app was started with, once (the window dials it when ready).

@@ -15,6 +15,7 @@ use leadline_core::Handle;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tauri::Manager;
+use tauri_plugin_window_state::StateFlags;
 
 /// Environment variable that selects the profile directory (tests, several profiles).
 pub const DATA_DIR_ENV: &str = "LEADLINE_DATA_DIR";
@@ -26,7 +27,12 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
             desktop::second_launch(app, args);
         }))
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(
+            // Size and place are remembered; whether it shows is the preferences' business.
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(StateFlags::all() & !StateFlags::VISIBLE)
+                .build(),
+        )
         .plugin(tauri_plugin_notification::init())
         .plugin(desktop::shortcuts_plugin())
         .setup(|app| {
@@ -48,9 +54,9 @@ pub fn run() -> ExitCode {
             };
             app.manage(account::Account::new(demo));
             app.manage(audio::Meter::default());
-            desktop::setup(app.handle())?;
             app.manage(phone::start(app.handle(), &handle));
             app.manage(handle);
+            desktop::setup(app.handle())?;
             account::start_sync(app.handle());
             Ok(())
         })
@@ -67,6 +73,8 @@ pub fn run() -> ExitCode {
             account::sync_now,
             account::demo_call_me,
             desktop::take_dial_link,
+            desktop::preferences,
+            desktop::set_preferences,
             audio::audio_setup,
             audio::choose_audio_device,
             audio::voice_settings,

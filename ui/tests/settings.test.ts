@@ -32,6 +32,10 @@ describe("settings", () => {
         case "audio_setup": case "choose_audio_device": return setup;
         case "voice_settings": return { noise_suppression: true, echo_cancellation: "auto" };
         case "set_voice_settings": return (args as { settings: unknown }).settings;
+        case "preferences":
+          return { start_minimized: false, shortcut_answer: "CommandOrControl+Shift+A", shortcut_hangup: "CommandOrControl+Shift+H",
+            shortcut_mute: "CommandOrControl+Shift+M" };
+        case "set_preferences": return (args as { preferences: unknown }).preferences;
         case "sip_account":
           return { ws_url: "wss://pbx.example.com/ws", username: "1001", domain: "example.com", display_name: "Sam",
             register_on_start: true, has_password: true };
@@ -53,6 +57,14 @@ describe("settings", () => {
     await settle();
     expect(invoked.find(([c]) => c === "set_voice_settings")?.[1])
       .toEqual({ settings: { noise_suppression: false, echo_cancellation: "auto" } });
+    await fireEvent.click(screen.getByTestId("start-minimized"));
+    await fireEvent.input(screen.getByTestId("shortcut-answer"), { target: { value: "Alt+F1" } });
+    await fireEvent.click(screen.getByTestId("save-preferences"));
+    await settle();
+    expect(invoked.find(([c]) => c === "set_preferences")?.[1]).toEqual({
+      preferences: { start_minimized: true, shortcut_answer: "Alt+F1", shortcut_hangup: "CommandOrControl+Shift+H",
+        shortcut_mute: "CommandOrControl+Shift+M" },
+    });
     const sip = screen.getByTestId("sip-account").textContent ?? "";
     expect(sip).toContain("1001@example.com");
     expect(sip).toContain("Kept in the system keychain");

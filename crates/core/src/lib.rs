@@ -25,6 +25,7 @@ mod keep_synced;
 pub mod keychain;
 pub mod logging;
 pub mod phone;
+pub mod preferences;
 mod session;
 mod sync;
 pub mod when;

@@ -12,6 +12,7 @@ use leadline_core::media::voice::{EchoCancellation, VoiceSettings};
 use leadline_core::phone::{
     Codec, DeviceChange, Dial, DtmfMethod, EndReason, LineFailure, PhoneEvent, Side, WrapUp, WrapUpDue,
 };
+use leadline_core::preferences::Preferences;
 use leadline_core::store::Timestamp;
 use leadline_core::store::model::*;
 use leadline_core::store::phone::MatchKind;
@@ -46,7 +47,7 @@ fn render() -> String {
         IceServerSetting, CallingSettings,
         MatchKind, CallerMatch, Codec, EndReason, Side, DtmfMethod, WrapUpDue, Quality,
         AudioDevice, DeviceRole, DeviceChange, PhoneEvent, EchoCancellation, VoiceSettings,
-        Dial, WrapUp, Overview, AccountState, Resolved, AudioSetup, Level, SipAccountView, LeadQuery, LeadPage, CallCursor, CallPage, ChangeView, SyncProgress, SyncReport, SyncUpdate, CallRow,
+        Dial, WrapUp, Overview, AccountState, Resolved, AudioSetup, Level, SipAccountView, LeadQuery, LeadPage, CallCursor, CallPage, Preferences, ChangeView, SyncProgress, SyncReport, SyncUpdate, CallRow,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p leadline-core --test bindings`;\n\

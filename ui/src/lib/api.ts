@@ -3,6 +3,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
   AccountState,
+  Preferences,
   CallCursor,
   CallPage,
   LeadPage,
@@ -98,6 +99,9 @@ export const api = {
   stopMeter: () => invoke<void>("stop_meter"),
   recordAndPlay: () => invoke<void>("record_and_play"),
   sipAccount: () => invoke<SipAccountView>("sip_account"),
+  preferences: () => invoke<Preferences>("preferences"),
+  /** Saves the desktop's preferences; shortcuts take effect at once (refused: not a key combination). */
+  setPreferences: (preferences: Preferences) => invoke<Preferences>("set_preferences", { preferences }),
   /** The `tel:`/`sip:` link the app was started with, once. */
   takeDialLink: () => invoke<string | null>("take_dial_link"),
   /** Calls `on` with each link a second launch hands over (to dial). */

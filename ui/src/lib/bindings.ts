@@ -819,6 +819,24 @@ calls: Array<CallRow>,
  */
 next: CallCursor | null, };
 
+export type Preferences = { 
+/**
+ * Start hidden in the tray (shown from the tray's menu or a second launch).
+ */
+start_minimized: boolean, 
+/**
+ * The global shortcut that answers the call ringing in (`""`: none).
+ */
+shortcut_answer: string, 
+/**
+ * The global shortcut that hangs the active call up (`""`: none).
+ */
+shortcut_hangup: string, 
+/**
+ * The global shortcut that mutes or unmutes the active call (`""`: none).
+ */
+shortcut_mute: string, };
+
 export type ChangeView = { 
 /**
  * Its id (to dismiss a refused one).
