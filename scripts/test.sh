@@ -27,3 +27,7 @@ target_dir=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import js
 # The app signs in to its demo tenant server with the token in the keychain, and its calls
 # on the demo line play through the PulseAudio null devices.
 LEADLINE_APP="$target_dir/debug/leadline-app" scripts/with-audio.sh scripts/with-keyring.sh node --test --test-concurrency=1 tests/desktop/
+# The same app against real peers (an in-process tenant server, Kamailio + rtpengine and
+# baresip) in a private network namespace: sign in, call, hold, wrap up, be called, move a lead.
+LEADLINE_APP="$target_dir/debug/leadline-app" scripts/with-audio.sh scripts/with-keyring.sh \
+  cargo test --locked -p leadline-cli --features leadline-core/demo-server --test desktop_calls -- --ignored

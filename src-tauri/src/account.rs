@@ -87,11 +87,17 @@ pub async fn sign_in(
     stop_sync(&account);
     let session = handle.login(server.trim(), email.trim(), &password).await;
     if session.is_ok() {
-        // A real tenant now: the demo's server has no more use.
+        // The line of the account before unregisters while its PBX is still there.
+        handle.stop_phone().await;
+        // A real tenant now: the demo's server (and its PBX) has no more use.
         if let Ok(mut demo) = account.demo.lock()
             && !handle.is_demo().unwrap_or(true)
         {
             demo.take();
+        }
+        // The new account's SIP account comes with its first pull.
+        if let Err(error) = handle.sync(&mut |_| {}).await {
+            tracing::warn!(%error, "the first sync after signing in failed; the sync loop retries");
         }
         phone::restart(&app, &handle).await;
     }

@@ -8,7 +8,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Session, startDriver, startXvfb, stop } from "./webdriver.mjs";
+import { Session, appGone, startDriver, startXvfb, stop } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const application = process.env.LEADLINE_APP ?? join(root, "target/release/leadline-app");
@@ -83,8 +83,8 @@ async function launch(dataDir, extraEnv = {}) {
 async function close({ xvfb, driver, session }) {
   await session.delete();
   stop(driver.child);
+  await appGone();
   stop(xvfb.child);
-  await new Promise((r) => setTimeout(r, 500));
 }
 
 const rows = [];

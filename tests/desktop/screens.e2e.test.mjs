@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Session, startDriver, startXvfb, stop } from "./webdriver.mjs";
+import { Session, appGone, startDriver, startXvfb, stop } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const application = process.env.LEADLINE_APP ?? join(root, "target/debug/leadline-app");
@@ -29,6 +29,7 @@ before(async () => {
 after(async () => {
   await session?.delete();
   stop(driver?.child);
+  await appGone();
   stop(xvfb?.child);
   rmSync(dataDir, { recursive: true, force: true });
 });

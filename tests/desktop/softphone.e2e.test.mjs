@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Session, startDriver, startXvfb, stop } from "./webdriver.mjs";
+import { Session, appGone, startDriver, startXvfb, stop } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const application = process.env.LEADLINE_APP ?? join(root, "target/debug/leadline-app");
@@ -33,6 +33,7 @@ before(async () => {
 after(async () => {
   await session?.delete();
   stop(driver?.child);
+  await appGone();
   stop(xvfb?.child);
   rmSync(dataDir, { recursive: true, force: true });
 });

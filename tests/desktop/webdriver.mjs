@@ -31,6 +31,23 @@ export function stop(child) {
   }
 }
 
+/** Waits (up to 15 s) until no `leadline-app` runs: the app lets only one instance run, so
+ * the next test's app would hand over to a closing one and exit. */
+export async function appGone() {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const running = () =>
+    readdirSync("/proc").some((p) => {
+      if (!/^\d+$/.test(p)) return false;
+      try {
+        return readFileSync(`/proc/${p}/comm`, "utf8").startsWith("leadline-app");
+      } catch {
+        return false;
+      }
+    });
+  const deadline = Date.now() + 15000;
+  while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
 export async function startXvfb() {
   const child = started(
     spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], {
@@ -117,8 +134,13 @@ export class Session {
     const deadline = Date.now() + timeoutMs;
     let last;
     while (Date.now() < deadline) {
-      last = await this.exec(script);
-      if (last) return last;
+      try {
+        last = await this.exec(script);
+      } catch (err) {
+        // The page is between two documents (loading): ask again.
+        last = String(err);
+      }
+      if (last && !String(last).startsWith("Error: POST")) return last;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);

@@ -8,7 +8,6 @@
 use crate::CoreError;
 use std::path::{Path, PathBuf};
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
-use tracing_subscriber::fmt::writer::MakeWriterExt;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -45,9 +44,14 @@ pub fn init(data_dir: &Path, stderr_level: Option<&str>) -> Result<(), CoreError
         .with_ansi(false)
         .with_writer(files)
         .with_filter(filter);
+    // The same holds on stderr: the SIP stack's messages only when asked for.
     let stderr_layer = stderr_level.map(|level| {
-        let level = level.parse().unwrap_or(tracing::Level::WARN);
-        tracing_subscriber::fmt::layer().with_writer(std::io::stderr.with_max_level(level))
+        let level: tracing::Level = level.parse().unwrap_or(tracing::Level::WARN);
+        let filter = EnvFilter::try_from_env(LOG_ENV)
+            .unwrap_or_else(|_| EnvFilter::new(format!("{},rsipstack=warn", level.as_str().to_lowercase())));
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
     });
     // A second init in one process (tests) keeps the first subscriber.
     let _ = tracing_subscriber::registry()
