@@ -29,6 +29,7 @@ fn main() {
         "send_dtmf",
         "transfer",
         "transfer_attended",
+        "meter_call_levels",
         "pending_wrap_ups",
         "wrap_up",
         "move_lead",

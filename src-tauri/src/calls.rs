@@ -79,6 +79,14 @@ pub async fn transfer_attended(
     phone(&handle)?.transfer_attended(&call_id, &consultation).await
 }
 
+/// Turns the calls' level reports (`levels` events, ten a second) on while the window shows
+/// them, or off.
+#[tauri::command]
+pub fn meter_call_levels(handle: State<'_, Handle>, on: bool) -> Result<(), CoreError> {
+    phone(&handle)?.meter_levels(on);
+    Ok(())
+}
+
 /// The ended calls waiting for their wrap-up (oldest first): back after a crash or restart.
 #[tauri::command]
 pub async fn pending_wrap_ups(handle: State<'_, Handle>) -> Result<Vec<WrapUpDue>, CoreError> {

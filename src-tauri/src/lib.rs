@@ -97,6 +97,7 @@ pub fn run() -> ExitCode {
             calls::send_dtmf,
             calls::transfer,
             calls::transfer_attended,
+            calls::meter_call_levels,
             calls::pending_wrap_ups,
             calls::wrap_up,
             leads::move_lead,

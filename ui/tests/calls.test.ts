@@ -60,6 +60,14 @@ describe("the calls the panel shows", () => {
     expect(refused.notice).toBe("The transfer was refused (603).");
   });
 
+  it("keeps a call's levels while metered, and ignores levels of calls it does not know", () => {
+    let state = placed(initialPhone(), "c3", "1001", null);
+    state = applyEvent(state, { event: "levels", call_id: "c3", microphone_dbfs: -22.5, speaker_dbfs: -9 }, 0);
+    expect(state.calls[0].levels).toEqual({ microphone: -22.5, speaker: -9 });
+    const same = applyEvent(state, { event: "levels", call_id: "gone", microphone_dbfs: -1, speaker_dbfs: -1 }, 0);
+    expect(same.calls.map((c) => c.id)).toEqual(["c3"]);
+  });
+
   it("keeps the line's status", () => {
     const state = applyEvent(initialPhone(), { event: "line", status: { state: "unregistered" } }, 0);
     expect(state.line).toEqual({ state: "unregistered" });

@@ -72,7 +72,7 @@ function mockCore(
         if (w.disposition === "2" && !w.notes) throw { kind: "rule", message: "\"Not interested\" requires wrap-up notes" };
         return {};
       }
-      case "answer": case "reject": case "hangup": case "mute": case "hold": return null;
+      case "answer": case "reject": case "hangup": case "mute": case "hold": case "meter_call_levels": return null;
       default: return null;
     }
   }, { shouldMockEvents: true });
@@ -106,6 +106,10 @@ describe("the softphone", () => {
     await phoneEvent({ event: "answered", call_id: "out-1", codec: "OPUS" });
     await settle();
     expect(screen.getByTestId("call-state").textContent).toBe("0:00");
+    expect(sent(invoked, "meter_call_levels").at(-1)).toEqual({ on: true });
+    await phoneEvent({ event: "levels", call_id: "out-1", microphone_dbfs: -24, speaker_dbfs: -9.2 });
+    await settle();
+    expect(screen.getByTestId("level-speaker").getAttribute("aria-valuenow")).toBe("-9");
     await fireEvent.click(screen.getByRole("button", { name: "Mute" }));
     await fireEvent.click(screen.getByRole("button", { name: "Hold" }));
     await fireEvent.click(screen.getByRole("button", { name: "Hang up" }));

@@ -2,8 +2,9 @@
 //! WebDriver, an in-process tenant server, and Kamailio + rtpengine + baresip, in a private
 //! network namespace with the test's PulseAudio (the microphone is a 440 Hz sine). The agent
 //! signs in from the demo (a wrong password refused first), syncs, searches a lead and calls it
-//! from its number (baresip answers and hears our sine; the call's quality report shows its
-//! audio reaching us), holds and resumes, hangs up, wraps up with a disposition that requires
+//! from its number (baresip answers and hears our sine; its tone plays on our speaker, as the
+//! call's level meter shows, and its quality report comes), holds and resumes, hangs up, wraps
+//! up with a disposition that requires
 //! notes (refused without), is called by another customer (the screen pop names the lead),
 //! answers, hangs up, wraps up, and moves a lead on the board to a status that requires a
 //! follow-up (refused without). The changes reach the server exactly once.
@@ -161,7 +162,19 @@ fn an_agent_signs_in_calls_a_lead_takes_a_call_and_wraps_up_in_the_desktop_app()
             .unwrap()
             .contains(&called)
     );
-    std::thread::sleep(Duration::from_secs(4));
+    // The call's meters: baresip's tone comes out of our speaker, our sine goes into the call.
+    let speaker = app.wait_for(
+        "const v = Number(document.querySelector('[data-testid=level-speaker]')?.getAttribute('aria-valuenow')); return v > -40 ? v : null",
+        "baresip's tone on our speaker",
+        WAIT,
+    );
+    let microphone = app.wait_for(
+        "const v = Number(document.querySelector('[data-testid=level-microphone]')?.getAttribute('aria-valuenow')); return v > -40 ? v : null",
+        "our microphone's level",
+        WAIT,
+    );
+    eprintln!("levels in the call: speaker {speaker} dBFS, microphone {microphone} dBFS");
+    std::thread::sleep(Duration::from_secs(3));
     app.click("[data-testid=call] .controls button:nth-child(2)"); // Hold
     app.wait_for(
         "return document.querySelector('[data-testid=call-state]')?.textContent === 'On hold'",
@@ -186,8 +199,8 @@ fn an_agent_signs_in_calls_a_lead_takes_a_call_and_wraps_up_in_the_desktop_app()
         WAIT,
     );
 
-    // Both ways: baresip heard our microphone's sine; its audio reached us (the call's quality
-    // report, from the packets received and decoded, was shown).
+    // Both ways: baresip heard our microphone's sine; its audio reached our speaker (the meter
+    // above) and the call's quality report was shown.
     let theirs_heard = customer.heard();
     let heard_us = theirs_heard
         .iter()

@@ -70,6 +70,8 @@ export const api = {
   transfer: (callId: string, target: string) => invoke<void>("transfer", { callId, target }),
   transferAttended: (callId: string, consultation: string) =>
     invoke<void>("transfer_attended", { callId, consultation }),
+  /** The calls' level reports (`levels` events) on or off. */
+  meterCallLevels: (on: boolean) => invoke<void>("meter_call_levels", { on }),
   pendingWrapUps: () => invoke<WrapUpDue[]>("pending_wrap_ups"),
   wrapUp: (wrapUp: WrapUp) => invoke<Call>("wrap_up", { wrapUp }),
   moveLead: (lead: number, status: string, note: string | null, followup: string | null) =>

@@ -29,6 +29,8 @@ export type CallView = {
   waiting: boolean;
   /** A transfer under way: where to, and whether attended. */
   transferring: { to: string; attended: boolean } | null;
+  /** The latest levels in dBFS (microphone, speaker), while metered. */
+  levels: { microphone: number | null; speaker: number | null } | null;
 };
 
 export type PhoneState = {
@@ -48,6 +50,7 @@ function blank(id: string, direction: CallView["direction"]): CallView {
   return {
     id, direction, number: "", name: null, leads: [], lead: null, state: direction === "outbound" ? "dialing" : "incoming",
     heldBy: null, muted: false, answeredAt: null, codec: null, quality: null, waiting: false, transferring: null,
+    levels: null,
   };
 }
 
@@ -100,6 +103,11 @@ export function applyEvent(state: PhoneState, event: PhoneEvent, now: number): P
       return update(state, event.call_id, (c) => ({ ...c, state: "talking", heldBy: null }));
     case "muted":
       return update(state, event.call_id, (c) => ({ ...c, muted: event.on }));
+    case "levels":
+      if (!state.calls.some((c) => c.id === event.call_id)) return state;
+      return update(state, event.call_id, (c) => ({
+        ...c, levels: { microphone: event.microphone_dbfs, speaker: event.speaker_dbfs },
+      }));
     case "quality":
       return update(state, event.call_id, (c) => ({ ...c, quality: event.quality }));
     case "transferring":
