@@ -1,6 +1,6 @@
 // The softphone in the real desktop app under Xvfb, over WebDriver, on the built-in demo:
 // the demo line registers on start; the agent calls a lead from its number (the demo PBX
-// answers); hangs up; the wrap-up refuses a disposition that requires notes without them,
+// answers, its greeting shows on the speaker's meter); hangs up; the wrap-up refuses a disposition that requires notes without them,
 // then saves; "call me" makes a demo lead ring the agent with the screen pop naming it; the
 // agent answers, hangs up and wraps up. The wrap-ups reach the demo tenant server exactly
 // once. Screenshots of each step go to tests/desktop/out/.
@@ -49,7 +49,11 @@ const callState = "return document.querySelector('[data-testid=call-state]')?.te
 
 async function talkThenHangUp(what) {
   await session.waitFor(`const t = document.querySelector('[data-testid=call-state]')?.textContent; return t && /^\\d+:\\d\\d$/.test(t) ? t : null`, `${what} answered`);
-  await new Promise((r) => setTimeout(r, 1500));
+  // The demo line's greeting comes out of our speaker (the call's meter).
+  await session.waitFor(
+    "const v = Number(document.querySelector('[data-testid=level-speaker]')?.getAttribute('aria-valuenow')); return v > -45 ? v : null",
+    `the greeting on our speaker (${what})`,
+  );
   writeFileSync(join(out, `${what}.png`), await session.screenshot());
   await session.click(await session.find("[data-testid=hangup]"));
   await session.waitFor("return document.querySelector('dialog.wrapup[open]')", "the wrap-up");
