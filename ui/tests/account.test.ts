@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signInMessage, syncBanner, syncFraction } from "../src/lib/account";
+import { signInMessage, syncBanner, syncEstimate, syncFraction } from "../src/lib/account";
 
 describe("signing in", () => {
   it("says each failure plainly", () => {
@@ -30,5 +30,17 @@ describe("the sync banner", () => {
     expect(syncFraction({ state: "syncing", progress: { pushed: 0, pulled: 2_500, pages: 5, remaining: 7_500 } })).toBe(0.25);
     expect(syncFraction({ state: "syncing", progress: { pushed: 0, pulled: 0, pages: 0, remaining: 0 } })).toBeNull();
     expect(syncFraction(null)).toBeNull();
+  });
+});
+
+describe("a long sync's estimate", () => {
+  it("says how far and, at the pace so far, about how long is left", () => {
+    const syncing = (pulled: number, remaining: number) =>
+      ({ state: "syncing", progress: { pushed: 0, pulled, pages: 1, remaining } }) as const;
+    expect(syncEstimate(syncing(2_500, 7_500), 0, 2_000)).toBe("Syncing: 2,500 of 10,000 changes — about 6 s left");
+    expect(syncEstimate(syncing(0, 10_000), 0, 100)).toBe("Syncing: 0 of 10,000 changes");
+    expect(syncEstimate(syncing(0, 0), 0, 5_000)).toBeNull();
+    expect(syncEstimate({ state: "synced", report: { pushed: 0, rejected: [], pulled: 1, deleted: 0 } }, 0, 1)).toBeNull();
+    expect(syncEstimate(syncing(1, 1), null, 1)).toBeNull();
   });
 });

@@ -36,3 +36,17 @@ export function syncFraction(update: SyncUpdate | null): number | null {
   const total = pulled + remaining;
   return total > 0 ? pulled / total : null;
 }
+
+/** What a long sync says beside its bar: how far, and about how long is left at the pace so
+ * far (`null` while there is nothing to say). `startedAt` and `now` are in ms. */
+export function syncEstimate(update: SyncUpdate | null, startedAt: number | null, now: number): string | null {
+  if (update?.state !== "syncing" || startedAt === null) return null;
+  const { pulled, remaining } = update.progress;
+  const total = pulled + remaining;
+  if (total === 0) return null;
+  const done = `Syncing: ${pulled.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} changes`;
+  const elapsed = (now - startedAt) / 1000;
+  if (pulled === 0 || elapsed < 0.5) return done;
+  const left = Math.ceil(remaining / (pulled / elapsed));
+  return `${done} — about ${left} s left`;
+}
