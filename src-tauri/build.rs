@@ -17,6 +17,7 @@ fn main() {
         "sign_out",
         "sync_now",
         "demo_call_me",
+        "try_demo",
         "changes",
         "dismiss_change",
         "dial",

@@ -118,6 +118,26 @@ pub async fn sign_out(
     result
 }
 
+/// "Try the demo" on the sign-in screen: a signed-out profile becomes the demo's again (refused
+/// while changes wait to reach the tenant server), served and synced as at a first start.
+#[tauri::command]
+pub async fn try_demo(
+    app: AppHandle,
+    handle: State<'_, Handle>,
+    account: State<'_, Account>,
+) -> Result<Session, CoreError> {
+    stop_sync(&account);
+    handle.stop_phone().await;
+    blocking(&handle, |h| h.back_to_demo()).await?;
+    let demo = handle.start_demo().await?;
+    if let Ok(mut slot) = account.demo.lock() {
+        *slot = demo.map(Arc::new);
+    }
+    phone::restart(&app, &handle).await;
+    start_sync(&app);
+    blocking(&handle, |h| h.session()).await
+}
+
 /// The demo's "call me": one of the agent's demo leads calls the agent.
 #[tauri::command]
 pub async fn demo_call_me(

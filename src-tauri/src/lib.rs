@@ -72,6 +72,7 @@ pub fn run() -> ExitCode {
             account::sign_out,
             account::sync_now,
             account::demo_call_me,
+            account::try_demo,
             desktop::take_dial_link,
             desktop::preferences,
             desktop::set_preferences,

@@ -56,3 +56,34 @@ it("signs in from the demo: a wrong password is said plainly, then the tenant op
   expect(screen.getByTestId("tenant-name").textContent).toBe("Acme Roofing");
   expect(screen.queryByTestId("signin-password")).toBeNull();
 });
+
+it("after signing out of a tenant, offers the demo instead", async () => {
+  let signedIn = false;
+  const invoked: string[] = [];
+  mockIPC((cmd) => {
+    invoked.push(cmd);
+    const session: Session = {
+      user: { id: 2, tenant_id: 1, name: "Sam", email: "sam@demo.test", email_verified_at: null, role: "sales_agent",
+        is_active: true, created_at: null, updated_at: null },
+      tenant: { id: 1, name: "Northwind Solar (demo)", status: "active", timezone: "UTC", created_at: null, updated_at: null },
+      role: "sales_agent", permissions: ["leads.view"], demo: true,
+    };
+    switch (cmd) {
+      case "account_state":
+        return { overview: { session, server_url: "https://crm.acme.test", leads: 0, pending_changes: 0, rejected_changes: 0 }, signed_in: signedIn };
+      case "try_demo": signedIn = true; return session;
+      case "session": return session;
+      case "board": return { columns: [] };
+      case "phone_status": return { state: "off", reason: "x" };
+      case "pending_wrap_ups": case "changes": return [];
+      default: return null;
+    }
+  }, { shouldMockEvents: true });
+  render(App);
+  await settle();
+  expect((screen.getByTestId("signin-server") as HTMLInputElement).value).toBe("https://crm.acme.test");
+  await fireEvent.click(screen.getByTestId("try-demo"));
+  await settle();
+  expect(invoked).toContain("try_demo");
+  expect(screen.getByTestId("tenant-name").textContent).toBe("Northwind Solar (demo)");
+});

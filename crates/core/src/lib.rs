@@ -92,6 +92,26 @@ impl Handle {
         })
     }
 
+    /// Makes a signed-out profile the demo's again ("try the demo" on the sign-in screen): the
+    /// tenant's local data goes and the built-in demo tenant takes its place. Refused while
+    /// still signed in to a tenant server, and while changes wait to reach it.
+    pub fn back_to_demo(&self) -> Result<(), CoreError> {
+        if self.signed_in() && !self.is_demo()? {
+            return Err(CoreError::Invalid {
+                field: "profile",
+                reason: "sign out of the tenant server first".into(),
+            });
+        }
+        let mut store = self.store()?;
+        let pending =
+            leadline_store::repo::outbox::count(store.conn(), leadline_store::model::OutboxState::Pending)?;
+        if pending > 0 {
+            return Err(CoreError::UnsyncedChanges(pending));
+        }
+        store.reset()?;
+        load_demo(&mut store)
+    }
+
     /// The profile directory.
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir

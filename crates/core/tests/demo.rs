@@ -199,3 +199,77 @@ async fn what_the_window_reads_of_the_account_holds_no_secret() {
         assert!(!shown.contains(secret), "a secret would reach the window");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profile_signed_out_of_a_tenant_goes_back_to_the_demo() {
+    let tenants = tempfile::tempdir().unwrap();
+    let server = TenantServer::open(
+        &tenants.path().join("tenants.sqlite3"),
+        ServerKey::generate().unwrap(),
+    )
+    .unwrap();
+    let seeded = server.seed_demo("Acme Roofing", "acme", 20, 3).unwrap();
+    let agent = seeded
+        .users
+        .iter()
+        .find(|u| u.role.as_str() == "sales_agent")
+        .unwrap()
+        .clone();
+    let running = server.spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
+
+    let profile = tempfile::tempdir().unwrap();
+    let handle = Handle::open(profile.path()).unwrap();
+    let _demo = handle.start_demo().await.unwrap().unwrap();
+    handle
+        .login(&running.url(), &agent.email, &agent.password)
+        .await
+        .unwrap();
+    handle.sync(&mut |_| {}).await.unwrap();
+    assert_eq!(handle.session().unwrap().tenant.name, "Acme Roofing");
+    let refused = handle.back_to_demo().unwrap_err();
+    assert_eq!(
+        refused.kind(),
+        leadline_core::ErrorKind::InvalidInput,
+        "still signed in: {refused}"
+    );
+
+    let lead = handle
+        .leads(&LeadFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap()[0]
+        .lead
+        .id;
+    handle.add_note(lead, "not synced yet").unwrap();
+    handle.logout().await.unwrap();
+    let refused = handle.back_to_demo().unwrap_err();
+    assert_eq!(
+        refused.kind(),
+        leadline_core::ErrorKind::UnsyncedChanges,
+        "{refused}"
+    );
+    assert_eq!(
+        handle.session().unwrap().tenant.name,
+        "Acme Roofing",
+        "nothing lost"
+    );
+
+    // Signed in again, synced, signed out: back to the demo, served as before.
+    handle
+        .login(&running.url(), &agent.email, &agent.password)
+        .await
+        .unwrap();
+    handle.sync(&mut |_| {}).await.unwrap();
+    handle.logout().await.unwrap();
+    handle.back_to_demo().unwrap();
+    let demo = handle.start_demo().await.unwrap().expect("the demo again");
+    let session = handle.session().unwrap();
+    assert!(session.demo);
+    assert_eq!(session.tenant.name, DEMO_TENANT);
+    assert!(
+        handle.signed_in(),
+        "signed in to the demo's server at {}",
+        demo.url()
+    );
+}

@@ -53,6 +53,8 @@ export const api = {
   signIn: (server: string, email: string, password: string) =>
     invoke<Session>("sign_in", { server, email, password }),
   signOut: () => invoke<void>("sign_out"),
+  /** A signed-out profile becomes the built-in demo's again. */
+  tryDemo: () => invoke<Session>("try_demo"),
   syncNow: () => invoke<void>("sync_now"),
   /** The demo's "call me": a demo lead calls the agent (demo tenant only). */
   demoCallMe: () => invoke<string>("demo_call_me"),
