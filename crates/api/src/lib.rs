@@ -24,8 +24,8 @@ pub const MAX_MUTATIONS_PER_PUSH: usize = 500;
 /// Most changes in one page, whatever `limit` asks.
 pub const MAX_PAGE: usize = 2_000;
 
-/// `POST /auth/login`
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// `POST /auth/login`. `Debug` shows no password.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct LoginRequest {
     /// The agent's email.
     pub email: String,
@@ -49,8 +49,8 @@ pub struct Me {
     pub permissions: Vec<Permission>,
 }
 
-/// The answer to a successful login.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// The answer to a successful login. `Debug` shows no token.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct LoginResponse {
     /// The bearer token. Shown once; the server keeps only its hash.
     pub token: String,
@@ -58,8 +58,9 @@ pub struct LoginResponse {
     pub me: Me,
 }
 
-/// `GET /me/sip-credentials`: the agent's own SIP account, password included.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// `GET /me/sip-credentials`: the agent's own SIP account, password included (`Debug` shows
+/// no password).
+#[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SipCredentials {
     /// `wss://…` of the PBX's WebSocket endpoint.
     pub sip_ws_url: String,
@@ -73,6 +74,41 @@ pub struct SipCredentials {
     pub display_name: Option<String>,
     /// Register when the app starts.
     pub auto_register: bool,
+}
+
+/// What `Debug` prints in place of a secret.
+const REDACTED: &str = "***";
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("email", &self.email)
+            .field("password", &REDACTED)
+            .field("device_name", &self.device_name)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for LoginResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginResponse")
+            .field("token", &REDACTED)
+            .field("me", &self.me)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SipCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipCredentials")
+            .field("sip_ws_url", &self.sip_ws_url)
+            .field("sip_username", &self.sip_username)
+            .field("sip_password", &REDACTED)
+            .field("sip_domain", &self.sip_domain)
+            .field("display_name", &self.display_name)
+            .field("auto_register", &self.auto_register)
+            .finish()
+    }
 }
 
 /// The tables the change feed carries.
@@ -301,4 +337,33 @@ pub struct ErrorBody {
     pub error: ErrorCode,
     /// A sentence for the agent.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let login = LoginRequest {
+            email: "ana@example.com".into(),
+            password: "pw-s3cret".into(),
+            device_name: None,
+        };
+        let sip = SipCredentials {
+            sip_ws_url: "wss://pbx.example.com/ws".into(),
+            sip_username: "1001".into(),
+            sip_password: "sip-s3cret".into(),
+            sip_domain: "example.com".into(),
+            display_name: None,
+            auto_register: true,
+        };
+        for text in [format!("{login:?}"), format!("{sip:?}"), format!("{sip:#?}")] {
+            assert!(!text.contains("s3cret") && text.contains("***"), "{text}");
+        }
+        assert!(
+            format!("{login:?}").contains("ana@example.com"),
+            "the rest still prints"
+        );
+    }
 }

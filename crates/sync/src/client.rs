@@ -55,12 +55,21 @@ impl SyncError {
     }
 }
 
-/// A client of one tenant server, optionally holding a token.
-#[derive(Debug, Clone)]
+/// A client of one tenant server, optionally holding a token (`Debug` shows no token).
+#[derive(Clone)]
 pub struct ApiClient {
     base: String,
     http: reqwest::Client,
     token: Option<String>,
+}
+
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("base", &self.base)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 static CRYPTO: Once = Once::new();
@@ -237,5 +246,17 @@ mod tests {
             assert!(matches!(ApiClient::new(bad), Err(SyncError::BadUrl(_))), "{bad}");
         }
         assert_eq!(percent_encode("v1:42&x=é"), "v1%3A42%26x%3D%C3%A9");
+    }
+
+    #[test]
+    fn the_token_never_prints() {
+        let client = ApiClient::new("https://crm.example.com")
+            .unwrap()
+            .with_token("llt_s3cret-token".into());
+        let text = format!("{client:?}");
+        assert!(
+            !text.contains("s3cret") && text.contains("***") && text.contains("crm.example.com"),
+            "{text}"
+        );
     }
 }
