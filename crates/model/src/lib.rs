@@ -9,6 +9,7 @@
 #![allow(missing_docs)]
 
 pub mod demo;
+pub mod files;
 #[cfg(feature = "openapi")]
 mod schema;
 #[cfg(feature = "sqlite")]

@@ -36,6 +36,11 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Store> {
         let conn = Connection::open(path)?;
+        // The agent's data: the owner's only (SQLite gives the WAL the same mode).
+        leadline_model::files::owner_only(path).map_err(|e| StoreError::InvalidInput {
+            field: "database",
+            reason: format!("cannot make {} private: {e}", path.display()),
+        })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Checkpoint (and fsync) every ~40 MiB of WAL rather than every 4 MiB: a pull applies

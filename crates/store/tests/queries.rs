@@ -651,3 +651,22 @@ fn a_refused_change_restores_the_servers_lead_and_drops_the_optimistic_activity(
         Some("the lead was closed by your supervisor")
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn the_database_file_is_the_owners_only_even_when_it_was_not() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leadline.sqlite3");
+    drop(Store::open(&path).unwrap());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600, "a new database");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(mode(&path), 0o600, "a loose one, at the next open");
+    let wal = dir.path().join("leadline.sqlite3-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal) & 0o077, 0, "its WAL too");
+    }
+    drop(store);
+}

@@ -55,7 +55,14 @@ impl ServerKey {
                 .ok_or_else(|| bad("LEADLINE_SERVER_KEY is not 32 bytes of base64"));
         }
         match std::fs::read_to_string(path) {
-            Ok(text) => ServerKey::from_base64(&text).ok_or_else(|| bad("not 32 bytes of base64")),
+            Ok(text) => {
+                // Checked at every start, not only when created: a key copied or restored
+                // with a looser mode is made the owner's only again.
+                if leadline_model::files::owner_only(path).map_err(|e| bad(&e.to_string()))? {
+                    tracing::warn!(path = %path.display(), "the server key was readable by others: made private");
+                }
+                ServerKey::from_base64(&text).ok_or_else(|| bad("not 32 bytes of base64"))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = ServerKey::generate()?;
                 write_private(path, &STANDARD.encode(key.0)).map_err(|e| bad(&e.to_string()))?;
@@ -113,6 +120,27 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_key_and_the_database_are_made_the_owners_only_at_every_start() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let loosen = |p: &Path| std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let key_path = dir.path().join("server.key");
+        let key = ServerKey::load_or_create(&key_path).unwrap();
+        assert_eq!(mode(&key_path), 0o600);
+        loosen(&key_path);
+        let again = ServerKey::load_or_create(&key_path).unwrap();
+        assert_eq!(mode(&key_path), 0o600, "a key restored with a looser mode");
+        assert_eq!(again.0, key.0, "the same key");
+        let db_path = dir.path().join("tenants.sqlite3");
+        drop(crate::db::Db::open(&db_path).unwrap());
+        loosen(&db_path);
+        drop(crate::db::Db::open(&db_path).unwrap());
+        assert_eq!(mode(&db_path), 0o600);
+    }
 
     #[test]
     fn secrets_round_trip_and_only_with_their_key() {

@@ -18,6 +18,10 @@ impl Db {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Db, ServerError> {
         let mut conn = Connection::open(path)?;
+        // Every tenant's data: the server's owner's only (SQLite gives the WAL the same mode).
+        if leadline_model::files::owner_only(path)? {
+            tracing::warn!(path = %path.display(), "the database was readable by others: made private");
+        }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -127,8 +127,8 @@ pub enum ServerError {
         /// What is wrong with it.
         reason: String,
     },
-    /// Listening or serving failed.
-    #[error("network: {0}")]
+    /// Listening, serving, or a file's permissions failed.
+    #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
     /// Hashing a password failed.
     #[error("password hashing failed: {0}")]
