@@ -14,6 +14,9 @@ use std::path::Path;
 /// The longest ICE server URL or TURN user accepted.
 const MAX_LEN: usize = 512;
 
+/// The copy of the trusted PBX CA, in the profile directory.
+pub const PBX_CA_FILE: &str = "pbx-ca.pem";
+
 fn invalid(field: &'static str, reason: String) -> CoreError {
     CoreError::Store(StoreError::InvalidInput { field, reason })
 }
@@ -78,18 +81,35 @@ impl Handle {
     }
 
     /// Trusts the CA in PEM file `path` for a private PBX's WSS certificate (beside the system's
-    /// roots), or stops trusting it (`None`). The file must hold at least one certificate.
+    /// roots), or stops trusting it (`None`). The file must hold at least one certificate; it
+    /// is copied into the profile (`pbx-ca.pem`, the owner's only), so what the phone trusts
+    /// later is what was checked now, not whatever the chosen path holds by then.
     pub fn set_pbx_ca_file(&self, path: Option<&Path>) -> Result<(), CoreError> {
-        let path = match path {
+        let kept = self.data_dir().join(PBX_CA_FILE);
+        let saved = match path {
             Some(path) => {
                 leadline_sip::transport::ca_certificates(path)?;
-                let absolute = std::path::absolute(path)
-                    .map_err(|e| invalid("pbx_ca_file", format!("cannot resolve {}: {e}", path.display())))?;
-                Some(absolute.to_string_lossy().into_owned())
+                let pem = std::fs::read(path)
+                    .map_err(|e| invalid("pbx_ca_file", format!("cannot read {}: {e}", path.display())))?;
+                let io = |e: std::io::Error| {
+                    invalid("pbx_ca_file", format!("cannot keep the CA in the profile: {e}"))
+                };
+                let temporary = kept.with_extension("pem.tmp");
+                std::fs::write(&temporary, &pem).map_err(io)?;
+                leadline_store::model::files::owner_only(&temporary).map_err(io)?;
+                std::fs::rename(&temporary, &kept).map_err(io)?;
+                Some(kept.to_string_lossy().into_owned())
             }
-            None => None,
+            None => {
+                if let Err(error) = std::fs::remove_file(&kept)
+                    && error.kind() != std::io::ErrorKind::NotFound
+                {
+                    tracing::warn!(%error, "the old PBX CA copy could not be removed");
+                }
+                None
+            }
         };
-        self.update_calling_settings(|s| s.pbx_ca_file = path)
+        self.update_calling_settings(|s| s.pbx_ca_file = saved)
     }
 
     /// Adds a STUN server, or a TURN server with its user and password (the password to the
@@ -271,14 +291,17 @@ mod tests {
         );
         assert_eq!(handle.calling_settings().unwrap().pbx_ca_file, None);
         let ca = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/test-ca.pem"));
-        handle.set_pbx_ca_file(Some(ca)).unwrap();
+        // The chosen file is copied into the profile: changing it later changes nothing.
+        let chosen = dir.path().join("chosen-ca.pem");
+        std::fs::copy(ca, &chosen).unwrap();
+        handle.set_pbx_ca_file(Some(&chosen)).unwrap();
         let saved = handle.calling_settings().unwrap().pbx_ca_file.unwrap();
-        assert!(
-            Path::new(&saved).is_absolute() && saved.ends_with("test-ca.pem"),
-            "{saved}"
-        );
+        assert_eq!(Path::new(&saved), dir.path().join(PBX_CA_FILE), "{saved}");
+        std::fs::write(&chosen, "swapped for something else").unwrap();
+        assert_eq!(std::fs::read(&saved).unwrap(), std::fs::read(ca).unwrap());
         handle.set_pbx_ca_file(None).unwrap();
         assert_eq!(handle.calling_settings().unwrap().pbx_ca_file, None);
+        assert!(!Path::new(&saved).exists(), "the copy goes with the setting");
     }
 
     #[test]
