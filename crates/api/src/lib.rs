@@ -24,7 +24,7 @@ pub const MAX_MUTATIONS_PER_PUSH: usize = 500;
 /// Most changes in one page, whatever `limit` asks.
 pub const MAX_PAGE: usize = 2_000;
 
-/// `POST /auth/login`. `Debug` shows no password.
+/// `POST /auth/login`
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct LoginRequest {
     /// The agent's email.
@@ -49,7 +49,7 @@ pub struct Me {
     pub permissions: Vec<Permission>,
 }
 
-/// The answer to a successful login. `Debug` shows no token.
+/// The answer to a successful login.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct LoginResponse {
     /// The bearer token. Shown once; the server keeps only its hash.
@@ -58,8 +58,7 @@ pub struct LoginResponse {
     pub me: Me,
 }
 
-/// `GET /me/sip-credentials`: the agent's own SIP account, password included (`Debug` shows
-/// no password).
+/// `GET /me/sip-credentials`: the agent's own SIP account, password included.
 #[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SipCredentials {
     /// `wss://…` of the PBX's WebSocket endpoint.
@@ -76,7 +75,8 @@ pub struct SipCredentials {
     pub auto_register: bool,
 }
 
-/// What `Debug` prints in place of a secret.
+/// What `Debug` prints in place of a secret: the login request's password, the login answer's
+/// token and the SIP credentials' password never print.
 const REDACTED: &str = "***";
 
 impl std::fmt::Debug for LoginRequest {

@@ -74,6 +74,7 @@ pub const SCHEMA: &[Migration] = &[
     migration!(9, "schema", "0009_calls.sql"),
     migration!(10, "schema", "0010_audit_logs.sql"),
     migration!(11, "schema", "0011_call_quality.sql"),
+    migration!(12, "schema", "0012_audit_logs_outlive_users.sql"),
 ];
 
 /// The desktop client's own tables, applied after [`SCHEMA`].

@@ -207,6 +207,39 @@ fn activities_and_audit_logs_reject_update() {
 }
 
 #[test]
+fn deleting_a_user_keeps_their_audit_entries_without_them() {
+    let store = store();
+    let conn = store.conn();
+    conn.execute_batch(
+        "INSERT INTO users (id, tenant_id, name, email, password, role)
+              VALUES (3, 1, 'Leaver', 'l@acme.test', '', 'read_only');
+         INSERT INTO audit_logs (id, tenant_id, user_id, action) VALUES (7, 1, 3, 'user.login');
+         INSERT INTO audit_logs (id, tenant_id, user_id, action) VALUES (8, 1, 1, 'user.login');",
+    )
+    .unwrap();
+    conn.execute("DELETE FROM users WHERE id = 3", []).unwrap();
+    let (user, action): (Option<i64>, String) = conn
+        .query_row("SELECT user_id, action FROM audit_logs WHERE id = 7", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(
+        (user, action.as_str()),
+        (None, "user.login"),
+        "the entry stays, without its user"
+    );
+    // Nothing else about an entry changes, not even its user while that user exists.
+    assert_eq!(
+        rule_of(conn.execute("UPDATE audit_logs SET user_id = NULL WHERE id = 8", [])),
+        Rule::Immutable
+    );
+    assert_eq!(
+        rule_of(conn.execute("UPDATE audit_logs SET action = 'x' WHERE id = 7", [])),
+        Rule::Immutable
+    );
+}
+
+#[test]
 fn a_call_is_closed_only_after_it_ended_and_with_a_disposition() {
     let store = store();
     let conn = store.conn();
