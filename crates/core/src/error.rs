@@ -217,6 +217,9 @@ impl CoreError {
             CoreError::DataDir { .. } => ErrorKind::DataDir,
             CoreError::Keychain(_) => ErrorKind::Keychain,
             CoreError::Sync(e) if e.is_transient() => ErrorKind::Offline,
+            CoreError::Sync(leadline_sync::SyncError::BadUrl(_) | leadline_sync::SyncError::Cleartext(_)) => {
+                ErrorKind::InvalidInput
+            }
             CoreError::Sync(leadline_sync::SyncError::Refused { .. }) => ErrorKind::Refused,
             CoreError::Sync(_) => ErrorKind::Server,
             CoreError::NotSignedIn => ErrorKind::NotSignedIn,

@@ -48,6 +48,10 @@ pub struct Account {
     pub timing: LineTiming,
 }
 
+/// Set to `1` on a development machine to let plain `ws://` reach a PBX that is not on this
+/// machine (a warning is logged each time).
+pub const ALLOW_CLEARTEXT_ENV: &str = "LEADLINE_ALLOW_CLEARTEXT";
+
 /// The registration lifetime asked for unless the account says otherwise.
 pub const DEFAULT_EXPIRES: u32 = 600;
 
@@ -60,10 +64,28 @@ impl Account {
                 "the PBX address {url:?} must start with ws:// or wss://"
             )));
         }
-        if crate::transport::host_and_port(url).is_none() {
+        let Some((host, _, _, secure)) = crate::transport::host_and_port(url) else {
             return Err(SipError::InvalidAccount(format!(
                 "the PBX address {url:?} has no host"
             )));
+        };
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !secure && !loopback {
+            if std::env::var(ALLOW_CLEARTEXT_ENV).is_ok_and(|v| v == "1") {
+                tracing::warn!(
+                    pbx = url,
+                    "plain ws:// to another machine ({ALLOW_CLEARTEXT_ENV}=1): the SIP password's digest and the calls' signalling travel unencrypted"
+                );
+            } else {
+                return Err(SipError::InvalidAccount(format!(
+                    "refusing plain ws:// to {host}: use wss:// (plain WebSocket is only for this machine's own address)"
+                )));
+            }
         }
         let name_ok =
             |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || "<>\"@:;".contains(c));
@@ -164,6 +186,23 @@ mod tests {
         let mut bad = account();
         bad.ws_url = "ws://".into();
         assert!(bad.validate().unwrap_err().to_string().contains("no host"));
+        for remote in [
+            "ws://pbx.example.com/ws",
+            "ws://10.0.0.5:8080",
+            "ws://[2001:db8::1]:8080",
+        ] {
+            let mut bad = account();
+            bad.ws_url = remote.into();
+            assert!(
+                bad.validate().unwrap_err().to_string().contains("use wss://"),
+                "{remote}"
+            );
+        }
+        for local in ["ws://127.0.0.1:8080", "ws://localhost:8080/ws", "ws://[::1]:8080"] {
+            let mut ok = account();
+            ok.ws_url = local.into();
+            assert!(ok.validate().is_ok(), "{local}");
+        }
         let mut bad = account();
         bad.timing.keepalive = std::time::Duration::ZERO;
         assert!(bad.validate().unwrap_err().to_string().contains("keepalive"));

@@ -46,6 +46,27 @@ pub enum SyncError {
     /// The server address is not usable.
     #[error("invalid server address {0:?}: use http(s)://host[:port]")]
     BadUrl(String),
+    /// Plain `http://` to another machine: the password and the token would cross the network
+    /// unencrypted.
+    #[error(
+        "refusing plain http:// to {0:?}: use https:// (plain HTTP is only for this machine's own address)"
+    )]
+    Cleartext(String),
+}
+
+/// Set to `1` on a development machine to let plain `http://` reach a server that is not on
+/// this machine (a warning is logged for every client made so).
+pub const ALLOW_CLEARTEXT_ENV: &str = "LEADLINE_ALLOW_CLEARTEXT";
+
+/// Whether the authority of `rest` (what follows `http://`) is this machine.
+fn is_loopback(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl SyncError {
@@ -82,6 +103,18 @@ impl ApiClient {
             (base.starts_with("https://") || base.starts_with("http://")) && base.len() > "http://".len();
         if !valid || base.contains(char::is_whitespace) {
             return Err(SyncError::BadUrl(base.to_owned()));
+        }
+        if let Some(rest) = base.strip_prefix("http://")
+            && !is_loopback(rest)
+        {
+            if std::env::var(ALLOW_CLEARTEXT_ENV).is_ok_and(|v| v == "1") {
+                tracing::warn!(
+                    server = base,
+                    "plain http:// to another machine ({ALLOW_CLEARTEXT_ENV}=1): passwords and tokens travel unencrypted"
+                );
+            } else {
+                return Err(SyncError::Cleartext(base.to_owned()));
+            }
         }
         // ring is the one TLS provider compiled in; install it before the first connection.
         CRYPTO.call_once(|| {
@@ -242,10 +275,28 @@ mod tests {
     fn addresses_are_checked_and_cursors_encoded() {
         assert!(ApiClient::new("https://crm.example.com/").is_ok());
         assert!(ApiClient::new("http://127.0.0.1:8787").is_ok());
+        assert!(ApiClient::new("http://localhost:8787/").is_ok());
+        assert!(ApiClient::new("http://[::1]:8787").is_ok());
         for bad in ["", "crm.example.com", "ftp://x", "http://", "http://a b"] {
             assert!(matches!(ApiClient::new(bad), Err(SyncError::BadUrl(_))), "{bad}");
         }
         assert_eq!(percent_encode("v1:42&x=é"), "v1%3A42%26x%3D%C3%A9");
+    }
+
+    #[test]
+    fn plain_http_reaches_only_this_machine() {
+        for remote in [
+            "http://crm.example.com",
+            "http://10.0.0.5:8787",
+            "http://127.0.0.1.example.com",
+            "http://[2001:db8::1]:80",
+        ] {
+            assert!(
+                matches!(ApiClient::new(remote), Err(SyncError::Cleartext(_))),
+                "{remote}"
+            );
+        }
+        assert!(ApiClient::new("https://10.0.0.5:8787").is_ok());
     }
 
     #[test]
