@@ -695,3 +695,58 @@ async fn a_calls_quality_arrives_with_its_end_and_nonsense_is_refused() {
         "the feed carries what the agent measured"
     );
 }
+
+#[tokio::test]
+async fn a_refusal_shows_the_lead_only_to_a_caller_who_may_see_leads() {
+    let w = world().await;
+    let tenant = w.a.tenant_id.0;
+    // This tenant's read-only role no longer sees leads.
+    w.server.db().run_now(move |c| {
+        c.execute(
+            "DELETE FROM permissions WHERE tenant_id = ?1 AND role = 'read_only' AND permission = 'leads.view'",
+            [tenant],
+        )
+        .unwrap()
+    });
+    let lead = w.count(&format!("SELECT min(id) FROM leads WHERE tenant_id = {tenant}"));
+    let update = |when: &str| {
+        mutation(
+            "lead.followup",
+            "lead",
+            lead,
+            json!({"lead_id": lead, "next_followup_at": when, "activity_id": -1}),
+        )
+    };
+    let blind = w.login(&email(&w.a, "read_only")).await;
+    let (status, res) = w
+        .post(
+            &blind.token,
+            "/mutations",
+            &json!({"mutations": [update("2030-01-01T09:00:00Z")]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    assert_eq!(res["results"][0]["status"], "rejected", "{res}");
+    assert!(
+        res["results"][0]["current"].is_null(),
+        "the lead is not shown: {res}"
+    );
+    let text = res.to_string();
+    let name: String = w.server.db().run_now(move |c| {
+        c.query_row("SELECT name FROM leads WHERE id = ?1", [lead], |r| r.get(0))
+            .unwrap()
+    });
+    assert!(!text.contains(&name), "nothing of the lead leaks: {text}");
+
+    // A support agent sees leads but may not change them: the refusal brings the lead back.
+    let support = w.login(&email(&w.a, "support_agent")).await;
+    let (_, res) = w
+        .post(
+            &support.token,
+            "/mutations",
+            &json!({"mutations": [update("2030-01-02T09:00:00Z")]}),
+        )
+        .await;
+    assert_eq!(res["results"][0]["status"], "rejected", "{res}");
+    assert_eq!(res["results"][0]["current"]["id"], json!(lead), "{res}");
+}

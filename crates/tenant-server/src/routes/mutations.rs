@@ -378,8 +378,10 @@ fn apply_once(
             // Nothing of a refused mutation is kept but the answer.
             drop(tx);
             // A refused lead change comes back with the lead as it is, so the client can drop
-            // what it showed optimistically.
-            if refusal.current.is_none() && m.entity_type == EntityType::Lead && m.entity_id > 0 {
+            // what it showed optimistically — only to a caller who may see leads.
+            if !caller.may(Permission::LeadsView) {
+                refusal.current = None;
+            } else if refusal.current.is_none() && m.entity_type == EntityType::Lead && m.entity_id > 0 {
                 refusal.current = find::<Lead>(conn, m.entity_id)?
                     .filter(|lead| lead.tenant_id == caller.tenant_id())
                     .and_then(|lead| serde_json::to_value(lead).ok());
