@@ -75,6 +75,7 @@ pub const SCHEMA: &[Migration] = &[
     migration!(10, "schema", "0010_audit_logs.sql"),
     migration!(11, "schema", "0011_call_quality.sql"),
     migration!(12, "schema", "0012_audit_logs_outlive_users.sql"),
+    migration!(13, "schema", "0013_same_tenant_people.sql"),
 ];
 
 /// The desktop client's own tables, applied after [`SCHEMA`].

@@ -207,6 +207,37 @@ fn activities_and_audit_logs_reject_update() {
 }
 
 #[test]
+fn users_and_leads_are_named_only_inside_their_tenant() {
+    let store = store();
+    let conn = store.conn();
+    // User 2 and status 9 are the other tenant's.
+    let cross = [
+        "INSERT INTO leads (tenant_id, lead_status_id, name, assigned_to_user_id) VALUES (1, 1, 'X', 2)",
+        "INSERT INTO leads (tenant_id, lead_status_id, name, created_by_user_id) VALUES (1, 1, 'X', 2)",
+        "UPDATE leads SET assigned_to_user_id = 2 WHERE id = 1",
+        "INSERT INTO lead_activities (tenant_id, lead_id, user_id, type) VALUES (1, 1, 2, 'note')",
+        "INSERT INTO lead_activities (tenant_id, lead_id, user_id, type) VALUES (2, 1, 2, 'note')",
+        "INSERT INTO calls (tenant_id, user_id, direction, from_number, to_number, started_at)
+              VALUES (1, 2, 'outbound', '1', '2', '2026-03-01 10:00:00')",
+        "INSERT INTO calls (tenant_id, user_id, related_type, related_id, direction, from_number, to_number, started_at)
+              VALUES (2, 2, 'lead', 1, 'outbound', '1', '2', '2026-03-01 10:00:00')",
+        "UPDATE calls SET user_id = 2 WHERE id = 1",
+        "INSERT INTO agent_sip_credentials (tenant_id, user_id, sip_ws_url, sip_username, sip_password, sip_domain)
+              VALUES (1, 2, 'wss://pbx', '1001', 'x', 'pbx')",
+        "INSERT INTO audit_logs (tenant_id, user_id, action) VALUES (1, 2, 'user.login')",
+    ];
+    for sql in cross {
+        assert_eq!(rule_of(conn.execute(sql, [])), Rule::CrossTenant, "{sql}");
+    }
+    // The same inside the tenant is fine.
+    conn.execute(
+        "INSERT INTO leads (tenant_id, lead_status_id, name, assigned_to_user_id, created_by_user_id) VALUES (1, 1, 'Mine', 1, 1)",
+        [],
+    )
+    .unwrap();
+}
+
+#[test]
 fn deleting_a_user_keeps_their_audit_entries_without_them() {
     let store = store();
     let conn = store.conn();

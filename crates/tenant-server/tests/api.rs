@@ -750,3 +750,51 @@ async fn a_refusal_shows_the_lead_only_to_a_caller_who_may_see_leads() {
     assert_eq!(res["results"][0]["status"], "rejected", "{res}");
     assert_eq!(res["results"][0]["current"]["id"], json!(lead), "{res}");
 }
+
+#[tokio::test]
+async fn a_new_lead_is_assigned_only_to_an_active_user_of_the_tenant() {
+    let w = world().await;
+    let (a, b) = (w.a.tenant_id.0, w.b.tenant_id.0);
+    let status = w.count(&format!(
+        "SELECT id FROM lead_statuses WHERE tenant_id = {a} AND is_default = 1"
+    ));
+    let theirs = w.count(&format!("SELECT min(id) FROM users WHERE tenant_id = {b}"));
+    let leaver = w.count(&format!(
+        "SELECT id FROM users WHERE tenant_id = {a} AND role = 'read_only'"
+    ));
+    w.server.db().run_now(move |c| {
+        c.execute("UPDATE users SET is_active = 0 WHERE id = ?1", [leaver])
+            .unwrap()
+    });
+    let create = |assignee: i64| {
+        mutation(
+            "lead.create",
+            "lead",
+            -1,
+            json!({"id": -1, "tenant_id": a, "lead_status_id": status, "name": "New Co", "score": "warm",
+                   "assigned_to_user_id": assignee}),
+        )
+    };
+    let agent = w.login(&email(&w.a, "sales_agent")).await;
+    let before = w.count("SELECT count(*) FROM leads");
+    for (assignee, code) in [(theirs, "not_found"), (leaver, "invalid")] {
+        let (_, res) = w
+            .post(
+                &agent.token,
+                "/mutations",
+                &json!({"mutations": [create(assignee)]}),
+            )
+            .await;
+        assert_eq!(res["results"][0]["status"], "rejected", "{res}");
+        assert_eq!(res["results"][0]["code"], code, "{res}");
+    }
+    assert_eq!(w.count("SELECT count(*) FROM leads"), before, "nothing created");
+    let me = w.count(&format!(
+        "SELECT id FROM users WHERE email = '{}'",
+        email(&w.a, "sales_agent")
+    ));
+    let (_, res) = w
+        .post(&agent.token, "/mutations", &json!({"mutations": [create(me)]}))
+        .await;
+    assert_eq!(res["results"][0]["status"], "applied", "{res}");
+}

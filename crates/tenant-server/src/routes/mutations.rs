@@ -20,7 +20,7 @@ use leadline_api::{
 use leadline_model::table::{Table, find, upsert};
 use leadline_model::{
     ActivityType, Call, CallDisposition, CallQuality, EntityType, Json as JsonDoc, Lead, LeadStatus,
-    MutationKind, Permission, RELATED_LEAD, Timestamp,
+    MutationKind, Permission, RELATED_LEAD, Timestamp, User,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Deserialize;
@@ -247,6 +247,18 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
                 .map_err(|e| Refusal::new(RejectionCode::Invalid, e.to_string()))?;
             let local_id = lead.id.0;
             let _: LeadStatus = in_tenant(tx, caller, lead.lead_status_id.0)?;
+            if let Some(user) = lead.assigned_to_user_id {
+                let assignee: User = in_tenant(tx, caller, user.0)?;
+                if !assignee.is_active {
+                    return Err(Refusal::new(
+                        RejectionCode::Invalid,
+                        format!(
+                            "{} is deactivated: no lead can be assigned to them",
+                            assignee.name
+                        ),
+                    ));
+                }
+            }
             lead.id = leadline_model::LeadId(next_id::<Lead>(tx)?);
             lead.tenant_id = caller.tenant_id();
             lead.created_by_user_id = Some(caller.user_id());
