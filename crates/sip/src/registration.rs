@@ -59,6 +59,10 @@ pub enum RegEvent {
     Unregistered,
 }
 
+/// Calls arriving faster than the phone takes them wait in a queue this long; beyond it they
+/// are refused as busy (486).
+pub const MAX_WAITING_CALLS: usize = 16;
+
 /// One account's registration, and the calls over its connection.
 pub struct Registration {
     account: Account,
@@ -66,8 +70,8 @@ pub struct Registration {
     link: Option<Link>,
     /// Counts connections, so that a late ping answer from a closed one is not taken as news.
     generation: u64,
-    incoming_tx: mpsc::UnboundedSender<IncomingCall>,
-    incoming_rx: Option<mpsc::UnboundedReceiver<IncomingCall>>,
+    incoming_tx: mpsc::Sender<IncomingCall>,
+    incoming_rx: Option<mpsc::Receiver<IncomingCall>>,
     /// The connection calls run over, published for them (and for [`Dialer`]s).
     routes: watch::Sender<Option<Route>>,
     /// Each live call holds a clone: while there are any, retries come sooner.
@@ -157,7 +161,7 @@ impl Registration {
             account.timing,
             Instant::now(),
         );
-        let (incoming_tx, incoming_rx) = mpsc::unbounded_channel();
+        let (incoming_tx, incoming_rx) = mpsc::channel(MAX_WAITING_CALLS);
         let (routes, _) = watch::channel(None);
         Ok(Registration {
             account,
@@ -392,7 +396,7 @@ impl Registration {
     }
 
     /// The calls that arrive (once: the receiver moves to the caller).
-    pub fn incoming_calls(&mut self) -> Option<mpsc::UnboundedReceiver<IncomingCall>> {
+    pub fn incoming_calls(&mut self) -> Option<mpsc::Receiver<IncomingCall>> {
         self.incoming_rx.take()
     }
 
@@ -487,7 +491,7 @@ fn with_udp_transport(contact: &str) -> Option<String> {
 struct Calls {
     routes: Routes,
     live: std::sync::Weak<()>,
-    to_app: mpsc::UnboundedSender<IncomingCall>,
+    to_app: mpsc::Sender<IncomingCall>,
 }
 
 fn dispatch_incoming(endpoint: &Endpoint, route: Route, calls: Calls) -> Result<(), SipError> {
@@ -520,7 +524,14 @@ fn dispatch_incoming(endpoint: &Endpoint, route: Route, calls: Calls) -> Result<
                             (calls.routes.clone(), calls.live.upgrade()),
                         );
                         call.ring();
-                        let _ = calls.to_app.send(call);
+                        // A flood of INVITEs waits no further than the queue: the rest are busy.
+                        if let Err(
+                            mpsc::error::TrySendError::Full(call) | mpsc::error::TrySendError::Closed(call),
+                        ) = calls.to_app.try_send(call)
+                        {
+                            tracing::warn!("too many calls waiting for the phone: refused as busy");
+                            call.reject(Some(486));
+                        }
                         Some(Dialog::Invite(dialog))
                     }
                     Err(error) => {

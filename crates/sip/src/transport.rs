@@ -19,6 +19,9 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{Connector, MaybeTlsStream};
 use tokio_util::sync::CancellationToken;
 
+/// The largest SIP message taken from the PBX (bytes); a larger one closes the connection.
+pub const MAX_SIP_MESSAGE: usize = 64 * 1024;
+
 /// A live WebSocket to the PBX, registered with the transport layer.
 #[derive(Debug, Clone)]
 pub struct Dialed {
@@ -144,7 +147,13 @@ pub async fn dial(account: &Account) -> Result<Dialed, SipError> {
     };
     // Nagle off: SIP messages are small and each waits for an answer (with Nagle on, a
     // request written behind an unacknowledged one waits for the peer's delayed ACK, ~40 ms).
-    let connect = tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector));
+    // A SIP message is a few kilobytes; the library's default (64 MiB) would let a broken or
+    // hostile PBX make us hold a huge one.
+    let limits = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .max_message_size(Some(MAX_SIP_MESSAGE))
+        .max_frame_size(Some(MAX_SIP_MESSAGE));
+    let connect =
+        tokio_tungstenite::connect_async_tls_with_config(request, Some(limits), true, Some(connector));
     let (stream, _) = connect.await.map_err(|e| classify(url, e))?;
     let tcp = match stream.get_ref() {
         MaybeTlsStream::Plain(tcp) => tcp,

@@ -311,7 +311,7 @@ impl Phone {
 
     /// Takes the calls the registration hands over: each rings with its screen pop until it
     /// is answered, rejected or cancelled by the caller.
-    fn take_calls(&self, mut incoming: tokio::sync::mpsc::UnboundedReceiver<IncomingCall>) {
+    fn take_calls(&self, mut incoming: tokio::sync::mpsc::Receiver<IncomingCall>) {
         let phone = self.clone();
         tokio::spawn(async move {
             while let Some(call) = incoming.recv().await {
