@@ -38,6 +38,17 @@ impl Account {
     }
 }
 
+/// Runs a change to the profile on the blocking pool, then asks the sync loop to send it.
+pub(crate) async fn change<T: Send + 'static>(
+    handle: &Handle,
+    account: &Account,
+    call: impl FnOnce(Handle) -> Result<T, CoreError> + Send + 'static,
+) -> Result<T, CoreError> {
+    let done = blocking(handle, call).await?;
+    account.nudge();
+    Ok(done)
+}
+
 /// (Re)starts staying in sync when the profile is signed in to a tenant server.
 pub fn start_sync(app: &AppHandle) {
     let (Some(account), Some(handle)) = (app.try_state::<Account>(), app.try_state::<Handle>()) else {

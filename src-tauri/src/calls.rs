@@ -3,7 +3,7 @@
 //! `phone-event`s. Without a phone running (no SIP account, signed out) a command is refused
 //! with the line's reason.
 
-use crate::account::Account;
+use crate::account::{Account, change};
 use crate::commands::blocking;
 use leadline_core::phone::{Dial, DtmfMethod, Phone, WrapUp, WrapUpDue};
 use leadline_core::store::model::Call;
@@ -99,7 +99,5 @@ pub async fn wrap_up(
     account: State<'_, Account>,
     wrap_up: WrapUp,
 ) -> Result<Call, CoreError> {
-    let call = blocking(&handle, move |h| h.wrap_up(&wrap_up)).await?;
-    account.nudge();
-    Ok(call)
+    change(&handle, &account, move |h| h.wrap_up(&wrap_up)).await
 }

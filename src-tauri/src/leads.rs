@@ -2,7 +2,7 @@
 //! follow-up (each checked by the core against the role and the tenant's rules, and nudging
 //! the sync loop), today's calls and the follow-ups due.
 
-use crate::account::Account;
+use crate::account::{Account, change};
 use crate::commands::blocking;
 use leadline_core::store::model::{LeadActivity, LeadId};
 use leadline_core::store::queries::{
@@ -20,12 +20,10 @@ pub async fn move_lead(
     note: Option<String>,
     followup: Option<String>,
 ) -> Result<LeadCard, CoreError> {
-    let moved = blocking(&handle, move |h| {
+    change(&handle, &account, move |h| {
         h.move_lead(lead, &status, note.as_deref(), followup.as_deref())
     })
-    .await?;
-    account.nudge();
-    Ok(moved)
+    .await
 }
 
 #[tauri::command]
@@ -35,9 +33,7 @@ pub async fn add_note(
     lead: LeadId,
     note: String,
 ) -> Result<LeadActivity, CoreError> {
-    let added = blocking(&handle, move |h| h.add_note(lead, &note)).await?;
-    account.nudge();
-    Ok(added)
+    change(&handle, &account, move |h| h.add_note(lead, &note)).await
 }
 
 #[tauri::command]

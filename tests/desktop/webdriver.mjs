@@ -136,11 +136,11 @@ export class Session {
     while (Date.now() < deadline) {
       try {
         last = await this.exec(script);
+        if (last) return last;
       } catch (err) {
         // The page is between two documents (loading): ask again.
         last = String(err);
       }
-      if (last && !String(last).startsWith("Error: POST")) return last;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);

@@ -166,23 +166,22 @@ impl Handle {
         if let Err(error) = std::fs::write(&pbx_port, line.port().to_string()) {
             tracing::debug!(%error, "the demo PBX's port is not remembered");
         }
-        let pointed = server
-            .set_sip_line(email, line.url(), &account.domain)
-            .map_err(|e| demo_error("cannot give the demo agent its line", e));
-        match pointed {
+        // The agent's account (known to exist: it was just read) points at the PBX; a change is
+        // pulled at once so the phone registers there on start.
+        match server.set_sip_line(email, line.url(), &account.domain) {
             Ok(true) => {
                 if let Err(error) = self.sync(&mut |_| {}).await {
                     tracing::warn!(%error, "the demo agent's line did not sync");
                 }
-                tracing::info!(url = %line.url(), "demo PBX running");
-                Some(line)
             }
-            Ok(false) => None,
+            Ok(false) => {}
             Err(error) => {
-                tracing::warn!(%error, "the demo cannot call");
-                None
+                tracing::warn!(error = %demo_error("cannot give the demo agent its line", error), "the demo cannot call");
+                return None;
             }
         }
+        tracing::info!(url = %line.url(), "demo PBX running");
+        Some(line)
     }
 
     /// Points the profile at the same tenant server under a new address, its token with it.

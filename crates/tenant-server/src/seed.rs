@@ -60,7 +60,8 @@ impl TenantServer {
 
     /// Points the SIP account of the user with `email` at `ws_url` in `domain`, registering
     /// on start: how the app's built-in demo gives its agent the demo PBX's line. Returns
-    /// whether the user had a SIP account. The change reaches the agent's next pull.
+    /// whether the account changed (`false` when it already pointed there, or when the user
+    /// has no SIP account). A change reaches the agent's next pull.
     pub fn set_sip_line(&self, email: &str, ws_url: &str, domain: &str) -> Result<bool, ServerError> {
         self.db().run_now(|conn| {
             let changed = conn.execute(
@@ -70,13 +71,7 @@ impl TenantServer {
                     AND (sip_ws_url <> ?2 OR sip_domain <> ?3 OR auto_register = 0)",
                 params![email, ws_url, domain, Timestamp::now()],
             )?;
-            let exists: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM agent_sip_credentials
-                                 WHERE user_id = (SELECT id FROM users WHERE email = ?1))",
-                [email],
-                |row| row.get(0),
-            )?;
-            Ok(changed > 0 || exists)
+            Ok(changed > 0)
         })
     }
 

@@ -234,8 +234,11 @@ impl App {
 
     /// A PNG of the window.
     pub fn screenshot(&self) -> Vec<u8> {
-        use base64_decode::decode;
-        decode(self.call("GET", "/screenshot", None).as_str().unwrap_or_default())
+        use base64::Engine;
+        let text = self.call("GET", "/screenshot", None);
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_str().unwrap_or_default())
+            .unwrap_or_default()
     }
 }
 
@@ -244,30 +247,5 @@ impl Drop for App {
         let _ = http(self.port, "DELETE", &format!("/session/{}", self.session), None);
         let _ = self.driver.kill();
         let _ = self.driver.wait();
-    }
-}
-
-/// Base64 (standard alphabet) to bytes, for screenshots.
-mod base64_decode {
-    pub fn decode(text: &str) -> Vec<u8> {
-        let value = |c: u8| match c {
-            b'A'..=b'Z' => Some(c - b'A'),
-            b'a'..=b'z' => Some(c - b'a' + 26),
-            b'0'..=b'9' => Some(c - b'0' + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        };
-        let digits: Vec<u8> = text.bytes().filter_map(value).collect();
-        let mut out = Vec::with_capacity(digits.len() * 3 / 4);
-        for chunk in digits.chunks(4) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, d)| n | (u32::from(*d) << (18 - 6 * i)));
-            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-            out.extend_from_slice(&bytes[..chunk.len().saturating_sub(1)]);
-        }
-        out
     }
 }
