@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
 
+mod contract;
+
+use contract::contract;
 use leadline_api::{
     ChangeOp, ChangesPage, LoginResponse, MutationStatus, PushResponse, RejectionCode, SyncTable,
 };
@@ -74,7 +77,10 @@ impl World {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
-        res.json().await.unwrap()
+        let body: Value = res.json().await.unwrap();
+        let request = json!({"email": email, "password": "leadline-demo"});
+        contract().check("POST", "/api/v1/auth/login", Some(&request), 200, &body);
+        serde_json::from_value(body).unwrap()
     }
 
     async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
@@ -86,7 +92,9 @@ impl World {
             .await
             .unwrap();
         let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
+        let body = res.json().await.unwrap_or(Value::Null);
+        contract().check("GET", &format!("/api/v1{path}"), None, status.as_u16(), &body);
+        (status, body)
     }
 
     async fn post(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
@@ -99,7 +107,9 @@ impl World {
             .await
             .unwrap();
         let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
+        let answer = res.json().await.unwrap_or(Value::Null);
+        contract().check("POST", &format!("/api/v1{path}"), Some(body), status.as_u16(), &answer);
+        (status, answer)
     }
 
     async fn pull_all(&self, token: &str, limit: usize) -> Vec<leadline_api::Change> {
