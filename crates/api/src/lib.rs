@@ -23,6 +23,17 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_MUTATIONS_PER_PUSH: usize = 500;
 /// Most changes in one page, whatever `limit` asks.
 pub const MAX_PAGE: usize = 2_000;
+/// A page stops adding rows once its rows reach this many bytes of JSON (it always holds at
+/// least one change), so a page stays small whatever the rows hold.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// Largest answer a client reads (bytes): a page at its byte bound plus its largest row, with
+/// room to spare. A longer answer is refused, not buffered.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+/// Longest text an agent writes (characters): a note, the note of a move or follow-up, a
+/// call's wrap-up notes. The schema holds the same bound.
+pub const MAX_NOTE_CHARS: usize = 10_000;
+/// Longest activity payload (bytes of JSON) the schema stores.
+pub const MAX_ACTIVITY_PAYLOAD_BYTES: usize = 64 * 1024;
 
 /// `POST /auth/login`
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
@@ -302,6 +313,34 @@ pub struct RecordingLink {
     pub url: String,
 }
 
+/// One signed-in device: a token as `GET /tokens` lists it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TokenInfo {
+    /// The token's id (for `DELETE /tokens/{id}`).
+    pub id: i64,
+    /// Whose token it is.
+    pub user_id: leadline_model::UserId,
+    /// The user's name.
+    pub user_name: String,
+    /// The device name given at sign-in.
+    pub name: Option<String>,
+    /// When it was issued.
+    pub created_at: Timestamp,
+    /// When it was last used (to the minute).
+    pub last_used_at: Option<Timestamp>,
+    /// When it stops working unless used before: the earlier of its absolute and idle expiry.
+    pub expires_at: Timestamp,
+    /// Whether this is the token of the request that listed it.
+    pub current: bool,
+}
+
+/// `GET /tokens`: the caller's signed-in devices (an admin with `users.manage`: the tenant's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TokenList {
+    /// Live tokens, newest first.
+    pub tokens: Vec<TokenInfo>,
+}
+
 /// Why a request failed, beside its status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -326,8 +365,12 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// 422: well-formed but invalid (wrong types, missing fields, limits).
     Invalid,
+    /// 429: too many failed sign-ins or refused changes; wait `Retry-After` seconds.
+    TooManyRequests,
     /// 500
     Internal,
+    /// 503: the server is busy or the request took too long; retry later.
+    Unavailable,
 }
 
 /// The body of every error response.

@@ -76,6 +76,7 @@ pub const SCHEMA: &[Migration] = &[
     migration!(11, "schema", "0011_call_quality.sql"),
     migration!(12, "schema", "0012_audit_logs_outlive_users.sql"),
     migration!(13, "schema", "0013_same_tenant_people.sql"),
+    migration!(14, "schema", "0014_text_limits.sql"),
 ];
 
 /// The desktop client's own tables, applied after [`SCHEMA`].
@@ -97,6 +98,7 @@ pub const SERVER: &[Migration] = &[
     migration!(200, "server", "0200_api_tokens.sql"),
     migration!(201, "server", "0201_applied_mutations.sql"),
     migration!(202, "server", "0202_change_log.sql"),
+    migration!(203, "server", "0203_no_reused_ids_and_refusal_quota.sql"),
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

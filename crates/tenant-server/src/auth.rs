@@ -1,6 +1,8 @@
 //! Who is calling: passwords (argon2id), bearer tokens (random, stored as SHA-256), and the
 //! [`Caller`] extractor that every authenticated route takes. A token works only while it is
-//! not revoked, its user is active and its tenant is active.
+//! not revoked, not expired (at most [`TOKEN_MAX_AGE_SECS`] after sign-in, and
+//! [`TOKEN_IDLE_SECS`] after its last use), its user is active and its tenant is active.
+//! `last_used_at` is kept to the minute.
 
 use crate::AppState;
 use crate::error::{ApiError, ServerError};
@@ -17,6 +19,19 @@ use leadline_model::{Permission, Role, Tenant, TenantId, TenantStatus, Timestamp
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
+
+/// A token stops working this long after sign-in, used or not (90 days).
+pub const TOKEN_MAX_AGE_SECS: i64 = 90 * 24 * 3600;
+/// A token stops working after this long unused (30 days).
+pub const TOKEN_IDLE_SECS: i64 = 30 * 24 * 3600;
+/// `last_used_at` is written at most this often per token.
+const LAST_USED_RESOLUTION_SECS: i64 = 60;
+
+/// When a token issued at `created` and last used at `last_used` stops working.
+pub fn token_expiry(created: Timestamp, last_used: Option<Timestamp>) -> Timestamp {
+    let idle_from = last_used.unwrap_or(created).unix();
+    Timestamp::from_unix((created.unix() + TOKEN_MAX_AGE_SECS).min(idle_from + TOKEN_IDLE_SECS))
+}
 
 /// Hashes a password for `users.password`.
 pub fn hash_password(password: &str) -> Result<String, ServerError> {
@@ -244,13 +259,24 @@ impl FromRequestParts<AppState> for Caller {
         state
             .db
             .run(move |conn| {
-                let found: Option<(i64, UserId)> = conn
+                let found: Option<(i64, UserId, Timestamp, Option<Timestamp>)> = conn
                     .prepare_cached(
-                        "SELECT id, user_id FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
+                        "SELECT id, user_id, created_at, last_used_at FROM api_tokens \
+                         WHERE token_hash = ?1 AND revoked_at IS NULL",
                     )?
-                    .query_row([&hash], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .query_row([&hash], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                    })
                     .optional()?;
-                let (token_id, user_id) = found.ok_or_else(ApiError::unauthenticated)?;
+                let (token_id, user_id, created, last_used) = found.ok_or_else(ApiError::unauthenticated)?;
+                let now = Timestamp::now();
+                if token_expiry(created, last_used) <= now {
+                    return Err(ApiError::unauthenticated());
+                }
+                if last_used.is_none_or(|t| now.unix() - t.unix() >= LAST_USED_RESOLUTION_SECS) {
+                    conn.prepare_cached("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")?
+                        .execute(params![token_id, now])?;
+                }
                 let user: User = find(conn, user_id.0)?.ok_or_else(ApiError::unauthenticated)?;
                 let tenant: Tenant = find(conn, user.tenant_id.0)?.ok_or_else(ApiError::unauthenticated)?;
                 check_standing(&user, &tenant)?;
@@ -280,6 +306,26 @@ mod tests {
         assert!(!verify_password("Correct horse", &hash));
         assert!(!verify_password("correct horse", "not a hash"));
         assert!(!verify_password("", ""));
+    }
+
+    #[test]
+    fn a_token_expires_at_its_age_or_idle_limit_whichever_comes_first() {
+        let created = Timestamp::from_unix(1_000_000_000);
+        let day = 24 * 3600;
+        assert_eq!(
+            token_expiry(created, None).unix(),
+            created.unix() + TOKEN_IDLE_SECS
+        );
+        let used = Timestamp::from_unix(created.unix() + 20 * day);
+        assert_eq!(
+            token_expiry(created, Some(used)).unix(),
+            used.unix() + TOKEN_IDLE_SECS
+        );
+        let late = Timestamp::from_unix(created.unix() + 80 * day);
+        assert_eq!(
+            token_expiry(created, Some(late)).unix(),
+            created.unix() + TOKEN_MAX_AGE_SECS
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! starting the server can fail with ([`ServerError`]).
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leadline_api::{ErrorBody, ErrorCode};
 use leadline_model::Permission;
@@ -14,6 +15,8 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Code and message.
     pub body: ErrorBody,
+    /// Seconds to wait before trying again (`Retry-After`), for 429 and 503.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -24,6 +27,23 @@ impl ApiError {
                 error,
                 message: message.into(),
             },
+            retry_after: None,
+        }
+    }
+
+    /// 429: too many attempts; try again in `seconds`.
+    pub fn too_many(seconds: u64, message: &str) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds.max(1)),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests, message)
+        }
+    }
+
+    /// 503: busy or too slow; try again in `seconds`.
+    pub fn unavailable(seconds: u64, message: &str) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds.max(1)),
+            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, message)
         }
     }
 
@@ -106,7 +126,13 @@ impl From<rusqlite::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

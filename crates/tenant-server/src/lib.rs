@@ -13,19 +13,25 @@ mod crypto;
 mod db;
 mod error;
 mod json;
+pub mod limits;
 pub mod openapi;
 mod routes;
 pub mod seed;
+pub mod throttle;
 
 pub use crypto::ServerKey;
 pub use db::Db;
 pub use error::{ApiError, ServerError};
+pub use limits::Limits;
+pub use routes::{ANSWERS_KEPT_SECS, MAX_STORED_REFUSALS_PER_DAY, forget_old_answers};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use leadline_model::Timestamp;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -36,6 +42,10 @@ pub struct AppState {
     pub db: Db,
     /// The key that protects SIP passwords.
     pub key: Arc<ServerKey>,
+    /// Requests in flight, time limits, password checks.
+    pub gates: limits::Gates,
+    /// Failed sign-ins per account and address.
+    pub throttle: Arc<Mutex<throttle::LoginThrottle>>,
 }
 
 /// A tenant server over one database file.
@@ -71,8 +81,16 @@ impl TenantServer {
             state: AppState {
                 db: Db::open(path)?,
                 key: Arc::new(key),
+                gates: limits::Gates::new(Limits::default()),
+                throttle: Arc::default(),
             },
         })
+    }
+
+    /// The same server with other limits (tests, small machines).
+    pub fn with_limits(mut self, limits: Limits) -> TenantServer {
+        self.state.gates = limits::Gates::new(limits);
+        self
     }
 
     /// The database, for seeding and inspection.
@@ -89,13 +107,33 @@ impl TenantServer {
     pub fn router(&self) -> Router {
         routes::router()
             .layer(DefaultBodyLimit::max(leadline_api::MAX_BODY_BYTES))
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                limits::limit,
+            ))
             .with_state(self.state.clone())
     }
 
-    /// Serves on `listener` until the task is dropped.
+    /// Serves on `listener` until the task is dropped; old mutation answers are forgotten at
+    /// the start and every hour.
     pub async fn serve(self, listener: TcpListener) -> std::io::Result<()> {
+        let db = self.state.db.clone();
+        let housekeeping = tokio::spawn(async move {
+            let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                hourly.tick().await;
+                let forgot = db
+                    .run(|conn| Ok(routes::forget_old_answers(conn, Timestamp::now())?))
+                    .await;
+                if let Err(e) = forgot {
+                    tracing::warn!(error = %e.body.message, "forgetting old mutation answers failed");
+                }
+            }
+        });
         let app = self.router().into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app).await
+        let served = axum::serve(listener, app).await;
+        housekeeping.abort();
+        served
     }
 
     /// Serves on `addr` (port 0: any free port) in a background task.

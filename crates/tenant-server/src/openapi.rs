@@ -2,8 +2,8 @@
 //! types. `docs/openapi.json` is this document; a test keeps them equal.
 
 use crate::routes::{
-    __path_changes, __path_login, __path_logout, __path_me, __path_push, __path_recording,
-    __path_sip_credentials,
+    __path_changes, __path_list_tokens, __path_login, __path_logout, __path_me, __path_push,
+    __path_recording, __path_revoke_token, __path_sip_credentials,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -35,7 +35,7 @@ impl Modify for BearerAuth {
         version = "1",
         description = include_str!("../../../docs/sync-api.md"),
     ),
-    paths(login, logout, me, sip_credentials, changes, push, recording),
+    paths(login, logout, list_tokens, revoke_token, me, sip_credentials, changes, push, recording),
     components(schemas(
         leadline_model::Tenant, leadline_model::User, leadline_model::PermissionGrant, leadline_model::LeadStatus,
         leadline_model::Lead, leadline_model::LeadActivity, leadline_model::SipAccount,

@@ -11,6 +11,9 @@ use leadline_api::{ErrorBody, LoginRequest, LoginResponse, Me};
 use leadline_model::table::find;
 use leadline_model::{Tenant, Timestamp, User, UserId};
 use rusqlite::{OptionalExtension, params};
+use std::net::IpAddr;
+use std::sync::PoisonError;
+use std::time::Instant;
 
 /// A hash to verify against when the email is unknown, so a wrong email takes as long as a
 /// wrong password and does not reveal which accounts exist.
@@ -23,36 +26,62 @@ const DECOY_HASH: &str =
         (status = 401, description = "Wrong email or password", body = ErrorBody),
         (status = 403, description = "Tenant suspended or closed, or user deactivated", body = ErrorBody),
         (status = 422, description = "Invalid body", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for this account or from this address; wait Retry-After seconds", body = ErrorBody),
+        (status = 503, description = "The server is busy; retry later", body = ErrorBody),
     ))]
-/// Exchanges email and password for a bearer token.
+/// Exchanges email and password for a bearer token. Failed attempts are counted per account
+/// and per address; past the limit both are locked out for a while (429), before any password
+/// is checked. The password is checked outside the database lock, a few at a time.
 pub async fn login(
     State(state): State<AppState>,
     Origin { ip, user_agent }: Origin,
     ApiJson(login): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let email = login.email.trim().to_lowercase();
+    let address: Option<IpAddr> = ip.as_deref().and_then(|ip| ip.parse().ok());
+    let throttle = || state.throttle.lock().unwrap_or_else(PoisonError::into_inner);
+    let wait = throttle().wait(&email, address, Instant::now());
+    if let Some(wait) = wait {
+        return Err(ApiError::too_many(
+            wait.as_secs() + 1,
+            &format!(
+                "too many failed sign-ins; try again in {} minutes",
+                wait.as_secs().div_ceil(60).max(1)
+            ),
+        ));
+    }
+    let lookup = email.clone();
+    let found: Option<(UserId, String)> = state
+        .db
+        .run(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT id, password FROM users WHERE lower(email) = ?1")?
+                .query_row([&lookup], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()?)
+        })
+        .await?;
+    let hash = found
+        .as_ref()
+        .map_or_else(|| DECOY_HASH.to_owned(), |(_, hash)| hash.clone());
+    let password = login.password;
+    let verified = state
+        .gates
+        .check_password(move || verify_password(&password, &hash))
+        .await?;
+    let Some((user_id, _)) = found.filter(|_| verified) else {
+        throttle().failed(&email, address, Instant::now());
+        return Err(ApiError::invalid_credentials());
+    };
+    throttle().succeeded(&email);
+    let device = login.device_name;
     let response = state
         .db
         .run(move |conn| {
-            let found: Option<(UserId, String)> = conn
-                .prepare_cached("SELECT id, password FROM users WHERE lower(email) = ?1")?
-                .query_row([&email], |row| Ok((row.get(0)?, row.get(1)?)))
-                .optional()?;
-            let verified = match &found {
-                Some((_, hash)) => verify_password(&login.password, hash),
-                None => {
-                    let _ = verify_password(&login.password, DECOY_HASH);
-                    false
-                }
-            };
-            let Some((user_id, _)) = found.filter(|_| verified) else {
-                return Err(ApiError::invalid_credentials());
-            };
             let user: User = find(conn, user_id.0)?.ok_or_else(ApiError::invalid_credentials)?;
             let tenant: Tenant = find(conn, user.tenant_id.0)?.ok_or_else(ApiError::invalid_credentials)?;
             check_standing(&user, &tenant)?;
             let (token, hash) = new_token()?;
-            let name = login.device_name.map(|n| n.chars().take(255).collect::<String>());
+            let name = device.map(|n| n.chars().take(255).collect::<String>());
             let tx = conn.transaction()?;
             tx.execute(
                 "INSERT INTO api_tokens (tenant_id, user_id, token_hash, name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -4,7 +4,9 @@
 //! each upserted row as it is now, shaped as its table's schema. What the caller may not see
 //! is left out: leads and activities without `leads.view`, calls without `calls.view`,
 //! recording URLs without `calls.recordings.view`, other agents' SIP accounts (and every SIP
-//! password). The cursor is `v1:<seq>`; the client treats it as opaque.
+//! password). Rows are read with the tenant in the query, so an entry can never bring another
+//! tenant's row. A page ends early once its rows reach [`MAX_PAGE_BYTES`]. The cursor is
+//! `v1:<seq>`; the client treats it as opaque.
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -12,11 +14,11 @@ use crate::error::ApiError;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use leadline_api::{Change, ChangeOp, ChangesPage, ErrorBody, MAX_PAGE, SyncTable};
+use leadline_api::{Change, ChangeOp, ChangesPage, ErrorBody, MAX_PAGE, MAX_PAGE_BYTES, SyncTable};
 use leadline_model::table::Table;
 use leadline_model::{
     Call, CallDisposition, Lead, LeadActivity, LeadStatus, Permission, PermissionGrant, SipAccount, Tenant,
-    User,
+    TenantId, User,
 };
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
@@ -66,17 +68,27 @@ fn may_see(caller: &Caller, table: SyncTable) -> bool {
     }
 }
 
-/// The rows of `T` with these ids, by id: one query per table and page.
-fn read_many<T: Table + Serialize>(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, T>, ApiError> {
+/// Changes whose rows are read together (one query per table and chunk).
+const CHUNK: usize = 200;
+
+/// The tenant's rows of `T` with these ids, by id.
+fn read_many<T: Table + Serialize>(
+    conn: &Connection,
+    tenant: TenantId,
+    ids: &[i64],
+) -> Result<HashMap<i64, T>, ApiError> {
+    let scope = if T::NAME == "tenants" { "id" } else { "tenant_id" };
     let sql = format!(
-        "SELECT {} FROM {} WHERE {} IN (SELECT value FROM json_each(?1))",
+        "SELECT {} FROM {} WHERE {} IN (SELECT value FROM json_each(?1)) AND {scope} = ?2",
         T::COLUMNS.join(", "),
         T::NAME,
         T::KEY
     );
     let ids = serde_json::to_string(ids).map_err(ApiError::internal)?;
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([ids], |row| Ok((row.get::<_, i64>(0)?, T::from_row(row)?)))?;
+    let rows = stmt.query_map(params![ids, tenant], |row| {
+        Ok((row.get::<_, i64>(0)?, T::from_row(row)?))
+    })?;
     let mut out = HashMap::new();
     for row in rows {
         let (id, value) = row?;
@@ -99,21 +111,22 @@ fn visible_rows(
     table: SyncTable,
     ids: &[i64],
 ) -> Result<HashMap<i64, Box<RawValue>>, ApiError> {
+    let tenant = caller.tenant_id();
     match table {
-        SyncTable::Tenants => as_json(read_many::<Tenant>(conn, ids)?),
-        SyncTable::Users => as_json(read_many::<User>(conn, ids)?),
-        SyncTable::Permissions => as_json(read_many::<PermissionGrant>(conn, ids)?),
-        SyncTable::LeadStatuses => as_json(read_many::<LeadStatus>(conn, ids)?),
-        SyncTable::Leads => as_json(read_many::<Lead>(conn, ids)?),
-        SyncTable::LeadActivities => as_json(read_many::<LeadActivity>(conn, ids)?),
-        SyncTable::CallDispositions => as_json(read_many::<CallDisposition>(conn, ids)?),
+        SyncTable::Tenants => as_json(read_many::<Tenant>(conn, tenant, ids)?),
+        SyncTable::Users => as_json(read_many::<User>(conn, tenant, ids)?),
+        SyncTable::Permissions => as_json(read_many::<PermissionGrant>(conn, tenant, ids)?),
+        SyncTable::LeadStatuses => as_json(read_many::<LeadStatus>(conn, tenant, ids)?),
+        SyncTable::Leads => as_json(read_many::<Lead>(conn, tenant, ids)?),
+        SyncTable::LeadActivities => as_json(read_many::<LeadActivity>(conn, tenant, ids)?),
+        SyncTable::CallDispositions => as_json(read_many::<CallDisposition>(conn, tenant, ids)?),
         SyncTable::AgentSipCredentials => {
-            let mut rows = read_many::<SipAccount>(conn, ids)?;
+            let mut rows = read_many::<SipAccount>(conn, tenant, ids)?;
             rows.retain(|_, s| s.user_id == caller.user_id());
             as_json(rows)
         }
         SyncTable::Calls => {
-            let mut rows = read_many::<Call>(conn, ids)?;
+            let mut rows = read_many::<Call>(conn, tenant, ids)?;
             if !caller.may(Permission::CallsRecordingsView) {
                 for call in rows.values_mut() {
                     call.recording_url = None;
@@ -122,6 +135,53 @@ fn visible_rows(
             as_json(rows)
         }
     }
+}
+
+/// The changes with their rows as the caller may see them now, read a chunk at a time, until
+/// the rows reach [`MAX_PAGE_BYTES`]; then also the seq of the last change kept (the page's
+/// new end).
+fn with_rows(
+    conn: &Connection,
+    caller: &Caller,
+    kept: &[(i64, SyncTable, i64, bool)],
+) -> Result<(Vec<Change>, Option<i64>), ApiError> {
+    let mut changes = Vec::with_capacity(kept.len());
+    let mut bytes = 0usize;
+    for chunk in kept.chunks(CHUNK) {
+        let mut rows: HashMap<SyncTable, HashMap<i64, Box<RawValue>>> = HashMap::new();
+        for table in chunk.iter().map(|k| k.1).collect::<HashSet<_>>() {
+            let ids: Vec<i64> = chunk
+                .iter()
+                .filter(|k| k.1 == table && !k.3)
+                .map(|k| k.2)
+                .collect();
+            rows.insert(table, visible_rows(conn, caller, table, &ids)?);
+        }
+        for &(seq, table, id, deleted) in chunk {
+            let row = if deleted {
+                None
+            } else {
+                rows.get_mut(&table).and_then(|r| r.remove(&id))
+            };
+            bytes += row.as_ref().map_or(0, |r| r.get().len());
+            let op = if row.is_some() {
+                ChangeOp::Upsert
+            } else {
+                ChangeOp::Delete
+            };
+            changes.push(Change {
+                seq,
+                table,
+                op,
+                id,
+                row,
+            });
+            if bytes >= MAX_PAGE_BYTES && changes.len() < kept.len() {
+                return Ok((changes, Some(seq)));
+            }
+        }
+    }
+    Ok((changes, None))
 }
 
 /// One page of the caller's tenant's changes after `after`.
@@ -153,37 +213,11 @@ pub fn page(conn: &Connection, caller: &Caller, after: i64, limit: usize) -> Res
         }
     }
     kept.reverse();
-    let mut rows: HashMap<SyncTable, HashMap<i64, Box<RawValue>>> = HashMap::new();
-    for table in kept.iter().map(|k| k.1).collect::<HashSet<_>>() {
-        let ids: Vec<i64> = kept
-            .iter()
-            .filter(|k| k.1 == table && !k.3)
-            .map(|k| k.2)
-            .collect();
-        rows.insert(table, visible_rows(conn, caller, table, &ids)?);
-    }
-    let changes = kept
-        .into_iter()
-        .map(|(seq, table, id, deleted)| {
-            let row = if deleted {
-                None
-            } else {
-                rows.get_mut(&table).and_then(|r| r.remove(&id))
-            };
-            let op = if row.is_some() {
-                ChangeOp::Upsert
-            } else {
-                ChangeOp::Delete
-            };
-            Change {
-                seq,
-                table,
-                op,
-                id,
-                row,
-            }
-        })
-        .collect();
+    let (changes, cut) = with_rows(conn, caller, &kept)?;
+    let (has_more, last_seq) = match cut {
+        Some(seq) => (true, seq),
+        None => (has_more, last_seq),
+    };
     let latest: i64 = conn
         .prepare_cached("SELECT coalesce(max(seq), 0) FROM change_log WHERE tenant_id = ?1")?
         .query_row([caller.tenant_id()], |row| row.get(0))?;

@@ -14,13 +14,13 @@ use crate::json::ApiJson;
 use axum::Json;
 use axum::extract::State;
 use leadline_api::{
-    AssignedId, ErrorBody, MAX_MUTATIONS_PER_PUSH, Mutation, MutationResult, MutationStatus, PushRequest,
-    PushResponse, RejectionCode,
+    AssignedId, ErrorBody, MAX_ACTIVITY_PAYLOAD_BYTES, MAX_MUTATIONS_PER_PUSH, MAX_NOTE_CHARS, Mutation,
+    MutationResult, MutationStatus, PushRequest, PushResponse, RejectionCode,
 };
 use leadline_model::table::{Table, find, upsert};
 use leadline_model::{
-    ActivityType, Call, CallDisposition, CallQuality, EntityType, Json as JsonDoc, Lead, LeadStatus,
-    MutationKind, Permission, RELATED_LEAD, Timestamp, User,
+    ActivityType, Call, CallDisposition, CallQuality, EntityType, Json as JsonDoc, Lead, LeadActivity,
+    LeadStatus, MutationKind, Permission, RELATED_LEAD, Timestamp, User,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Deserialize;
@@ -89,9 +89,26 @@ fn field<T: for<'de> Deserialize<'de>>(payload: &Value, name: &str) -> Result<T,
     serde_json::from_value(value).map_err(|e| Refusal::new(RejectionCode::Invalid, format!("{name}: {e}")))
 }
 
+/// An agent's text (a note, wrap-up notes): trimmed, empty as none, at most
+/// [`MAX_NOTE_CHARS`] characters.
 fn text(payload: &Value, name: &str) -> Result<Option<String>, Refusal> {
     let value: Option<String> = field(payload, name)?;
-    Ok(value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()))
+    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    if let Some(v) = &value {
+        check_length(name, v)?;
+    }
+    Ok(value)
+}
+
+fn check_length(name: &str, text: &str) -> Result<(), Refusal> {
+    let chars = text.chars().count();
+    if chars > MAX_NOTE_CHARS {
+        return Err(Refusal::new(
+            RejectionCode::Invalid,
+            format!("{name} is {chars} characters long; at most {MAX_NOTE_CHARS} are kept"),
+        ));
+    }
+    Ok(())
 }
 
 fn in_tenant<T: Table + leadline_model::table::TenantScoped>(
@@ -132,11 +149,12 @@ fn add_activity(
     payload: Value,
     at: Timestamp,
 ) -> rusqlite::Result<i64> {
+    let id = next_id::<LeadActivity>(tx)?;
     tx.prepare_cached(
-        "INSERT INTO lead_activities (tenant_id, lead_id, user_id, type, payload_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO lead_activities (id, tenant_id, lead_id, user_id, type, payload_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![caller.tenant_id(), lead.id, caller.user_id(), kind, JsonDoc(payload), at])?;
-    Ok(tx.last_insert_rowid())
+    .execute(params![id, caller.tenant_id(), lead.id, caller.user_id(), kind, JsonDoc(payload), at])?;
+    Ok(id)
 }
 
 fn assigned(entity_type: EntityType, local_id: Option<i64>, id: i64) -> Vec<AssignedId> {
@@ -170,12 +188,19 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
                 ));
             }
             let body: Value = field(p, "payload")?;
-            if body
+            let Some(note) = body
                 .get("note")
                 .and_then(Value::as_str)
-                .is_none_or(|n| n.trim().is_empty())
-            {
+                .filter(|n| !n.trim().is_empty())
+            else {
                 return Err(Refusal::new(RejectionCode::Invalid, "a note needs text"));
+            };
+            check_length("note", note)?;
+            if body.to_string().len() > MAX_ACTIVITY_PAYLOAD_BYTES {
+                return Err(Refusal::new(
+                    RejectionCode::Invalid,
+                    format!("a note's payload holds at most {MAX_ACTIVITY_PAYLOAD_BYTES} bytes"),
+                ));
             }
             let at = field::<Option<Timestamp>>(p, "created_at")?.unwrap_or(m.created_at);
             let id = add_activity(tx, caller, &lead, ActivityType::Note, body, at)?;
@@ -343,12 +368,15 @@ fn apply(tx: &Transaction<'_>, caller: &Caller, m: &Mutation, local: &LocalIds) 
     }
 }
 
+/// The id for a new row of `T`: above every id the table holds or ever held (deletes raise
+/// `id_high_water`), so an id never names two rows.
 fn next_id<T: Table>(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row(
-        &format!("SELECT coalesce(max(id), 0) + 1 FROM {}", T::NAME),
-        [],
-        |row| row.get(0),
-    )
+    conn.prepare_cached(&format!(
+        "SELECT max(coalesce((SELECT max(id) FROM {0}), 0), \
+                coalesce((SELECT last_id FROM id_high_water WHERE table_name = '{0}'), 0)) + 1",
+        T::NAME
+    ))?
+    .query_row([], |row| row.get(0))
 }
 
 /// Applies one mutation exactly once and answers for it.
@@ -427,16 +455,63 @@ fn remember(local: &mut LocalIds, result: &MutationResult) {
 }
 
 fn record(conn: &Connection, caller: &Caller, m: &Mutation, result: &MutationResult) -> Result<(), ApiError> {
-    if result.code.is_some_and(RejectionCode::is_retried) {
-        // Worth retrying: not recorded, so the next push tries again.
+    if result
+        .code
+        .is_some_and(|code| code.is_retried() || code == RejectionCode::Forbidden)
+    {
+        // Worth retrying: not recorded, so the next push tries again. A forbidden one costs
+        // nothing to refuse again and is not stored: a role without rights cannot fill the
+        // database with refusals.
         return Ok(());
     }
     let text = serde_json::to_string(result).map_err(ApiError::internal)?;
     conn.prepare_cached(
-        "INSERT INTO applied_mutations (mutation_id, tenant_id, user_id, result_json, applied_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO applied_mutations (mutation_id, tenant_id, user_id, result_json, applied_at, rejected) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![m.mutation_id, caller.tenant_id(), caller.user_id(), text, Timestamp::now()])?;
+    .execute(params![
+        m.mutation_id,
+        caller.tenant_id(),
+        caller.user_id(),
+        text,
+        Timestamp::now(),
+        result.status == MutationStatus::Rejected
+    ])?;
     Ok(())
+}
+
+/// Most refusals stored for one user in a day; past it, pushes wait (429) until the day's
+/// oldest ones age out. An agent's client never comes near it: it sends each change once.
+pub const MAX_STORED_REFUSALS_PER_DAY: i64 = 1_000;
+
+/// How long the answer to a mutation is kept for replays. A client retries a push within
+/// minutes; one offline longer than this sends its outbox long before.
+pub const ANSWERS_KEPT_SECS: i64 = 90 * 24 * 3600;
+
+/// Refuses the push while the caller is over the day's refusal quota.
+fn check_refusal_quota(conn: &Connection, caller: &Caller, now: Timestamp) -> Result<(), ApiError> {
+    let day_ago = Timestamp::from_unix(now.unix() - 24 * 3600);
+    let (count, oldest): (i64, Option<Timestamp>) = conn
+        .prepare_cached(
+            "SELECT count(*), min(applied_at) FROM applied_mutations WHERE user_id = ?1 AND applied_at > ?2 AND rejected = 1",
+        )?
+        .query_row(params![caller.user_id(), day_ago], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    if count < MAX_STORED_REFUSALS_PER_DAY {
+        return Ok(());
+    }
+    let wait = oldest.map_or(3600, |o| (o.unix() + 24 * 3600 - now.unix()).max(60));
+    Err(ApiError::too_many(
+        u64::try_from(wait).unwrap_or(3600),
+        "too many of this account's changes were refused today; try again later",
+    ))
+}
+
+/// Forgets answers older than [`ANSWERS_KEPT_SECS`]; how many went.
+pub fn forget_old_answers(conn: &Connection, now: Timestamp) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM applied_mutations WHERE applied_at < ?1",
+        [Timestamp::from_unix(now.unix() - ANSWERS_KEPT_SECS)],
+    )
 }
 
 fn is_uuid(text: &str) -> bool {
@@ -459,6 +534,8 @@ fn is_uuid(text: &str) -> bool {
         (status = 403, description = "Tenant suspended or closed, or user deactivated", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 422, description = "Wrong types, bad mutation ids, or more than 500 mutations", body = ErrorBody),
+        (status = 429, description = "Over the day's quota of refused changes; wait Retry-After seconds", body = ErrorBody),
+        (status = 503, description = "The server is busy or the push took too long; retry later", body = ErrorBody),
     ))]
 /// Applies the client's outbox mutations in order, each exactly once.
 pub async fn push(
@@ -480,6 +557,7 @@ pub async fn push(
     let results = state
         .db
         .run(move |conn| {
+            check_refusal_quota(conn, &caller, Timestamp::now())?;
             let mut local = LocalIds::default();
             request
                 .mutations

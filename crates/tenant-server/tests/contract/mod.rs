@@ -89,7 +89,10 @@ impl Contract {
         if schema.is_object() {
             self.validate(schema, answer, &format!("the {status} answer of {method} {path}"));
         } else {
-            assert!(answer.is_null(), "{method} {path} {status} has an undocumented body: {answer}");
+            assert!(
+                answer.is_null(),
+                "{method} {path} {status} has an undocumented body: {answer}"
+            );
         }
     }
 }
