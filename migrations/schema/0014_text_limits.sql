@@ -5,7 +5,8 @@
 CREATE TRIGGER lead_activities_payload_size
 BEFORE INSERT ON lead_activities
 WHEN length(CAST(NEW.payload_json AS BLOB)) > 65536
-  OR length(json_extract(NEW.payload_json, '$.note')) > 10000
+  OR CASE WHEN json_valid(NEW.payload_json)
+          THEN length(json_extract(NEW.payload_json, '$.note')) > 10000 END
 BEGIN
     SELECT RAISE(ABORT, 'leadline:too_long: an activity holds at most 10,000 characters of note and 64 KiB in all');
 END;

@@ -216,6 +216,8 @@ impl CoreError {
             | CoreError::InvalidWhen { .. } => ErrorKind::InvalidInput,
             CoreError::DataDir { .. } => ErrorKind::DataDir,
             CoreError::Keychain(_) => ErrorKind::Keychain,
+            // The server's own words ("too many failed sign-ins…"), not "unreachable".
+            CoreError::Sync(leadline_sync::SyncError::Throttled { .. }) => ErrorKind::Server,
             CoreError::Sync(e) if e.is_transient() => ErrorKind::Offline,
             CoreError::Sync(leadline_sync::SyncError::BadUrl(_) | leadline_sync::SyncError::Cleartext(_)) => {
                 ErrorKind::InvalidInput

@@ -95,14 +95,23 @@ impl Handle {
                     return error;
                 }
                 Err(error) => {
-                    let wait = backoff::delay(failures, jitter());
+                    // A server that asks to wait (429) is not probed sooner.
+                    let asked = match &error {
+                        CoreError::Sync(e) => e.retry_after(),
+                        _ => None,
+                    };
+                    let wait = backoff::delay(failures, jitter()).max(asked.unwrap_or_default());
                     on(SyncUpdate::Offline {
                         kind: error.kind(),
                         message: error.to_string(),
                         retry_in_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                     });
                     failures = failures.saturating_add(1);
-                    self.wait_for_server(wait, nudge).await;
+                    if asked.is_some() {
+                        tokio::time::sleep(wait).await;
+                    } else {
+                        self.wait_for_server(wait, nudge).await;
+                    }
                 }
             }
         }

@@ -14,6 +14,7 @@ use crate::phone::{self, Region};
 use crate::repo::outbox::{self, NewMutation};
 use crate::repo::{self, Table, profile};
 use crate::{Store, Timestamp};
+use leadline_api::MAX_NOTE_CHARS;
 use rusqlite::{Connection, Transaction, params};
 use serde_json::json;
 
@@ -216,7 +217,7 @@ impl Store {
         if from.id == target.id {
             return Ok(row);
         }
-        let note = optional_text("note", note, 65_535)?;
+        let note = optional_text("note", note, MAX_NOTE_CHARS)?;
         if target.requires_note && note.is_none() {
             return Err(StoreError::Rule {
                 rule: Rule::NoteRequired,
@@ -282,7 +283,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<LeadActivity> {
         self.require_permission(actor, Permission::LeadsManage)?;
-        let note = text("note", note, 65_535)?;
+        let note = text("note", note, MAX_NOTE_CHARS)?;
         let tx = self.conn_mut().transaction()?;
         let row = repo::get_in_tenant::<Lead>(&tx, actor.tenant_id, lead.0)?;
         let activity = record_activity(
@@ -326,7 +327,7 @@ impl Store {
                 reason: "must be in the future".into(),
             });
         }
-        let note = optional_text("note", note, 65_535)?;
+        let note = optional_text("note", note, MAX_NOTE_CHARS)?;
         let tx = self.conn_mut().transaction()?;
         let mut row = repo::get_in_tenant::<Lead>(&tx, actor.tenant_id, lead.0)?;
         let base_version = row.updated_at;
@@ -462,7 +463,7 @@ impl Store {
         notes: Option<&str>,
         now: Timestamp,
     ) -> Result<Call> {
-        let notes = optional_text("wrapup_notes", notes, 65_535)?;
+        let notes = optional_text("wrapup_notes", notes, MAX_NOTE_CHARS)?;
         let tx = self.conn_mut().transaction()?;
         let row = call_of(&tx, actor, call)?;
         let outcome: CallDisposition = repo::get_in_tenant(&tx, actor.tenant_id, disposition.0)?;

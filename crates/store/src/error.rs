@@ -34,6 +34,8 @@ pub enum Rule {
     InvalidTimestamp,
     /// A row refers to another tenant's row.
     CrossTenant,
+    /// A note, payload or wrap-up notes longer than the schema keeps.
+    TooLong,
 }
 
 impl Rule {
@@ -52,6 +54,7 @@ impl Rule {
             "call_closed_after_end" => Rule::CallClosedAfterEnd,
             "call_started_at_valid" | "call_ended_at_valid" => Rule::InvalidTimestamp,
             "cross_tenant" => Rule::CrossTenant,
+            "too_long" => Rule::TooLong,
             _ => return None,
         })
     }
@@ -72,6 +75,7 @@ impl fmt::Display for Rule {
             Rule::CallClosedAfterEnd => "a call can be closed only after it has ended",
             Rule::InvalidTimestamp => "a timestamp is not valid",
             Rule::CrossTenant => "a row refers to another tenant's data",
+            Rule::TooLong => "the text is longer than Leadline keeps",
         })
     }
 }

@@ -574,3 +574,33 @@ mod store_enforced {
         );
     }
 }
+
+#[test]
+fn notes_and_wrap_up_notes_are_bounded_by_the_schema() {
+    let store = store();
+    let conn = store.conn();
+    let long = "x".repeat(10_001);
+    let rule = rule_of(conn.execute(
+        "INSERT INTO lead_activities (tenant_id, lead_id, user_id, type, payload_json) VALUES (1, 1, 1, 'note', json_object('note', ?1))",
+        [&long],
+    ));
+    assert_eq!(rule, Rule::TooLong);
+    let padded = format!("{{\"note\":\"ok\",\"pad\":\"{}\"}}", "y".repeat(70_000));
+    let rule = rule_of(conn.execute(
+        "INSERT INTO lead_activities (tenant_id, lead_id, user_id, type, payload_json) VALUES (1, 1, 1, 'note', ?1)",
+        [&padded],
+    ));
+    assert_eq!(rule, Rule::TooLong);
+    conn.execute(
+        "INSERT INTO lead_activities (tenant_id, lead_id, user_id, type, payload_json) VALUES (1, 1, 1, 'note', json_object('note', ?1))",
+        [&long[1..]],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO calls (id, tenant_id, user_id, direction, from_number, to_number, started_at) VALUES (77, 1, 1, 'outbound', '1', '2', '2026-01-01 10:00:00')",
+        [],
+    )
+    .unwrap();
+    let rule = rule_of(conn.execute("UPDATE calls SET wrapup_notes = ?1 WHERE id = 77", [&long]));
+    assert_eq!(rule, Rule::TooLong);
+}

@@ -4,8 +4,8 @@
 //! error or a log line.
 
 use leadline_api::{
-    ChangesPage, ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, Mutation, PREFIX, PushRequest,
-    PushResponse, SipCredentials,
+    ChangesPage, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MAX_ANSWER_BYTES, Me, Mutation, PREFIX,
+    PushRequest, PushResponse, SipCredentials,
 };
 use reqwest::{RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -33,6 +33,14 @@ pub enum SyncError {
         status: u16,
         /// The server's sentence.
         message: String,
+    },
+    /// The server asks to wait (429: too many failed sign-ins, or too many refused changes).
+    #[error("{message}")]
+    Throttled {
+        /// The server's sentence.
+        message: String,
+        /// Seconds to wait (`Retry-After`), if given.
+        retry_after_secs: Option<u64>,
     },
     /// The server failed (5xx): retry later.
     #[error("the tenant server failed ({status}); will retry")]
@@ -72,7 +80,20 @@ fn is_loopback(rest: &str) -> bool {
 impl SyncError {
     /// Whether trying again later may succeed (network, 5xx).
     pub fn is_transient(&self) -> bool {
-        matches!(self, SyncError::Unreachable(_) | SyncError::ServerError { .. })
+        matches!(
+            self,
+            SyncError::Unreachable(_) | SyncError::ServerError { .. } | SyncError::Throttled { .. }
+        )
+    }
+
+    /// How long the server asked to wait before the next request, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SyncError::Throttled { retry_after_secs, .. } => {
+                Some(Duration::from_secs(retry_after_secs.unwrap_or(60)))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -163,18 +184,37 @@ impl ApiClient {
             .map_err(|e| SyncError::Unreachable(e.without_url().to_string()))?;
         let status = response.status();
         if status.is_success() {
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|e| SyncError::Unreachable(e.without_url().to_string()))?;
+            let bytes = read_bounded(response).await?;
             return serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let retry_after_secs = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok());
+            let message = read_bounded(response)
+                .await
+                .ok()
+                .and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok())
+                .map_or_else(
+                    || "the tenant server asks to wait before trying again".into(),
+                    |b| b.message,
+                );
+            return Err(SyncError::Throttled {
+                message,
+                retry_after_secs,
+            });
         }
         if status.is_server_error() {
             return Err(SyncError::ServerError {
                 status: status.as_u16(),
             });
         }
-        let body: Option<ErrorBody> = response.json().await.ok();
+        let body: Option<ErrorBody> = read_bounded(response)
+            .await
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
         Err(match body {
             Some(ErrorBody { error, message })
                 if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
@@ -258,6 +298,35 @@ impl ApiClient {
 }
 
 /// Query-string encoding: unreserved characters as they are, every other byte as `%XX`.
+/// The answer's body, refused past [`MAX_ANSWER_BYTES`] without buffering the rest (a
+/// misbehaving server cannot make the client hold gigabytes).
+async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, SyncError> {
+    let too_long = || {
+        SyncError::BadAnswer(format!(
+            "the answer is longer than {} MiB",
+            MAX_ANSWER_BYTES / (1024 * 1024)
+        ))
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_long());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| SyncError::Unreachable(e.without_url().to_string()))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_long());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
