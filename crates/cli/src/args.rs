@@ -379,9 +379,13 @@ pub struct SipAccountArgs {
     /// The SIP user name.
     #[arg(long)]
     pub username: Option<String>,
-    /// The SIP domain (and digest realm).
+    /// The SIP domain (and digest realm, unless --realm names another).
     #[arg(long)]
     pub domain: Option<String>,
+    /// The digest realm when it differs from the domain; challenges for any other realm are
+    /// not answered.
+    #[arg(long)]
+    pub realm: Option<String>,
     /// A digest user name that differs from the SIP user name.
     #[arg(long)]
     pub auth_username: Option<String>,

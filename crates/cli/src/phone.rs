@@ -85,6 +85,7 @@ fn account(handle: &Handle, args: &SipAccountArgs) -> Result<Account, CoreError>
         ws_url: ws_url.clone(),
         username: required(&args.username, "--username")?,
         domain: required(&args.domain, "--domain")?,
+        realm: args.realm.clone(),
         auth_username: args.auth_username.clone(),
         display_name: args.display_name.clone(),
         password: Password::new(crate::read_password()?),

@@ -74,6 +74,7 @@ impl Handle {
             username: row.sip_username,
             auth_username: None,
             domain: row.sip_domain,
+            realm: None,
             display_name: row.display_name.or(Some(session.user.name)),
             password: Password::new(password),
             ca_cert: calling_settings::load(store.conn())?.pbx_ca_file.map(Into::into),

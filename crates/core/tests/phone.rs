@@ -20,6 +20,7 @@ fn unreachable_pbx() -> PhoneSetup {
             username: "1001".into(),
             auth_username: None,
             domain: "127.0.0.1".into(),
+            realm: None,
             display_name: None,
             password: Password::new("not-used"),
             ca_cert: None,

@@ -36,6 +36,9 @@ pub struct Account {
     pub auth_username: Option<String>,
     /// The SIP domain (and digest realm, as most PBXs use it).
     pub domain: String,
+    /// The digest realm when the PBX uses another than the domain. Challenges for any other
+    /// realm are not answered.
+    pub realm: Option<String>,
     /// Shown to the people the agent calls.
     pub display_name: Option<String>,
     /// The password.
@@ -56,6 +59,11 @@ pub const ALLOW_CLEARTEXT_ENV: &str = "LEADLINE_ALLOW_CLEARTEXT";
 pub const DEFAULT_EXPIRES: u32 = 600;
 
 impl Account {
+    /// The realm whose challenges are answered: the configured one, else the domain.
+    pub fn digest_realm(&self) -> &str {
+        self.realm.as_deref().unwrap_or(&self.domain)
+    }
+
     /// Checks what can be checked without the network.
     pub fn validate(&self) -> Result<(), SipError> {
         let url = self.ws_url.trim();
@@ -144,6 +152,7 @@ mod tests {
             username: "1001".into(),
             auth_username: None,
             domain: "pbx.example.com".into(),
+            realm: None,
             display_name: Some("Ana".into()),
             password: Password::new("s3cret-pw"),
             ca_cert: None,

@@ -2,15 +2,58 @@
 //! 0.7) computes SHA-256 digests but only reads and writes the token `SHA256`; registrars
 //! (Asterisk, FreeSWITCH, Kamailio, …) send and expect `SHA-256`, and the stack rejected their
 //! challenge as unparsable. This inspector renames the token on the way in (challenges) and
-//! on the way out (credentials); nothing else in a message changes.
+//! on the way out (credentials). Before that, the account's [`Challenges`] policy keeps only
+//! the challenge it may answer (right realm, strongest, no downgrade); nothing else in a
+//! message changes.
 
 use rsipstack::sip::headers::{Authorization, ProxyAuthenticate, ProxyAuthorization, WwwAuthenticate};
 use rsipstack::sip::{Header, SipMessage};
 use rsipstack::transaction::endpoint::MessageInspector;
 use rsipstack::transport::SipAddr;
+use std::sync::Arc;
 
-/// The renaming inspector; install it on the endpoint.
-pub struct DigestNames;
+use crate::challenges::Challenges;
+
+/// The renaming inspector, holding the account's challenge policy; install it on the endpoint.
+pub struct DigestNames {
+    /// What may be answered.
+    pub challenges: Arc<Challenges>,
+}
+
+fn is_challenge(header: &Header) -> bool {
+    matches!(header, Header::WwwAuthenticate(_) | Header::ProxyAuthenticate(_))
+}
+
+/// Keeps the one challenge the policy lets the stack answer, or none.
+fn filter_challenges(challenges: &Challenges, headers: &mut rsipstack::sip::Headers) {
+    let values: Vec<String> = headers
+        .iter()
+        .filter_map(|h| match h {
+            Header::WwwAuthenticate(h) => Some(h.value().to_owned()),
+            Header::ProxyAuthenticate(h) => Some(h.value().to_owned()),
+            _ => None,
+        })
+        .collect();
+    if values.is_empty() {
+        return;
+    }
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    let keep = match challenges.choose(&refs) {
+        Ok(index) => Some(index),
+        Err(reason) => {
+            tracing::warn!(%reason, "a digest challenge was not answered");
+            None
+        }
+    };
+    let mut index = 0;
+    headers.retain(|h| {
+        if !is_challenge(h) {
+            return true;
+        }
+        index += 1;
+        Some(index - 1) == keep
+    });
+}
 
 /// `(on the wire, as the stack spells it)`, the `-sess` variants first.
 const NAMES: [(&str, &str); 2] = [("SHA-256-sess", "SHA256-sess"), ("SHA-256", "SHA256")];
@@ -74,6 +117,9 @@ impl MessageInspector for DigestNames {
 
     fn after_received(&self, mut message: SipMessage, _from: Option<&SipAddr>) -> SipMessage {
         if let SipMessage::Response(response) = &mut message {
+            if matches!(response.status_code.code(), 401 | 407) {
+                filter_challenges(&self.challenges, &mut response.headers);
+            }
             for header in response.headers.iter_mut() {
                 match header {
                     Header::WwwAuthenticate(h) => {

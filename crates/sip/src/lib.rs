@@ -21,6 +21,7 @@
 mod account;
 mod call;
 pub mod call_state;
+mod challenges;
 #[cfg(feature = "demo-pbx")]
 pub mod demo_pbx;
 mod dialer;

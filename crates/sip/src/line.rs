@@ -226,6 +226,7 @@ impl Line {
             Outcome::Registered { .. }
                 | Outcome::TooBrief { .. }
                 | Outcome::Unauthorized
+                | Outcome::UntrustedChallenge(_)
                 | Outcome::Rejected { .. }
         );
         if sent.is_some() && answered {

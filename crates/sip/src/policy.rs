@@ -63,6 +63,9 @@ pub enum Failure {
     Timeout,
     /// The connection to the PBX dropped.
     ConnectionLost,
+    /// The PBX asked for the password in a way the account does not answer (another realm,
+    /// or a weaker digest than it offered before).
+    UntrustedChallenge(String),
 }
 
 impl std::fmt::Display for Failure {
@@ -75,6 +78,7 @@ impl std::fmt::Display for Failure {
             Failure::ServerError { reason, .. } => write!(f, "the PBX answered {reason}"),
             Failure::Timeout => f.write_str("the PBX did not answer in time"),
             Failure::ConnectionLost => f.write_str("the connection to the PBX dropped"),
+            Failure::UntrustedChallenge(why) => write!(f, "the password was not sent: {why}"),
         }
     }
 }
@@ -82,7 +86,10 @@ impl std::fmt::Display for Failure {
 impl Failure {
     /// Whether the agent's credentials or rights are the cause (as opposed to the network).
     pub fn is_auth(&self) -> bool {
-        matches!(self, Failure::BadCredentials | Failure::Forbidden)
+        matches!(
+            self,
+            Failure::BadCredentials | Failure::Forbidden | Failure::UntrustedChallenge(_)
+        )
     }
 
     /// Whether the network or TLS is the cause.
@@ -109,6 +116,8 @@ pub enum Outcome {
     },
     /// Challenged again after answering a challenge: the credentials are wrong.
     Unauthorized,
+    /// A challenge the account does not answer (another realm, a downgrade).
+    UntrustedChallenge(String),
     /// Any other final answer.
     Rejected {
         /// SIP status code.
@@ -211,6 +220,7 @@ impl Policy {
                 }
             }
             Outcome::Unauthorized => final_failure(Failure::BadCredentials),
+            Outcome::UntrustedChallenge(why) => final_failure(Failure::UntrustedChallenge(why.clone())),
             Outcome::Rejected { code: 403, .. } => final_failure(Failure::Forbidden),
             Outcome::Rejected { code, reason } => self.retry_later(
                 now,

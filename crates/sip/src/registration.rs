@@ -6,6 +6,7 @@
 //! a [`RegEvent`].
 
 use crate::call::IncomingCall;
+use crate::challenges::Challenges;
 use crate::dialer::Dialer;
 use crate::keepalive::{self, Pinged};
 use crate::line::{Line, LineAction};
@@ -83,6 +84,7 @@ struct Link {
     dialed: Dialed,
     endpoint: Endpoint,
     registration: Arc<Mutex<RegisterClient>>,
+    challenges: Arc<Challenges>,
 }
 
 impl Drop for Link {
@@ -206,6 +208,7 @@ impl Registration {
     fn attach(&mut self, dialed: Dialed) -> Result<(), SipError> {
         self.drop_link();
         let cancel = CancellationToken::new();
+        let challenges = Arc::new(Challenges::new(self.account.digest_realm()));
         let mut layer = TransportLayer::new(cancel.clone());
         layer.outbound = Some(dialed.remote.clone());
         // Silence is judged by the line (keepalive), not by a read timeout in the stack.
@@ -215,7 +218,9 @@ impl Registration {
             .with_transport_layer(layer)
             .with_cancel_token(cancel)
             .with_user_agent(concat!("Leadline/", env!("CARGO_PKG_VERSION")))
-            .with_inspector(Box::new(crate::digest_names::DigestNames))
+            .with_inspector(Box::new(crate::digest_names::DigestNames {
+                challenges: challenges.clone(),
+            }))
             .build();
         let serving = endpoint.inner.clone();
         tokio::spawn(async move {
@@ -246,6 +251,7 @@ impl Registration {
             dialed,
             endpoint,
             registration: Arc::new(Mutex::new(registration)),
+            challenges,
         });
         Ok(())
     }
@@ -254,7 +260,10 @@ impl Registration {
     /// future of what it ended with (no deadline of its own: the line decides how long).
     fn send_register(&self, expires: u32) -> impl Future<Output = Outcome> + Send + 'static {
         let uri = self.registrar_uri();
-        let client = self.link.as_ref().map(|link| link.registration.clone());
+        let client = self
+            .link
+            .as_ref()
+            .map(|link| (link.registration.clone(), link.challenges.clone()));
         async move {
             let uri = match uri {
                 Ok(uri) => uri,
@@ -265,11 +274,15 @@ impl Registration {
                     };
                 }
             };
-            let Some(client) = client else {
+            let Some((client, challenges)) = client else {
                 return Outcome::Unreachable("not connected".into());
             };
             let mut client = client.lock().await;
-            match client.register(uri, Some(expires)).await {
+            let answer = client.register(uri, Some(expires)).await;
+            if let Some(why) = challenges.take_refusal() {
+                return Outcome::UntrustedChallenge(why);
+            }
+            match answer {
                 Err(error) => Outcome::Unreachable(error.to_string()),
                 Ok(response) => match response.status_code.code() {
                     200..=299 => Outcome::Registered {

@@ -193,7 +193,7 @@ kind: ErrorKind,
  */
 message: string, };
 
-export type LineFailure = "bad_credentials" | "forbidden" | "unreachable" | "tls" | "server_error" | "timeout" | "connection_lost";
+export type LineFailure = "bad_credentials" | "forbidden" | "unreachable" | "tls" | "server_error" | "timeout" | "connection_lost" | "untrusted_challenge";
 
 export type PhoneStatus = { "state": "off", 
 /**

@@ -30,12 +30,18 @@ pub enum LineFailure {
     Timeout,
     /// The connection to the PBX dropped.
     ConnectionLost,
+    /// The PBX asked for the password under another realm, or with a weaker digest than
+    /// before: the password was not sent.
+    UntrustedChallenge,
 }
 
 impl LineFailure {
     /// The agent's credentials or rights are the cause.
     pub fn is_auth(self) -> bool {
-        matches!(self, LineFailure::BadCredentials | LineFailure::Forbidden)
+        matches!(
+            self,
+            LineFailure::BadCredentials | LineFailure::Forbidden | LineFailure::UntrustedChallenge
+        )
     }
 }
 
@@ -49,6 +55,7 @@ impl From<&Failure> for LineFailure {
             Failure::ServerError { .. } => LineFailure::ServerError,
             Failure::Timeout => LineFailure::Timeout,
             Failure::ConnectionLost => LineFailure::ConnectionLost,
+            Failure::UntrustedChallenge(_) => LineFailure::UntrustedChallenge,
         }
     }
 }
