@@ -34,6 +34,7 @@ pub mod line;
 pub mod policy;
 mod reconnect;
 mod registration;
+mod request_checks;
 mod route;
 pub mod transport;
 

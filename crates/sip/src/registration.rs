@@ -512,6 +512,19 @@ fn dispatch_incoming(endpoint: &Endpoint, route: Route, calls: Calls) -> Result<
     tokio::spawn(async move {
         let (dialogs, contact) = (route.dialogs.clone(), route.contact.clone());
         while let Some(mut tx) = incoming.recv().await {
+            if let Some(refusal) = crate::request_checks::refusal(&tx.original) {
+                tracing::debug!(status = %refusal.status, method = %tx.original.method, "a malformed request was refused");
+                if tx.original.method != Method::Ack {
+                    let headers = refusal
+                        .unsupported
+                        .map(|tags| vec![rsipstack::sip::headers::Unsupported::new(tags).into()])
+                        .unwrap_or_default();
+                    if let Err(error) = tx.reply_with(refusal.status, headers, None).await {
+                        tracing::debug!(%error, "could not refuse a malformed request");
+                    }
+                }
+                continue;
+            }
             let in_dialog = tx
                 .original
                 .to_header()
