@@ -47,4 +47,4 @@ pub use error::SipError;
 pub use in_call::{CallEvent, Reoffer, holds_us};
 pub use line::{Line, LineAction, LineTiming};
 pub use policy::{Failure, RegState};
-pub use registration::{RegEvent, Registration};
+pub use registration::{MAX_WAITING_CALLS, RegEvent, Registration};

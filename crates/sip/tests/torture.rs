@@ -7,16 +7,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
 
+#[path = "torture/line.rs"]
+mod line;
 #[path = "torture/pbx.rs"]
 mod pbx;
 
-use leadline_sip::{Account, CallEvent, EndReason, GiveUp, Password, RegEvent, Registration, new_call_id};
-use pbx::{Pbx, header, method, reply, status};
+use leadline_sip::{CallEvent, EndReason, GiveUp, new_call_id};
+use line::{SDP, registered};
+use pbx::{header, method, reply, status};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Messages RFC 4475 and RFC 5118 call valid (the rest are invalid on purpose).
@@ -52,8 +54,6 @@ const VALID: &[&str] = &[
     "ipv4-mapped-ipv6",
     "ipv6-2-colons",
 ];
-
-const SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
 
 /// Valid messages the SIP stack's parser drops unanswered: line folding (`wsinv`), methods it
 /// does not know (`intmeth`, `esc02`), RFC 2543 transaction ids without `z9hG4bK`
@@ -93,94 +93,6 @@ fn count_panics() -> Arc<AtomicUsize> {
         previous(info);
     }));
     panics
-}
-
-/// Leadline registered at the test PBX.
-struct Line {
-    pbx: Pbx,
-    events: mpsc::UnboundedReceiver<RegEvent>,
-    calls: mpsc::Receiver<leadline_sip::IncomingCall>,
-    dialer: leadline_sip::Dialer,
-    stop: CancellationToken,
-}
-
-async fn registered() -> Line {
-    let (listener, url) = pbx::listen().await;
-    let account = Account {
-        ws_url: url,
-        username: "alice".into(),
-        auth_username: None,
-        domain: "127.0.0.1".into(),
-        realm: None,
-        display_name: None,
-        password: Password::new("torture-secret"),
-        ca_cert: None,
-        expires: 600,
-        timing: Default::default(),
-    };
-    let mut registration = Registration::new(account, 7).unwrap();
-    let calls = registration.incoming_calls().unwrap();
-    let dialer = registration.dialer();
-    let (events_tx, mut events) = mpsc::unbounded_channel();
-    let stop = CancellationToken::new();
-    tokio::spawn(registration.run(events_tx, stop.clone()));
-    let mut pbx = Pbx::accept(&listener).await;
-    loop {
-        tokio::select! {
-            event = events.recv() => match event.unwrap() {
-                RegEvent::Registered { .. } => break,
-                RegEvent::Connecting { .. } => {}
-                other => panic!("not registered: {other:?}"),
-            },
-            message = pbx.next(Duration::from_secs(10)) => {
-                assert!(message.is_some(), "Leadline sent nothing but REGISTER/OPTIONS");
-            }
-        }
-    }
-    Line {
-        pbx,
-        events,
-        calls,
-        dialer,
-        stop,
-    }
-}
-
-impl Line {
-    /// Fails if the line reported anything since registering (a failure, a reconnect).
-    fn assert_still_registered(&mut self, after: &str) {
-        while let Ok(event) = self.events.try_recv() {
-            assert!(
-                matches!(event, RegEvent::Registered { .. }),
-                "after {after}: {event:?}"
-            );
-        }
-    }
-
-    /// Proves the stack still serves: a plain valid INVITE arrives as a call, is refused
-    /// busy, and the PBX gets the 486.
-    async fn assert_still_answers(&mut self, after: &str) {
-        let call_id = format!("alive-{}", new_call_id());
-        let invite = format!(
-            "INVITE sip:alice@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS 127.0.0.1:5060;branch=z9hG4bK{call_id}\r\n\
-             Max-Forwards: 70\r\nTo: <sip:alice@127.0.0.1>\r\nFrom: <sip:pbx@127.0.0.1>;tag=alive\r\n\
-             Call-ID: {call_id}\r\nCSeq: 1 INVITE\r\nContact: <sip:pbx@127.0.0.1;transport=ws>\r\n\
-             Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{SDP}",
-            SDP.len()
-        );
-        self.pbx.send(invite.as_bytes()).await;
-        let call = tokio::time::timeout(Duration::from_secs(5), self.calls.recv())
-            .await
-            .unwrap_or_else(|_| panic!("after {after}: a valid INVITE no longer arrives"))
-            .unwrap();
-        assert_eq!(call.call_id, call_id);
-        call.reject(Some(486));
-        let answers = self.pbx.drain(Duration::from_millis(300)).await;
-        assert!(
-            answers.iter().any(|a| status(a) == Some(486)),
-            "after {after}: {answers:?}"
-        );
-    }
 }
 
 /// What became of one message.

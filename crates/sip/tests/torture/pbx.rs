@@ -1,3 +1,5 @@
+#![allow(dead_code)] // each test file uses its own part
+
 //! A test PBX at the far end of Leadline's WebSocket: it accepts the connection (subprotocol
 //! `sip`), answers REGISTER and keepalive OPTIONS with 200, and lets a test send any bytes as
 //! one SIP message and read what Leadline sends back. Loopback only.
