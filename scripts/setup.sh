@@ -53,3 +53,9 @@ if [ "$mode" = test ]; then
     cargo install tauri-driver --version 2.1.0 --locked --quiet
   fi
 fi
+
+# cargo-fuzz runs the fuzz targets for a bounded time in the suite (scripts/fuzz.sh).
+if [ "$mode" = test ] && ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-fuzz"
+  cargo install cargo-fuzz --version 0.13.2 --locked --quiet
+fi

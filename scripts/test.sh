@@ -20,6 +20,9 @@ step "Rust tests: every headless crate (includes the check that ui/src/lib/bindi
 # softphones play to a PulseAudio null sink (scripts/with-audio.sh).
 scripts/with-audio.sh scripts/with-keyring.sh cargo test --locked --workspace --exclude leadline-app --features leadline-core/demo-server
 
+step "fuzzing: every target for 20 s (scripts/fuzz.sh 600 hunts longer)"
+scripts/fuzz.sh 20
+
 step "desktop app: unit tests, build and end-to-end"
 cargo test --locked -p leadline-app --features tauri/custom-protocol --lib
 cargo build --locked -p leadline-app --features tauri/custom-protocol

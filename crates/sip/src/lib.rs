@@ -21,7 +21,7 @@
 mod account;
 mod call;
 pub mod call_state;
-mod challenges;
+pub mod challenges;
 #[cfg(feature = "demo-pbx")]
 pub mod demo_pbx;
 mod dialer;
@@ -34,7 +34,7 @@ pub mod line;
 pub mod policy;
 mod reconnect;
 mod registration;
-mod request_checks;
+pub mod request_checks;
 mod route;
 pub mod transport;
 
@@ -44,7 +44,7 @@ pub use call_state::{CallState, HoldChange, Transfer};
 pub use dialer::Dialer;
 pub use end_reason::EndReason;
 pub use error::SipError;
-pub use in_call::{CallEvent, Reoffer, holds_us};
+pub use in_call::{CallEvent, Reoffer, dtmf_of_info, holds_us, refer_progress};
 pub use line::{Line, LineAction, LineTiming};
 pub use policy::{Failure, RegState};
 pub use registration::{MAX_WAITING_CALLS, RegEvent, Registration};
