@@ -146,7 +146,7 @@ async fn what_an_agent_writes_is_bounded() {
     let refused = w.server.db().run_now(move |c| {
         c.execute(
             "INSERT INTO lead_activities (tenant_id, lead_id, user_id, type, payload_json) VALUES (?1, ?2, ?3, 'note', json_object('note', ?4))",
-            rusqlite::params![tenant, lead, user, "x".repeat(20_000)],
+            rusqlite::params![tenant, lead, user, "x".repeat(70_000)],
         )
         .unwrap_err()
         .to_string()

@@ -78,8 +78,9 @@ fn read_many<T: Table + Serialize>(
     ids: &[i64],
 ) -> Result<HashMap<i64, T>, ApiError> {
     let scope = if T::NAME == "tenants" { "id" } else { "tenant_id" };
+    // `+` keeps the tenant out of the index choice: the rows are found by key, then checked.
     let sql = format!(
-        "SELECT {} FROM {} WHERE {} IN (SELECT value FROM json_each(?1)) AND {scope} = ?2",
+        "SELECT {} FROM {} WHERE {} IN (SELECT value FROM json_each(?1)) AND +{scope} = ?2",
         T::COLUMNS.join(", "),
         T::NAME,
         T::KEY
