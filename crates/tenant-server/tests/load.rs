@@ -205,7 +205,7 @@ async fn a_call_center_at_nine() {
                                "pbx_call_id": null, "recording_url": null, "disposition_id": null,
                                "wrapup_notes": null, "created_at": null, "updated_at": null})),
                 ]});
-                let times = if round % 3 == 0 { 2 } else { 1 };
+                let times = if round.is_multiple_of(3) { 2 } else { 1 };
                 for _ in 0..times {
                     let started = Instant::now();
                     let res = http.post(format!("{base}/api/v1/mutations")).bearer_auth(&token).json(&batch).send().await;
@@ -261,66 +261,66 @@ async fn a_call_center_at_nine() {
     }
     let _ = started;
     let elapsed = seconds as f64;
-    let figures = figures.lock().unwrap();
-    let mut total = 0;
-    println!(
-        "LOAD {seconds} s: {PULLERS} agents pulling every 10 s, {PUSHERS} pushing every 5 s, {LOGINS_PER_SECOND} sign-ins/s; {TENANTS} tenants of {LEADS_PER_TENANT} leads"
-    );
-    for kind in ["pull", "push", "login"] {
-        let mut all = figures.latencies.get(kind).cloned().unwrap_or_default();
-        all.sort();
-        total += all.len();
+    {
+        let figures = figures.lock().unwrap();
+        let mut total = 0;
         println!(
-            "LOAD {kind:5}: {:6} requests, {:6.1}/s, p50 {:7.1} ms, p99 {:7.1} ms, errors {}",
-            all.len(),
-            all.len() as f64 / elapsed,
-            percentile(&all, 0.5).as_secs_f64() * 1e3,
-            percentile(&all, 0.99).as_secs_f64() * 1e3,
-            figures.errors.get(kind).copied().unwrap_or(0)
+            "LOAD {seconds} s: {PULLERS} agents pulling every 10 s, {PUSHERS} pushing every 5 s, {LOGINS_PER_SECOND} sign-ins/s; {TENANTS} tenants of {LEADS_PER_TENANT} leads"
+        );
+        for kind in ["pull", "push", "login"] {
+            let mut all = figures.latencies.get(kind).cloned().unwrap_or_default();
+            all.sort();
+            total += all.len();
+            println!(
+                "LOAD {kind:5}: {:6} requests, {:6.1}/s, p50 {:7.1} ms, p99 {:7.1} ms, errors {}",
+                all.len(),
+                all.len() as f64 / elapsed,
+                percentile(&all, 0.5).as_secs_f64() * 1e3,
+                percentile(&all, 0.99).as_secs_f64() * 1e3,
+                figures.errors.get(kind).copied().unwrap_or(0)
+            );
+        }
+        println!(
+            "LOAD all  : {total} requests, {:.1}/s held",
+            total as f64 / elapsed
+        );
+
+        // Exactly once: every mutation acknowledged is in the database once, replays included.
+        let sent = sent.lock().unwrap();
+        let ids: Vec<String> = sent.keys().cloned().collect();
+        let applied = server.db().run_now(move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT count(*) FROM applied_mutations WHERE mutation_id = ?1")
+                .unwrap();
+            ids.iter()
+                .map(|id| stmt.query_row([id], |r| r.get::<_, i64>(0)).unwrap())
+                .collect::<Vec<_>>()
+        });
+        assert!(applied.iter().all(|n| *n == 1), "each mutation recorded once");
+        let replayed = sent.values().filter(|n| **n > 1).count();
+        let notes: i64 = server.db().run_now(|c| {
+            c.query_row(
+                "SELECT count(*) FROM lead_activities WHERE payload_json LIKE '%load note%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        });
+        assert_eq!(
+            notes as usize,
+            sent.len() / 2,
+            "one note per note mutation, replays included"
+        );
+        println!(
+            "LOAD exactly once: {} mutations acknowledged ({replayed} of them sent twice), {notes} notes written",
+            sent.len()
+        );
+        assert!(
+            figures.errors.values().sum::<usize>() == 0,
+            "no errors: {:?}",
+            figures.errors
         );
     }
-    println!(
-        "LOAD all  : {total} requests, {:.1}/s held",
-        total as f64 / elapsed
-    );
-
-    // Exactly once: every mutation acknowledged is in the database once, replays included.
-    let sent = sent.lock().unwrap();
-    let ids: Vec<String> = sent.keys().cloned().collect();
-    let applied = server.db().run_now(move |conn| {
-        let mut stmt = conn
-            .prepare("SELECT count(*) FROM applied_mutations WHERE mutation_id = ?1")
-            .unwrap();
-        ids.iter()
-            .map(|id| stmt.query_row([id], |r| r.get::<_, i64>(0)).unwrap())
-            .collect::<Vec<_>>()
-    });
-    assert!(applied.iter().all(|n| *n == 1), "each mutation recorded once");
-    let replayed = sent.values().filter(|n| **n > 1).count();
-    let notes: i64 = server.db().run_now(|c| {
-        c.query_row(
-            "SELECT count(*) FROM lead_activities WHERE payload_json LIKE '%load note%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
-    });
-    assert_eq!(
-        notes as usize,
-        sent.len() / 2,
-        "one note per note mutation, replays included"
-    );
-    println!(
-        "LOAD exactly once: {} mutations acknowledged ({replayed} of them sent twice), {notes} notes written",
-        sent.len()
-    );
-    assert!(
-        figures.errors.values().sum::<usize>() == 0,
-        "no errors: {:?}",
-        figures.errors
-    );
-    drop(figures);
-    drop(sent);
 
     // A cold start: agents with no cache at all sync their whole tenant at the same moment.
     let cold: Shared = Arc::default();
