@@ -229,19 +229,21 @@ fn what_a_call_costs_next_to_baresip_and_chromium() {
     );
 }
 
-#[test]
-#[ignore = "a benchmark: run by scripts/bench.sh"]
-fn memory_stays_flat_over_200_calls() {
-    require_audio_server();
-    if pbx::rerun_isolated("memory_stays_flat_over_200_calls") {
-        return;
-    }
+/// Open file descriptors of `pid`.
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+/// `leadline answer` on the devices, baresip calling it `calls` times (each call up about
+/// 0.3 s, the first 2 s); Leadline's resident memory (MiB) and open descriptors, idle (call 0)
+/// and after each call.
+fn consecutive_calls(calls: usize) -> Vec<(usize, f64, usize)> {
     let kamailio = Kamailio::start(&[ANA, DORA], 60);
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone.wav");
     tone_file(&tone, 440.0, 48_000, 2, 10.0);
-    let calls = (CALLS + 1).to_string();
-    let mut args: Vec<String> = ["answer", "--calls", &calls, "--codec", "opus"]
+    let total = (calls + 1).to_string();
+    let mut args: Vec<String> = ["answer", "--calls", &total, "--codec", "opus"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -251,34 +253,52 @@ fn memory_stays_flat_over_200_calls() {
     ours.expect_event("registered", Duration::from_secs(10));
     std::thread::sleep(Duration::from_secs(1));
     let pid = ours.pid();
-    let idle = rss_mib(pid);
+    let mut samples = vec![(0, rss_mib(pid), open_fds(pid))];
     let caller = Baresip::start(DORA, 5300, &tone, "opus/48000/2", false);
     let mut events = caller.control();
     let target = format!("sip:{}@{}", ANA.name, pbx::DOMAIN);
-    let (mut in_call, mut after_20, mut after_all) = (0.0, 0.0, 0.0);
-    for n in 1..=CALLS {
+    for n in 1..=calls {
         events.send("dial", &target);
         events.wait_for("CALL_ESTABLISHED");
         std::thread::sleep(Duration::from_millis(if n == 1 { 2_000 } else { 300 }));
         if n == 1 {
-            in_call = rss_mib(pid);
+            // In the first call: the peak a call adds.
+            samples.push((usize::MAX, rss_mib(pid), open_fds(pid)));
         }
         events.send("hangup", "");
         events.wait_for("CALL_CLOSED");
         ours.expect_event("ended", Duration::from_secs(10));
         // Leadline closes a call's devices on threads of their own: let them finish.
         std::thread::sleep(Duration::from_millis(200));
-        match n {
-            20 => after_20 = rss_mib(pid),
-            CALLS => after_all = rss_mib(pid),
-            _ => {}
-        }
+        samples.push((n, rss_mib(pid), open_fds(pid)));
     }
     events.send("dial", &target);
     events.wait_for("CALL_ESTABLISHED");
     events.send("hangup", "");
     let (code, _, stderr) = ours.finish();
     assert_eq!(code, 0, "{stderr}");
+    samples
+}
+
+fn after(samples: &[(usize, f64, usize)], call: usize) -> (f64, usize) {
+    let s = samples.iter().find(|s| s.0 == call).unwrap();
+    (s.1, s.2)
+}
+
+#[test]
+#[ignore = "a benchmark: run by scripts/bench.sh"]
+fn memory_stays_flat_over_200_calls() {
+    require_audio_server();
+    if pbx::rerun_isolated("memory_stays_flat_over_200_calls") {
+        return;
+    }
+    let samples = consecutive_calls(CALLS);
+    let (idle, in_call, after_20, after_all) = (
+        after(&samples, 0).0,
+        after(&samples, usize::MAX).0,
+        after(&samples, 20).0,
+        after(&samples, CALLS).0,
+    );
     println!("| Leadline's resident memory | MiB |");
     println!("|---|---|");
     println!("| registered, idle | {idle:.1} |");
@@ -289,4 +309,29 @@ fn memory_stays_flat_over_200_calls() {
         "growth from call 20 to call {CALLS}: {:.1} MiB (target ≤ 5)",
         after_all - after_20
     );
+}
+
+#[test]
+#[ignore = "a soak: run by scripts/bench.sh"]
+fn soak_500_calls_memory_and_descriptors_stay_flat() {
+    require_audio_server();
+    if pbx::rerun_isolated("soak_500_calls_memory_and_descriptors_stay_flat") {
+        return;
+    }
+    let samples = consecutive_calls(500);
+    println!("| after call | resident MiB | open descriptors |");
+    println!("|---|---|---|");
+    for (n, rss, fds) in samples
+        .iter()
+        .filter(|s| s.0 != usize::MAX && (s.0 % 50 == 0 || s.0 == 20))
+    {
+        println!("| {n} | {rss:.1} | {fds} |");
+    }
+    let (rss_20, fds_20) = after(&samples, 20);
+    let (rss_500, fds_500) = after(&samples, 500);
+    println!(
+        "SOAK 500 calls: memory {rss_20:.1} → {rss_500:.1} MiB from call 20 to 500, descriptors {fds_20} → {fds_500}"
+    );
+    assert!(rss_500 - rss_20 <= 5.0, "memory grew {:.1} MiB", rss_500 - rss_20);
+    assert!(fds_500 <= fds_20 + 2, "descriptors leak: {fds_20} → {fds_500}");
 }

@@ -413,3 +413,132 @@ fn glare_retries_after_rfc_3261_waits_and_gives_up_after_a_few() {
         assert!(theirs.on_glare(t0, 0.3).is_some(), "the count started over");
     }
 }
+
+/// A PBX on explicit time: answers each of the line's actions after a small delay, and drops
+/// the connection at the given instants.
+struct SoakPbx {
+    answers: std::collections::BTreeMap<u64, Vec<LineAction>>,
+    drops: Vec<f64>,
+}
+
+impl SoakPbx {
+    fn answer(&mut self, s: f64, action: &LineAction) {
+        let delay = match action {
+            LineAction::Connect => 0.005,
+            LineAction::Register { .. } => 0.02,
+            LineAction::Ping => 0.01,
+            LineAction::Close | LineAction::Abandon => return,
+        };
+        let at = ((s + delay) * 1e6).round() as u64;
+        self.answers.entry(at).or_default().push(action.clone());
+    }
+}
+
+/// Runs `line` for `hours` of explicit time against `pbx`; returns the instants it registered.
+fn soak(line: &mut Driven, pbx: &mut SoakPbx, hours: f64) -> Vec<f64> {
+    let end = hours * 3600.0;
+    let mut registered = Vec::new();
+    let mut seen_actions = 0;
+    let mut seen_events = 0;
+    loop {
+        let timer = line
+            .line
+            .poll_timeout()
+            .map(|at| at.duration_since(line.t0).as_secs_f64());
+        let answer = pbx.answers.keys().next().map(|us| *us as f64 / 1e6);
+        let drop = pbx.drops.first().copied();
+        let next = [timer, answer, drop]
+            .into_iter()
+            .flatten()
+            .fold(f64::INFINITY, f64::min);
+        if next > end {
+            break;
+        }
+        if drop == Some(next) {
+            pbx.drops.remove(0);
+            pbx.answers.clear();
+            line.closed(next);
+        } else if answer == Some(next) {
+            let key = (next * 1e6).round() as u64;
+            for action in pbx.answers.remove(&key).unwrap_or_default() {
+                match action {
+                    LineAction::Connect => line.connected(next),
+                    LineAction::Register { .. } => line.outcome(next, Outcome::Registered { granted: 600 }),
+                    LineAction::Ping => line.heard(next),
+                    LineAction::Close | LineAction::Abandon => {}
+                }
+            }
+        } else {
+            line.run_until(next);
+        }
+        for (s, action) in &line.actions[seen_actions..] {
+            pbx.answer(*s, action);
+        }
+        seen_actions = line.actions.len();
+        for (s, event) in &line.events[seen_events..] {
+            if matches!(event, RegEvent::Registered { .. }) {
+                registered.push(*s);
+            }
+        }
+        seen_events = line.events.len();
+    }
+    registered
+}
+
+#[test]
+fn eight_hours_registered_and_idle_keep_one_connection_refreshed_on_time() {
+    let timing = LineTiming::default();
+    let mut line = Driven::new(timing);
+    let mut pbx = SoakPbx {
+        answers: Default::default(),
+        drops: Vec::new(),
+    };
+    let registered = soak(&mut line, &mut pbx, 8.0);
+    let hours = 8.0 * 3600.0;
+    assert_eq!(line.connects(), vec![0.0], "one connection for the whole day");
+    // Refreshed at half the lifetime: every 300 s, never late.
+    assert_eq!(registered.len(), (hours / 300.0) as usize, "{registered:?}");
+    assert!(
+        registered.windows(2).all(|w| (w[1] - w[0] - 300.0).abs() < 0.1),
+        "{registered:?}"
+    );
+    let pings = line.times_of(&LineAction::Ping).len() as f64;
+    let expected = hours / timing.keepalive.as_secs_f64();
+    assert!((pings - expected).abs() <= 2.0, "{pings} pings for {expected}");
+    assert!(
+        line.events
+            .iter()
+            .all(|(_, e)| matches!(e, RegEvent::Registered { .. } | RegEvent::Connecting { .. })),
+        "nothing but registering all day"
+    );
+    println!(
+        "SOAK 8 h idle (explicit time): 1 connection, {} registrations, {pings} pings, {} events",
+        registered.len(),
+        line.events.len()
+    );
+}
+
+#[test]
+fn eight_hours_with_the_connection_dropping_every_hour_register_again_within_seconds() {
+    let mut line = Driven::new(LineTiming::default());
+    let drops: Vec<f64> = (1..8).map(|h| f64::from(h) * 3600.0 + 17.0).collect();
+    let mut pbx = SoakPbx {
+        answers: Default::default(),
+        drops: drops.clone(),
+    };
+    let registered = soak(&mut line, &mut pbx, 8.0);
+    assert_eq!(
+        line.connects().len(),
+        8,
+        "one connection, then one after each drop"
+    );
+    for drop in drops {
+        let back = registered.iter().find(|s| **s > drop).copied().unwrap();
+        assert!(
+            back - drop < 5.0,
+            "registered again {:.1} s after the drop at {drop}",
+            back - drop
+        );
+    }
+    assert!(matches!(line.line.state(), RegState::Registered { .. }));
+}

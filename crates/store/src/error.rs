@@ -128,6 +128,9 @@ pub enum StoreError {
         /// The decoder's error.
         source: serde_json::Error,
     },
+    /// The profile's disk refused the write (full, read-only, failing): why, in words.
+    #[error("{0}")]
+    Disk(String),
     /// Any other SQLite failure (I/O, corruption, constraint without a named rule).
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
@@ -139,6 +142,9 @@ impl From<rusqlite::Error> for StoreError {
             && let Some((rule, detail)) = parse_rule(message)
         {
             return StoreError::Rule { rule, detail };
+        }
+        if crate::disk::is_disk_error(&err) {
+            return StoreError::Disk(crate::disk::explain_profile());
         }
         StoreError::Sqlite(err)
     }

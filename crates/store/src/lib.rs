@@ -11,6 +11,7 @@
 
 pub mod actions;
 pub mod demo;
+pub mod disk;
 mod error;
 pub mod phone;
 pub mod queries;
@@ -35,6 +36,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Store> {
+        disk::remember(path);
         let conn = Connection::open(path)?;
         // The agent's data: the owner's only (SQLite gives the WAL the same mode).
         leadline_model::files::owner_only(path).map_err(|e| StoreError::InvalidInput {

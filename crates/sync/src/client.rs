@@ -317,7 +317,7 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, SyncEr
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| SyncError::Unreachable(e.without_url().to_string()))?
+        .map_err(|e| SyncError::Unreachable(format!("the answer was cut short ({})", e.without_url())))?
     {
         if body.len() + chunk.len() > MAX_ANSWER_BYTES {
             return Err(too_long());
