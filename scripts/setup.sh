@@ -16,7 +16,8 @@ if [ "$mode" = test ]; then
   # The calling tests' real peers, in a private network namespace (iproute2, util-linux).
   packages+=(kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules
     kamailio-utils-modules rtpengine-daemon rtpengine-utils baresip-core openssl iproute2 util-linux
-    tcpdump chromium linphone-cli sip-tester coturn pulseaudio pulseaudio-utils libasound2-plugins)
+    tcpdump chromium linphone-cli sip-tester coturn pulseaudio pulseaudio-utils libasound2-plugins
+    iptables)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -816,6 +816,16 @@ pub fn tone_file(path: &Path, frequency: f64, rate: u32, channels: u16, seconds:
     writer.finalize().expect("finish the tone file");
 }
 
+/// Runs iptables in the test's network namespace (the test owns it), e.g. to lose packets or
+/// take the link down.
+pub fn iptables(args: &str) {
+    let status = Command::new("iptables")
+        .args(args.split_whitespace())
+        .status()
+        .expect("iptables (Debian's iptables package) runs");
+    assert!(status.success(), "iptables {args}");
+}
+
 /// How much of the recording at `path` is `frequency`.
 pub fn tone_in(path: &Path, frequency: f64) -> leadline_core::media::tone::ToneReport {
     let (samples, rate) = leadline_core::media::audio::read_wav(path).expect("a WAV recording");
