@@ -12,36 +12,11 @@ mod common;
 #[path = "faults/proxy.rs"]
 mod proxy;
 
+use common::{Run, json, leadline};
 use proxy::{Fault, FaultProxy};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn leadline(dir: &Path, args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leadline"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
 
 async fn leadline_async(dir: &Path, args: &[&str]) -> Run {
     let (dir, args): (std::path::PathBuf, Vec<String>) =
@@ -52,11 +27,6 @@ async fn leadline_async(dir: &Path, args: &[&str]) -> Run {
     })
     .await
     .unwrap()
-}
-
-fn json(run: &Run) -> serde_json::Value {
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
-    serde_json::from_str(run.stdout.lines().last().unwrap()).unwrap()
 }
 
 /// What a failed sync may say: each names the cause in words.

@@ -7,43 +7,12 @@
 
 mod common;
 
+use common::{json, leadline};
 use leadline_tenant_server::seed::DEMO_SIP_PASSWORD;
 use leadline_tenant_server::{RunningServer, TenantServer};
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn leadline(dir: &Path, args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leadline"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("LEADLINE_LOG", "debug") // the most detailed logs must be as clean as the rest
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn json(run: &Run) -> serde_json::Value {
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
-    serde_json::from_str(run.stdout.lines().last().unwrap()).unwrap()
-}
 
 fn count(server: &TenantServer, sql: &str) -> i64 {
     server
