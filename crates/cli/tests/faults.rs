@@ -11,9 +11,10 @@
 mod common;
 #[path = "faults/proxy.rs"]
 mod proxy;
+mod run;
 
-use common::{Run, json, leadline};
 use proxy::{Fault, FaultProxy};
+use run::{Run, json, leadline};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;

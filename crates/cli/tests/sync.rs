@@ -6,10 +6,11 @@
 #![allow(clippy::unwrap_used)] // a test fails loudly on unexpected errors
 
 mod common;
+mod run;
 
-use common::{json, leadline};
 use leadline_tenant_server::seed::DEMO_SIP_PASSWORD;
 use leadline_tenant_server::{RunningServer, TenantServer};
+use run::{json, leadline};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
