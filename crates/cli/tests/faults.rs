@@ -14,7 +14,7 @@ mod proxy;
 mod run;
 
 use proxy::{Fault, FaultProxy};
-use run::{Run, json, leadline};
+use run::{Run, json, leadline, login};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -50,26 +50,7 @@ async fn a_faulty_tenant_server_loses_and_duplicates_nothing() {
     let proxy = FaultProxy::start(running.addr).await;
     let profile = tempfile::tempdir().unwrap();
     let email = common::agent(&tenant);
-    let login = tokio::task::spawn_blocking({
-        let (dir, url) = (profile.path().to_owned(), proxy.url());
-        move || {
-            leadline(
-                &dir,
-                &[
-                    "--json",
-                    "login",
-                    "--server",
-                    &url,
-                    "--email",
-                    &email,
-                    "--password-stdin",
-                ],
-                "leadline-demo\n",
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let login = login(profile.path(), &proxy.url(), &email).await;
     assert_eq!(json(&login)["event"], "synced");
 
     // Offline work: notes on twelve leads.

@@ -10,7 +10,7 @@ mod run;
 
 use leadline_tenant_server::seed::DEMO_SIP_PASSWORD;
 use leadline_tenant_server::{RunningServer, TenantServer};
-use run::{json, leadline};
+use run::{json, leadline, login};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -59,26 +59,7 @@ async fn offline_edits_reach_the_server_exactly_once_and_no_secret_leaks() {
     let email = common::agent(&tenant);
     let mut printed = String::new();
 
-    let login = tokio::task::spawn_blocking({
-        let (dir, url, email) = (profile.path().to_owned(), url.clone(), email.clone());
-        move || {
-            leadline(
-                &dir,
-                &[
-                    "--json",
-                    "login",
-                    "--server",
-                    &url,
-                    "--email",
-                    &email,
-                    "--password-stdin",
-                ],
-                "leadline-demo\n",
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let login = login(profile.path(), &url, &email).await;
     let synced = json(&login);
     assert_eq!(synced["event"], "synced");
     // Progress for a progress bar: pages counted up, the estimate of what remains down to 0.

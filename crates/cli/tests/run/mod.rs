@@ -40,3 +40,26 @@ pub fn json(run: &Run) -> serde_json::Value {
     assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
     serde_json::from_str(run.stdout.lines().last().unwrap()).unwrap()
 }
+
+/// `leadline --json login` to the server at `url` as `email` (the demo password on stdin), off
+/// the async runtime.
+pub async fn login(dir: &Path, url: &str, email: &str) -> Run {
+    let (dir, url, email) = (dir.to_owned(), url.to_owned(), email.to_owned());
+    tokio::task::spawn_blocking(move || {
+        leadline(
+            &dir,
+            &[
+                "--json",
+                "login",
+                "--server",
+                &url,
+                "--email",
+                &email,
+                "--password-stdin",
+            ],
+            "leadline-demo\n",
+        )
+    })
+    .await
+    .unwrap()
+}
