@@ -14,7 +14,7 @@ mod pbx;
 
 use leadline_sip::{CallEvent, EndReason, GiveUp, new_call_id};
 use line::{SDP, registered};
-use pbx::{header, method, reply, status};
+use pbx::{header, header_name, method, reply, status};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -187,13 +187,7 @@ fn into_dialog(message: &[u8], call_id: &str, from: &str, to: &str) -> Vec<u8> {
     };
     let mut lines = Vec::new();
     for line in head.split("\r\n") {
-        let name = line
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        lines.push(match name.as_str() {
+        lines.push(match header_name(line).as_str() {
             "call-id" | "i" => format!("Call-ID: {call_id}"),
             "from" | "f" => format!("From: {from}"),
             "to" | "t" => format!("To: {to}"),
@@ -352,12 +346,7 @@ async fn torture_responses_to_our_invite() {
             .split("\r\n")
             .take_while(|l| !l.is_empty())
             .filter(|l| {
-                let n = l
-                    .split(':')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase();
+                let n = header_name(l);
                 ![
                     "via",
                     "v",

@@ -4,6 +4,7 @@
 //! password is checked. A success clears the account's count. Memory is bounded: expired
 //! entries are dropped, and past [`MAX_TRACKED`] entries the oldest windows go first.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -54,7 +55,10 @@ impl<K: Hash + Eq + Clone> Counter<K> {
         }
     }
 
-    fn wait(&self, key: &K, now: Instant) -> Option<Duration> {
+    fn wait<Q: Hash + Eq + ?Sized>(&self, key: &Q, now: Instant) -> Option<Duration>
+    where
+        K: Borrow<Q>,
+    {
         self.entries.get(key).and_then(|f| f.wait(now))
     }
 
@@ -104,7 +108,10 @@ impl<K: Hash + Eq + Clone> Counter<K> {
         }
     }
 
-    fn clear(&mut self, key: &K) {
+    fn clear<Q: Hash + Eq + ?Sized>(&mut self, key: &Q)
+    where
+        K: Borrow<Q>,
+    {
         self.entries.remove(key);
     }
 }
@@ -129,7 +136,7 @@ impl LoginThrottle {
     /// How long this attempt must wait, if the account or the address is locked out.
     pub fn wait(&self, account: &str, address: Option<IpAddr>, now: Instant) -> Option<Duration> {
         let by_address = address.and_then(|a| self.addresses.wait(&a, now));
-        self.accounts.wait(&account.to_owned(), now).max(by_address)
+        self.accounts.wait(account, now).max(by_address)
     }
 
     /// Counts a failed sign-in.
@@ -142,7 +149,7 @@ impl LoginThrottle {
 
     /// A sign-in succeeded: the account's failures are forgotten (the address's stay).
     pub fn succeeded(&mut self, account: &str) {
-        self.accounts.clear(&account.to_owned());
+        self.accounts.clear(account);
     }
 }
 

@@ -404,12 +404,12 @@ async fn a_slow_client_gets_503_and_cannot_hold_the_server() {
     .unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
     let http = reqwest::Client::new();
-    let res = http
-        .post(format!("{}/api/v1/auth/login", running.url()))
-        .json(&json!({"email": "x@y", "password": "z"}))
-        .send()
-        .await
-        .unwrap();
+    let sign_in = || {
+        http.post(format!("{}/api/v1/auth/login", running.url()))
+            .json(&json!({"email": "x@y", "password": "z"}))
+            .send()
+    };
+    let res = sign_in().await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "no place free");
     assert!(res.headers().contains_key("retry-after"));
     let mut answer = vec![0; 4096];
@@ -423,11 +423,6 @@ async fn a_slow_client_gets_503_and_cannot_hold_the_server() {
         "the slow request is cut off: {answer}"
     );
     // The place is free again.
-    let res = http
-        .post(format!("{}/api/v1/auth/login", running.url()))
-        .json(&json!({"email": "x@y", "password": "z"}))
-        .send()
-        .await
-        .unwrap();
+    let res = sign_in().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }

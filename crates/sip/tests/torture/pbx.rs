@@ -26,6 +26,15 @@ pub async fn listen() -> (TcpListener, String) {
     (listener, url)
 }
 
+/// A header line's name, lower case (`""` for a line without one).
+pub fn header_name(line: &str) -> String {
+    line.split(':')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// The first header line's value named `name` (or its compact form), if any.
 pub fn header<'a>(message: &'a str, names: &[&str]) -> Option<&'a str> {
     message.split("\r\n").skip(1).find_map(|line| {
@@ -56,13 +65,7 @@ pub fn method(message: &str) -> Option<&str> {
 pub fn reply(request: &str, status_line: &str, extra: &[&str]) -> String {
     let mut out = format!("SIP/2.0 {status_line}\r\n");
     for line in request.split("\r\n").skip(1) {
-        let name = line
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        match name.as_str() {
+        match header_name(line).as_str() {
             "via" | "v" | "from" | "f" | "call-id" | "i" | "cseq" => out.push_str(&format!("{line}\r\n")),
             "to" | "t" if !line.contains("tag=") => out.push_str(&format!("{line};tag=pbx-tag\r\n")),
             "to" | "t" => out.push_str(&format!("{line}\r\n")),
