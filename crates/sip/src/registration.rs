@@ -568,6 +568,14 @@ fn dispatch_incoming(endpoint: &Endpoint, route: Route, calls: Calls) -> Result<
             } else {
                 None
             };
+            if let Some(Dialog::Invite(call)) = &dialog
+                && crate::request_checks::out_of_order(&tx.original, call.snapshot().remote_cseq)
+            {
+                if let Err(error) = tx.reply(StatusCode::ServerInternalError).await {
+                    tracing::debug!(%error, "could not refuse an out-of-order request");
+                }
+                continue;
+            }
             if let Some(mut dialog) = dialog {
                 tokio::spawn(async move {
                     if let Err(error) = dialog.handle(&mut tx).await {

@@ -7,6 +7,9 @@
 //! - a CSeq whose method is not the request's, more than one CSeq or Content-Length, a
 //!   Content-Length that is not the body's length, a To or From whose address does not parse:
 //!   400.
+//!
+//! Inside a dialog, a request whose CSeq is below the last one the peer sent is out of order
+//! and gets 500 (RFC 3261 12.2.2); an ACK or CANCEL carries its INVITE's number and is exempt.
 
 use rsipstack::sip::headers::typed::CSeq;
 use rsipstack::sip::{Header, Method, Request, Scheme, StatusCode, Uri};
@@ -85,6 +88,22 @@ pub fn refusal(request: &Request) -> Option<Refusal> {
     None
 }
 
+/// Whether `request`, inside a dialog whose peer last sent CSeq `remote_cseq` (0: none yet),
+/// is out of order: RFC 3261 12.2.2 answers it 500.
+pub fn out_of_order(request: &Request, remote_cseq: u32) -> bool {
+    if remote_cseq == 0 || matches!(request.method, Method::Ack | Method::Cancel) {
+        return false;
+    }
+    request
+        .headers
+        .iter()
+        .find_map(|h| match h {
+            Header::CSeq(h) => CSeq::parse(h.value()).ok(),
+            _ => None,
+        })
+        .is_some_and(|cseq| cseq.seq < remote_cseq)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +123,17 @@ mod tests {
         assert_eq!(refusal(&request(OK)), None);
         let bare = OK.replace("To: <sip:alice@127.0.0.1>", "To: sip:alice@127.0.0.1");
         assert_eq!(refusal(&request(&bare)), None);
+    }
+
+    #[test]
+    fn an_older_cseq_in_a_dialog_is_out_of_order() {
+        let options = request(OK);
+        assert!(!out_of_order(&options, 0), "the peer's first request");
+        assert!(!out_of_order(&options, 7), "the same number (a retransmission's)");
+        assert!(!out_of_order(&options, 6));
+        assert!(out_of_order(&options, 8));
+        let ack = request(&OK.replace("OPTIONS", "ACK"));
+        assert!(!out_of_order(&ack, 8), "an ACK carries its INVITE's number");
     }
 
     #[test]

@@ -197,49 +197,110 @@ fn into_dialog(message: &[u8], call_id: &str, from: &str, to: &str) -> Vec<u8> {
     format!("{}\r\n\r\n{body}", lines.join("\r\n")).into_bytes()
 }
 
+/// A call the PBX placed and Leadline answered (and the PBX acknowledged): its identifiers,
+/// and the phone's side, which accepts every re-INVITE and returns how the call ended.
+struct Answered {
+    call_id: String,
+    from: &'static str,
+    to: String,
+    phone: tokio::task::JoinHandle<EndReason>,
+}
+
+impl Answered {
+    async fn on(line: &mut line::Line) -> Answered {
+        let call_id = format!("dialog-{}", new_call_id());
+        let invite = format!(
+            "INVITE sip:alice@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS 127.0.0.1:5060;branch=z9hG4bKdlg1\r\n\
+             Max-Forwards: 70\r\nTo: <sip:alice@127.0.0.1>\r\nFrom: <sip:pbx@127.0.0.1>;tag=pbxside\r\n\
+             Call-ID: {call_id}\r\nCSeq: 1 INVITE\r\nContact: <sip:pbx@127.0.0.1;transport=ws>\r\n\
+             Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{SDP}",
+            SDP.len()
+        );
+        line.pbx.send(invite.as_bytes()).await;
+        let incoming = tokio::time::timeout(Duration::from_secs(5), line.calls.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let call = incoming.answer(SDP.to_owned()).unwrap();
+        let phone = tokio::spawn(async move {
+            loop {
+                match call.next_event().await {
+                    CallEvent::Reoffer(offer) => {
+                        tokio::spawn(offer.accept(SDP.to_owned()));
+                    }
+                    CallEvent::Ended(reason) => return reason,
+                    _ => {}
+                }
+            }
+        });
+        let replies = line.pbx.drain(Duration::from_millis(300)).await;
+        let ok = replies
+            .iter()
+            .find(|r| status(r) == Some(200))
+            .unwrap_or_else(|| panic!("answered: {replies:?}"));
+        let answered = Answered {
+            call_id,
+            from: "<sip:pbx@127.0.0.1>;tag=pbxside",
+            to: header(ok, &["To", "t"]).unwrap().to_owned(),
+            phone,
+        };
+        line.pbx
+            .send(answered.request("ACK", 1, "dlgack").as_bytes())
+            .await;
+        answered
+    }
+
+    /// A request of the PBX's inside the call, without a body.
+    fn request(&self, method: &str, cseq: u32, branch: &str) -> String {
+        format!(
+            "{method} sip:alice@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS 127.0.0.1:5060;branch=z9hG4bK{branch}\r\n\
+             Max-Forwards: 70\r\nTo: {to}\r\nFrom: {from}\r\nCall-ID: {call_id}\r\nCSeq: {cseq} {method}\r\n\
+             Content-Length: 0\r\n\r\n",
+            to = self.to,
+            from = self.from,
+            call_id = self.call_id,
+        )
+    }
+
+    /// The PBX hangs up with CSeq `cseq`: the call ends as the far side's hang-up.
+    async fn hang_up(self, line: &mut line::Line, cseq: u32) {
+        line.pbx
+            .send(self.request("BYE", cseq, "dlgbye").as_bytes())
+            .await;
+        let after_bye = line.pbx.drain(Duration::from_millis(300)).await;
+        println!("after BYE: {after_bye:?}");
+        let ended = tokio::time::timeout(Duration::from_secs(5), self.phone)
+            .await
+            .expect("the call ends")
+            .unwrap();
+        assert_eq!(ended, EndReason::RemoteHangup);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_out_of_order_request_in_a_call_gets_500() {
+    let mut line = registered().await;
+    let call = Answered::on(&mut line).await;
+    let statuses = |replies: Vec<String>| replies.iter().filter_map(|r| status(r)).collect::<Vec<_>>();
+    line.pbx.send(call.request("INFO", 10, "info10").as_bytes()).await;
+    let in_order = statuses(line.pbx.drain(Duration::from_millis(300)).await);
+    assert!(
+        !in_order.contains(&500),
+        "CSeq 10 after 1 is in order: {in_order:?}"
+    );
+    line.pbx.send(call.request("INFO", 5, "info5").as_bytes()).await;
+    let late = statuses(line.pbx.drain(Duration::from_millis(300)).await);
+    assert_eq!(late, [500], "CSeq 5 after 10 is out of order (RFC 3261 12.2.2)");
+    call.hang_up(&mut line, 11).await;
+    line.stop.cancel();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn torture_requests_inside_an_answered_call() {
     let panics = count_panics();
     let mut line = registered().await;
-    // The PBX calls; Leadline answers.
-    let call_id = format!("dialog-{}", new_call_id());
-    let invite = format!(
-        "INVITE sip:alice@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS 127.0.0.1:5060;branch=z9hG4bKdlg1\r\n\
-         Max-Forwards: 70\r\nTo: <sip:alice@127.0.0.1>\r\nFrom: <sip:pbx@127.0.0.1>;tag=pbxside\r\n\
-         Call-ID: {call_id}\r\nCSeq: 1 INVITE\r\nContact: <sip:pbx@127.0.0.1;transport=ws>\r\n\
-         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{SDP}",
-        SDP.len()
-    );
-    line.pbx.send(invite.as_bytes()).await;
-    let incoming = tokio::time::timeout(Duration::from_secs(5), line.calls.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    let call = incoming.answer(SDP.to_owned()).unwrap();
-    // The phone's side of the call: torture re-INVITEs are answered with our SDP, until it ends.
-    let phone = tokio::spawn(async move {
-        loop {
-            match call.next_event().await {
-                CallEvent::Reoffer(offer) => {
-                    tokio::spawn(offer.accept(SDP.to_owned()));
-                }
-                CallEvent::Ended(reason) => return reason,
-                _ => {}
-            }
-        }
-    });
-    let replies = line.pbx.drain(Duration::from_millis(300)).await;
-    let ok = replies
-        .iter()
-        .find(|r| status(r) == Some(200))
-        .unwrap_or_else(|| panic!("answered: {replies:?}"));
-    let to = header(ok, &["To", "t"]).unwrap().to_owned();
-    let from = "<sip:pbx@127.0.0.1>;tag=pbxside";
-    let ack = format!(
-        "ACK sip:alice@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS 127.0.0.1:5060;branch=z9hG4bKdlgack\r\n\
-         Max-Forwards: 70\r\nTo: {to}\r\nFrom: {from}\r\nCall-ID: {call_id}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
-    );
-    line.pbx.send(ack.as_bytes()).await;
+    let call = Answered::on(&mut line).await;
+    let (call_id, from, to) = (call.call_id.clone(), call.from, call.to.clone());
     let mut delivered = 0;
     for (name, bytes) in messages() {
         if std::str::from_utf8(&bytes).is_ok_and(|t| t.starts_with("SIP/")) {
@@ -282,18 +343,7 @@ async fn torture_requests_inside_an_answered_call() {
         line.assert_still_registered(&name);
     }
     // A proper BYE ends the call: it was not stuck.
-    let bye = format!(
-        "BYE sip:alice@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS 127.0.0.1:5060;branch=z9hG4bKdlgbye\r\n\
-         Max-Forwards: 70\r\nTo: {to}\r\nFrom: {from}\r\nCall-ID: {call_id}\r\nCSeq: 4294967290 BYE\r\nContent-Length: 0\r\n\r\n"
-    );
-    line.pbx.send(bye.as_bytes()).await;
-    let after_bye = line.pbx.drain(Duration::from_millis(300)).await;
-    println!("after BYE: {after_bye:?}");
-    let ended = tokio::time::timeout(Duration::from_secs(5), phone)
-        .await
-        .expect("the call ends")
-        .unwrap();
-    assert_eq!(ended, EndReason::RemoteHangup);
+    call.hang_up(&mut line, 4_294_967_290).await;
     line.assert_still_answers("torture inside a dialog").await;
     assert_eq!(panics.load(Ordering::SeqCst), 0, "no panic");
     println!("TORTURE inside a dialog: {delivered} requests delivered");
