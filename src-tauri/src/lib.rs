@@ -8,6 +8,7 @@ mod calls;
 mod commands;
 mod desktop;
 mod leads;
+mod memory;
 mod phone;
 mod settings;
 
@@ -22,6 +23,7 @@ pub const DATA_DIR_ENV: &str = "LEADLINE_DATA_DIR";
 
 /// Runs the app until its window closes.
 pub fn run() -> ExitCode {
+    memory::return_freed_memory();
     let app = tauri::Builder::default()
         // First: a second launch hands its arguments (a link to dial) to this one and exits.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
