@@ -31,12 +31,14 @@ step "Rust tests: every crate (includes the check that ui/src/lib/bindings.ts is
 # softphones play to a PulseAudio null sink (scripts/with-audio.sh).
 scripts/with-audio.sh scripts/with-keyring.sh cargo test --locked --workspace --features "$features"
 
-step "fuzzing: every target for 20 s (scripts/fuzz.sh 600 hunts longer)"
-scripts/fuzz.sh 20
+step "fuzzing: every target for 20 s, unoptimized (scripts/fuzz.sh 600 hunts longer)"
+scripts/fuzz.sh 20 --dev
 if [ -n "${LEADLINE_TEST_FRUGAL:-}" ]; then rm -rf fuzz/target; fi
 
 step "desktop app end-to-end (the app's unit tests ran with the workspace's)"
-cargo build --locked --workspace --bins --features "$features"
+# The app's binary, built with the tests' feature set (dev-dependencies included), so that
+# nothing is compiled a second time.
+cargo build --locked --workspace --all-targets --features "$features"
 target_dir=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 # The app signs in to its demo tenant server with the token in the keychain, and its calls
 # on the demo line play through the PulseAudio null devices.
