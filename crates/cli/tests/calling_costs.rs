@@ -134,7 +134,20 @@ fn leadline_call(kamailio: &Kamailio, profile: &std::path::Path, processing: boo
     std::thread::sleep(Duration::from_secs(2));
     let pid = ours.pid();
     let before = threads(pid);
+    // LEADLINE_PERF=<file>: a profile of the call's 20 s (`perf report -i <file>`).
+    let perf = std::env::var("LEADLINE_PERF").ok().map(|file| {
+        std::process::Command::new("perf")
+            .args(["record", "-g", "-F", "999", "-o"])
+            .arg(format!("{file}.{}", if processing { "on" } else { "off" }))
+            .args(["-p", &pid.to_string(), "--", "sleep", "20"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("perf starts")
+    });
     let (cpu, rss) = over_the_call(|| vec![pid]);
+    if let Some(mut perf) = perf {
+        let _ = perf.wait();
+    }
     let after = threads(pid);
     let mut busiest: Vec<(String, f64)> = after
         .iter()
