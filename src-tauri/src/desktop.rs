@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, State};
+use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
 use tauri_plugin_notification::NotificationExt;
 
@@ -47,7 +48,12 @@ pub struct Desktop {
 
 /// The `tel:`, `sip:` or `callto:` link among a command line's arguments.
 pub fn dial_link(args: &[String]) -> Option<String> {
-    args.iter().skip(1).find_map(|arg| {
+    first_link(args.iter().skip(1).map(String::as_str))
+}
+
+/// The first `tel:`, `sip:` or `callto:` link of `candidates` (at most 256 characters of it).
+pub fn first_link<'a>(candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates.into_iter().find_map(|arg| {
         let lower = arg.to_ascii_lowercase();
         ["tel:", "sip:", "sips:", "callto:"]
             .iter()
@@ -70,9 +76,22 @@ fn line_label(status: &PhoneStatus) -> &'static str {
 /// Sets the desktop up: the tray, the shortcuts, the link the app was started with.
 pub fn setup(app: &AppHandle) -> tauri::Result<()> {
     let desktop = Desktop::default();
-    if let Ok(mut link) = desktop.link.lock() {
-        *link = dial_link(&std::env::args().collect::<Vec<_>>());
+    let deep_link = app.deep_link();
+    #[cfg(windows)]
+    if let Err(error) = deep_link.register_all() {
+        tracing::warn!(%error, "tel: and sip: links are not registered with Windows");
     }
+    if let Ok(mut link) = desktop.link.lock() {
+        // Linux and Windows hand the link over as an argument; macOS as an event, kept by
+        // the plugin until asked.
+        let opened_with = deep_link.get_current().ok().flatten().unwrap_or_default();
+        *link = dial_link(&std::env::args().collect::<Vec<_>>())
+            .or_else(|| first_link(opened_with.iter().map(|url| url.as_str())));
+    }
+    let opened = app.clone();
+    deep_link.on_open_url(move |event| {
+        show_and_dial(&opened, first_link(event.urls().iter().map(|url| url.as_str())));
+    });
     app.manage(desktop);
     let item = |id: &str, text: &str| MenuItem::with_id(app, id, text, true, None::<&str>);
     let menu = Menu::with_items(
@@ -206,8 +225,13 @@ pub fn shortcuts_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
 
 /// A second launch: the window comes to the front, and dials the link it was given.
 pub fn second_launch(app: &AppHandle, args: Vec<String>) {
+    show_and_dial(app, dial_link(&args));
+}
+
+/// Brings the window to the front and hands it `link` to dial, if any.
+fn show_and_dial(app: &AppHandle, link: Option<String>) {
     act(app, Action::Show);
-    if let Some(link) = dial_link(&args)
+    if let Some(link) = link
         && let Err(error) = app.emit("dial-link", link)
     {
         tracing::debug!(%error, "the window did not take the link");
@@ -372,5 +396,14 @@ mod tests {
             dial_link(&args(&["leadline-app", &long])).map(|l| l.len()),
             Some(256)
         );
+    }
+
+    #[test]
+    fn a_link_the_os_opened_is_dialed_and_other_urls_are_not() {
+        // As macOS hands links over: parsed URLs, any scheme the bundle declared or not.
+        let opened = ["https://example.com/", "callto:+44 20 7946 0958", "tel:+1"];
+        assert_eq!(first_link(opened), Some("callto:+44 20 7946 0958".into()));
+        assert_eq!(first_link(["mailto:agent@example.com"]), None);
+        assert_eq!(first_link([]), None);
     }
 }

@@ -29,6 +29,10 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
             desktop::second_launch(app, args);
         }))
+        // `tel:`/`sip:` links: registered with the OS where the app registers them itself
+        // (Windows; the Linux packages' desktop entry and the macOS bundle declare them), and
+        // delivered where they do not come as arguments (macOS).
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(
             // Size and place are remembered; whether it shows is the preferences' business.
             tauri_plugin_window_state::Builder::default()
