@@ -47,10 +47,16 @@ impl StreamCounters {
     }
 }
 
-/// A device stream, closed on a thread of its own when dropped: closing joins the device's
-/// worker thread, which may wait on the audio server, and must not hold up the caller (an
-/// async runtime's worker, say).
-struct Owned(Option<cpal::Stream>);
+/// A device stream (cpal's, or the PulseAudio microphone's), closed on a thread of its own
+/// when dropped: closing joins the device's worker thread, which may wait on the audio
+/// server, and must not hold up the caller (an async runtime's worker, say).
+struct Owned(Option<Box<dyn Send>>);
+
+impl Owned {
+    fn new(stream: impl Send + 'static) -> Owned {
+        Owned(Some(Box::new(stream)))
+    }
+}
 
 impl Drop for Owned {
     fn drop(&mut self) {
@@ -161,6 +167,18 @@ fn device_error(what: &str) -> impl Fn(cpal::Error) -> MediaError + '_ {
 
 /// Opens the microphone `id` (`None`: the OS default) and starts capturing.
 pub fn capture(id: Option<&str>) -> Result<Capture, MediaError> {
+    #[cfg(target_os = "linux")]
+    if let Some(source) = devices::pulse_source(id) {
+        let (producer, consumer) = rtrb::RingBuffer::new(ring_len(crate::pulse_microphone::RATE));
+        let counters = Arc::new(StreamCounters::default());
+        let microphone = crate::pulse_microphone::open(source.as_deref(), producer, counters.clone())?;
+        return Ok(Capture {
+            _stream: Owned::new(microphone),
+            samples: consumer,
+            rate: crate::pulse_microphone::RATE,
+            counters,
+        });
+    }
     let device = devices::open(id, true)?;
     let config = device
         .default_input_config()
@@ -195,7 +213,7 @@ pub fn capture(id: Option<&str>) -> Result<Capture, MediaError> {
         .play()
         .map_err(device_error("the microphone cannot start"))?;
     Ok(Capture {
-        _stream: Owned(Some(stream)),
+        _stream: Owned::new(stream),
         samples: consumer,
         rate,
         counters,
@@ -281,7 +299,7 @@ pub fn playout(id: Option<&str>) -> Result<Playout, MediaError> {
     }?;
     stream.play().map_err(device_error("the speaker cannot start"))?;
     Ok(Playout {
-        _stream: Owned(Some(stream)),
+        _stream: Owned::new(stream),
         samples: producer,
         rate,
         counters,

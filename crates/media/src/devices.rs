@@ -65,11 +65,21 @@ pub fn list() -> Result<Vec<AudioDevice>, MediaError> {
 }
 
 /// Whether a device is worn: what it plays does not reach a microphone.
+/// The OS's type when it says one; else the name, as a sound server describes a device
+/// ("Jabra Evolve2 65 Headset", "Headphones").
 pub(crate) fn is_headset(description: &cpal::DeviceDescription) -> bool {
     matches!(
         description.device_type(),
         cpal::DeviceType::Headset | cpal::DeviceType::Headphones | cpal::DeviceType::Earpiece
-    )
+    ) || named_worn(description.name())
+}
+
+/// Whether a device's name says it is worn.
+fn named_worn(name: &str) -> bool {
+    let name = name.to_lowercase();
+    ["headset", "headphone", "earpiece", "earphone", "earbud"]
+        .iter()
+        .any(|word| name.contains(word))
 }
 
 /// ALSA's converter and routing plugins (resamplers, up- and downmixers, the null device…):
@@ -171,6 +181,21 @@ pub fn resolve(choice: &DeviceChoice, devices: &[AudioDevice]) -> [Resolved; 3] 
     ]
 }
 
+/// The sound server's source to read for a microphone id, when the id is the server's
+/// default (the OS default, or ALSA's `default`/`pulse`, which on a desktop with a sound
+/// server are its PulseAudio plugin) and a server runs: `Some(None)` for its default source,
+/// `Some(Some(name))` for the one `PULSE_SOURCE` names (PulseAudio's own convention, which
+/// the plugin honours too). `None`: read the device through cpal.
+#[cfg(target_os = "linux")]
+pub(crate) fn pulse_source(id: Option<&str>) -> Option<Option<String>> {
+    let via_server = matches!(id, None | Some("alsa:default") | Some("alsa:pulse"));
+    (via_server && pulseaudio::socket_path_from_env().is_some()).then(|| {
+        std::env::var("PULSE_SOURCE")
+            .ok()
+            .filter(|name| !name.trim().is_empty())
+    })
+}
+
 /// The cpal device with this id (`None`: the host's default for the direction).
 pub(crate) fn open(id: Option<&str>, input: bool) -> Result<cpal::Device, MediaError> {
     let host = cpal::default_host();
@@ -237,6 +262,12 @@ mod tests {
         assert_eq!(mic.device.unwrap().id, "alsa:default");
         assert!(mic.fell_back);
         assert!(!speaker.fell_back, "nothing remembered: the default, no fallback");
+    }
+
+    #[test]
+    fn a_device_named_as_worn_is_a_headset() {
+        assert!(named_worn("Jabra Evolve2 65 Headset Mono") && named_worn("Built-in Headphones"));
+        assert!(!named_worn("Built-in Audio Analog Stereo") && !named_worn("HDMI / DisplayPort"));
     }
 
     #[test]

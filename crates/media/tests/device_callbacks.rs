@@ -81,3 +81,21 @@ fn a_glitch_is_counted_and_a_lost_device_stops_the_stream() {
         "an unplugged device does"
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_pulseaudio_microphone_moves_samples_into_the_ring_without_allocating() {
+    let (mut producer, mut consumer) = rtrb::RingBuffer::<i16>::new(3);
+    let counters = StreamCounters::default();
+    let bytes: Vec<u8> = [100i16, -100, 7, 9]
+        .iter()
+        .flat_map(|s| s.to_le_bytes())
+        .collect();
+    assert_no_alloc(|| {
+        leadline_media::pulse_microphone::take_bytes(&bytes, &mut producer, &counters);
+    });
+    let got: Vec<i16> = (0..3).map(|_| consumer.pop().unwrap()).collect();
+    assert_eq!(got, vec![100, -100, 7]);
+    assert_eq!(counters.samples.load(Ordering::Relaxed), 3);
+    assert_eq!(counters.slips.load(Ordering::Relaxed), 1, "the ring held 3 of 4");
+}
