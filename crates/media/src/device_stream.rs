@@ -248,10 +248,21 @@ where
     T: Sample,
     i16: FromSample<T>,
 {
-    let mut moved = 0u64;
-    let mut slipped = 0u64;
-    for frame in data.chunks(channels.max(1)) {
-        let sample = i16::from_sample(frame[0]);
+    let first_channel = data
+        .chunks(channels.max(1))
+        .map(|frame| i16::from_sample(frame[0]));
+    push_captured(first_channel, ring, counters);
+}
+
+/// Captured samples into the ring, counting those moved and those that did not fit. Runs on
+/// the audio thread: no allocation.
+pub(crate) fn push_captured(
+    samples: impl Iterator<Item = i16>,
+    ring: &mut rtrb::Producer<i16>,
+    counters: &StreamCounters,
+) {
+    let (mut moved, mut slipped) = (0u64, 0u64);
+    for sample in samples {
         if ring.push(sample).is_ok() {
             moved += 1;
         } else {

@@ -114,18 +114,10 @@ pub fn open(
 /// The reader's body: little-endian 16-bit mono samples into the ring (a sample that does
 /// not fit is counted as slipped). Runs on the client's reader thread: no allocation.
 pub fn take_bytes(bytes: &[u8], ring: &mut rtrb::Producer<i16>, counters: &StreamCounters) {
-    let (mut moved, mut slipped) = (0u64, 0u64);
-    for pair in bytes.chunks_exact(2) {
-        if ring.push(i16::from_le_bytes([pair[0], pair[1]])).is_ok() {
-            moved += 1;
-        } else {
-            slipped += 1;
-        }
-    }
-    counters.samples.fetch_add(moved, Ordering::Relaxed);
-    if slipped > 0 {
-        counters.slips.fetch_add(slipped, Ordering::Relaxed);
-    }
+    let samples = bytes
+        .chunks_exact(2)
+        .map(|pair| i16::from_le_bytes([pair[0], pair[1]]));
+    crate::device_stream::push_captured(samples, ring, counters);
 }
 
 #[cfg(test)]
