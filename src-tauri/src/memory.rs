@@ -3,12 +3,10 @@
 //! sync, a board page or a call's set-up are carved from the heap and stay there, freed but
 //! resident, for the life of the process (35 MiB of an idle app after its first sync,
 //! measured). A fixed threshold of 128 KiB keeps large blocks in their own mappings, returned
-//! when freed, and the heap's free top is trimmed past 128 KiB. Two arenas, not one per
-//! thread that ever allocated (the blocking pool's threads come and go with the window's
-//! commands), keep their leftovers from piling up: the idle app's resident memory (PSS)
-//! went from 159 to 126 MiB. Elsewhere: nothing to do.
+//! when freed, and the heap's free top is trimmed past 128 KiB: the idle app's resident
+//! memory (PSS) went from 159 to 126–132 MiB. Elsewhere: nothing to do.
 
-/// Fixes glibc's mmap and trim thresholds and its arena count; call first thing, before any thread starts.
+/// Fixes glibc's mmap and trim thresholds; call first thing, before any thread starts.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 pub fn return_freed_memory() {

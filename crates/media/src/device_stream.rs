@@ -161,7 +161,8 @@ fn short_period(config: &cpal::SupportedStreamConfig, per_second: u32) -> cpal::
     stream
 }
 
-fn device_error(what: &str) -> impl Fn(cpal::Error) -> MediaError + '_ {
+/// A device failure, said with what was being done (`what: error`).
+pub(crate) fn device_error<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> MediaError + '_ {
     move |e| MediaError::Device(format!("{what}: {e}"))
 }
 

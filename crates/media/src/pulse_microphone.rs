@@ -12,7 +12,7 @@
 //! capture is marked failed, as a cpal device error would mark it.
 
 use crate::MediaError;
-use crate::device_stream::StreamCounters;
+use crate::device_stream::{StreamCounters, device_error};
 use pulseaudio::protocol;
 use std::ffi::CString;
 use std::sync::Arc;
@@ -46,10 +46,6 @@ impl Drop for PulseMicrophone {
     }
 }
 
-fn pulse_error(what: &str) -> impl Fn(pulseaudio::ClientError) -> MediaError + '_ {
-    move |e| MediaError::Device(format!("{what}: {e}"))
-}
-
 /// Reads source `name` (`None`: the server's default source) into `ring`, counting in
 /// `counters`.
 pub fn open(
@@ -57,7 +53,7 @@ pub fn open(
     mut ring: rtrb::Producer<i16>,
     counters: Arc<StreamCounters>,
 ) -> Result<PulseMicrophone, MediaError> {
-    let client = pulseaudio::Client::from_env(c"Leadline").map_err(pulse_error("no sound server"))?;
+    let client = pulseaudio::Client::from_env(c"Leadline").map_err(device_error("no sound server"))?;
     let source = match name {
         Some(name) => CString::new(name)
             .map_err(|_| MediaError::Device(format!("{name:?} is not a microphone's name")))?,
@@ -85,7 +81,7 @@ pub fn open(
     let stream = futures::executor::block_on(
         client.create_record_stream(params, move |bytes: &[u8]| take_bytes(bytes, &mut ring, &reading)),
     )
-    .map_err(pulse_error("the microphone cannot be opened"))?;
+    .map_err(device_error("the microphone cannot be opened"))?;
     let stop = Arc::new(AtomicBool::new(false));
     let watched = stream.clone();
     let stopping = stop.clone();
@@ -102,7 +98,7 @@ pub fn open(
                 }
             }
         })
-        .map_err(|e| MediaError::Device(format!("the microphone cannot be watched: {e}")))?;
+        .map_err(device_error("the microphone cannot be watched"))?;
     Ok(PulseMicrophone {
         stream: Some(stream),
         _client: client,
