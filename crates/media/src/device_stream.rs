@@ -47,7 +47,7 @@ impl StreamCounters {
     }
 }
 
-/// A device stream (cpal's, or the PulseAudio microphone's), closed on a thread of its own
+/// A device stream (cpal's, or one on the PulseAudio server), closed on a thread of its own
 /// when dropped: closing joins the device's worker thread, which may wait on the audio
 /// server, and must not hold up the caller (an async runtime's worker, say).
 struct Owned(Option<Box<dyn Send>>);
@@ -169,7 +169,7 @@ pub(crate) fn device_error<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> Me
 /// Opens the microphone `id` (`None`: the OS default) and starts capturing.
 pub fn capture(id: Option<&str>) -> Result<Capture, MediaError> {
     #[cfg(target_os = "linux")]
-    if let Some(source) = devices::pulse_source(id) {
+    if let Some(source) = devices::pulse_device(id, true) {
         let (producer, consumer) = rtrb::RingBuffer::new(ring_len(crate::pulse_microphone::RATE));
         let counters = Arc::new(StreamCounters::default());
         let microphone = crate::pulse_microphone::open(source.as_deref(), producer, counters.clone())?;
@@ -278,6 +278,19 @@ pub(crate) fn push_captured(
 
 /// Opens the speaker `id` (`None`: the OS default) and starts playing what is pushed.
 pub fn playout(id: Option<&str>) -> Result<Playout, MediaError> {
+    #[cfg(target_os = "linux")]
+    if let Some(sink) = devices::pulse_device(id, false) {
+        let (producer, consumer) = rtrb::RingBuffer::new(ring_len(crate::pulse_speaker::RATE));
+        let counters = Arc::new(StreamCounters::default());
+        let speaker = crate::pulse_speaker::open(sink.as_deref(), consumer, counters.clone())?;
+        return Ok(Playout {
+            headset: speaker.headset,
+            _stream: Owned::new(speaker),
+            samples: producer,
+            rate: crate::pulse_speaker::RATE,
+            counters,
+        });
+    }
     let device = devices::open(id, false)?;
     let config = device
         .default_output_config()

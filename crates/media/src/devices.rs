@@ -74,7 +74,7 @@ pub(crate) fn is_headset(description: &cpal::DeviceDescription) -> bool {
 }
 
 /// Whether a device's name says it is worn.
-fn named_worn(name: &str) -> bool {
+pub(crate) fn named_worn(name: &str) -> bool {
     let name = name.to_lowercase();
     ["headset", "headphone", "earpiece", "earphone", "earbud"]
         .iter()
@@ -180,16 +180,18 @@ pub fn resolve(choice: &DeviceChoice, devices: &[AudioDevice]) -> [Resolved; 3] 
     ]
 }
 
-/// The sound server's source to read for a microphone id, when the id is the server's
-/// default (the OS default, or ALSA's `default`/`pulse`, which on a desktop with a sound
-/// server are its PulseAudio plugin) and a server runs: `Some(None)` for its default source,
-/// `Some(Some(name))` for the one `PULSE_SOURCE` names (PulseAudio's own convention, which
-/// the plugin honours too). `None`: read the device through cpal.
+/// The sound server's device to use for an id, when the id is the server's default (the OS
+/// default, or ALSA's `default`/`pulse`, which on a desktop with a sound server are its
+/// PulseAudio plugin) and a server runs: `Some(None)` for the server's default,
+/// `Some(Some(name))` for the one `PULSE_SOURCE` (microphone) or `PULSE_SINK` (speaker)
+/// names (PulseAudio's own convention, which the plugin honours too). `None`: open the device
+/// through cpal.
 #[cfg(target_os = "linux")]
-pub(crate) fn pulse_source(id: Option<&str>) -> Option<Option<String>> {
+pub(crate) fn pulse_device(id: Option<&str>, input: bool) -> Option<Option<String>> {
     let via_server = matches!(id, None | Some("alsa:default") | Some("alsa:pulse"));
+    let variable = if input { "PULSE_SOURCE" } else { "PULSE_SINK" };
     (via_server && pulseaudio::socket_path_from_env().is_some()).then(|| {
-        std::env::var("PULSE_SOURCE")
+        std::env::var(variable)
             .ok()
             .filter(|name| !name.trim().is_empty())
     })

@@ -15,7 +15,9 @@
 //! - [`g711`]: PCMU and PCMA.
 //! - [`jitter`]: the adaptive jitter buffer, a pure state machine on explicit time.
 //! - [`playback`]: the receive side per frame period: jitter buffer and decoder together.
+//! - [`pulse`] (Linux): a blocking connection to the PulseAudio server for one stream.
 //! - [`pulse_microphone`] (Linux): the microphone read over PulseAudio's protocol.
+//! - [`pulse_speaker`] (Linux): the speaker written over PulseAudio's protocol.
 //! - [`quality`]: receive statistics (loss, RFC 3550 jitter) and the E-model's MOS.
 //! - [`resample`]: band-limited streaming resampling between device and codec rates.
 //! - [`rtt`]: the round-trip time from RTCP sender and receiver reports.
@@ -37,7 +39,11 @@ pub mod g711;
 pub mod jitter;
 pub mod playback;
 #[cfg(target_os = "linux")]
+pub(crate) mod pulse;
+#[cfg(target_os = "linux")]
 pub mod pulse_microphone;
+#[cfg(target_os = "linux")]
+pub mod pulse_speaker;
 pub mod quality;
 pub mod resample;
 pub mod rtt;

@@ -1,49 +1,31 @@
 //! The microphone on a PulseAudio server (or PipeWire's PulseAudio service), read over the
-//! server's own protocol. cpal's PulseAudio input gives its stream a server-side buffer of
-//! exactly one fragment, so a chunk that arrives while the previous one is still queued is
-//! dropped (5 discontinuities a second in a pure tone, measured); ALSA's PulseAudio plugin
-//! costs ten times the system calls. Here the fragment is 10 ms and the buffer the server's
-//! default: no discontinuity, 1.5 % of a core.
+//! server's own protocol on a connection and a thread of its own ([`crate::pulse`]). cpal's
+//! PulseAudio input gives its stream a server-side buffer of exactly one fragment, so a chunk
+//! that arrives while the previous one is still queued is dropped (5 discontinuities a second
+//! in a pure tone, measured); ALSA's PulseAudio plugin costs ten times the system calls. Here
+//! the fragment is 10 ms and the buffer the server's default: no discontinuity, one blocking
+//! read per fragment.
 //!
-//! The samples land in the same ring as a cpal capture's, from the client library's reader
-//! thread: no lock, no allocation of ours, no system call. A source unplugged hands its
-//! streams to the server's default one; a watcher asks the server for the stream's timing
-//! four times a second, and once the stream is gone all the same (the server stopped) the
-//! capture is marked failed, as a cpal device error would mark it.
+//! The samples land in the same ring as a cpal capture's: no lock, no allocation, no system
+//! call besides the read. A source unplugged hands its streams to the server's default one;
+//! a stream the server kills, or a server that goes away, marks the capture failed, as a cpal
+//! device error would.
 
 use crate::MediaError;
-use crate::device_stream::{StreamCounters, device_error};
-use pulseaudio::protocol;
+use crate::device_stream::StreamCounters;
+use crate::pulse::{Connection, Message, StreamThread};
+use pulseaudio::protocol::{self, Command};
 use std::ffi::CString;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 /// The rate the microphone is read at (the server converts from the source's).
 pub const RATE: u32 = 48_000;
 /// What the server hands over at a time.
 const FRAGMENT_MS: u32 = 10;
-/// How often the watcher asks whether the stream still exists.
-const WATCH_EVERY: Duration = Duration::from_millis(250);
 
-/// An open microphone stream; closing it (dropping) deletes it on the server.
+/// An open microphone stream; dropping it closes the connection and the stream with it.
 pub struct PulseMicrophone {
-    stream: Option<pulseaudio::RecordStream>,
-    _client: pulseaudio::Client,
-    stop: Arc<AtomicBool>,
-    watcher: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for PulseMicrophone {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(stream) = self.stream.take() {
-            let _ = futures::executor::block_on(stream.delete());
-        }
-        if let Some(watcher) = self.watcher.take() {
-            let _ = watcher.join();
-        }
-    }
+    _thread: StreamThread,
 }
 
 /// Reads source `name` (`None`: the server's default source) into `ring`, counting in
@@ -53,7 +35,7 @@ pub fn open(
     mut ring: rtrb::Producer<i16>,
     counters: Arc<StreamCounters>,
 ) -> Result<PulseMicrophone, MediaError> {
-    let client = pulseaudio::Client::from_env(c"Leadline").map_err(device_error("no sound server"))?;
+    let mut connection = Connection::open()?;
     let source = match name {
         Some(name) => CString::new(name)
             .map_err(|_| MediaError::Device(format!("{name:?} is not a microphone's name")))?,
@@ -77,38 +59,29 @@ pub fn open(
         },
         ..Default::default()
     };
+    let stream: protocol::CreateRecordStreamReply =
+        connection.roundtrip(Command::CreateRecordStream(params))?;
     let reading = counters.clone();
-    let stream = futures::executor::block_on(
-        client.create_record_stream(params, move |bytes: &[u8]| take_bytes(bytes, &mut ring, &reading)),
-    )
-    .map_err(device_error("the microphone cannot be opened"))?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let watched = stream.clone();
-    let stopping = stop.clone();
-    let watcher = std::thread::Builder::new()
-        .name("leadline-mic-watch".into())
-        .spawn(move || {
-            while !stopping.load(Ordering::Relaxed) {
-                std::thread::sleep(WATCH_EVERY);
-                if !stopping.load(Ordering::Relaxed)
-                    && futures::executor::block_on(watched.timing_info()).is_err()
-                {
-                    counters.failed.store(true, Ordering::Relaxed);
-                    return;
+    let thread = StreamThread::spawn("leadline-mic", connection, counters, move |connection| {
+        loop {
+            match connection.next()? {
+                Message::Audio { channel, bytes } if channel == stream.channel => {
+                    take_bytes(bytes, &mut ring, &reading)
                 }
+                Message::Command(Command::RecordStreamKilled(channel)) if channel == stream.channel => {
+                    return Err(MediaError::Device(
+                        "the sound server closed the microphone".into(),
+                    ));
+                }
+                _ => {}
             }
-        })
-        .map_err(device_error("the microphone cannot be watched"))?;
-    Ok(PulseMicrophone {
-        stream: Some(stream),
-        _client: client,
-        stop,
-        watcher: Some(watcher),
-    })
+        }
+    })?;
+    Ok(PulseMicrophone { _thread: thread })
 }
 
 /// The reader's body: little-endian 16-bit mono samples into the ring (a sample that does
-/// not fit is counted as slipped). Runs on the client's reader thread: no allocation.
+/// not fit is counted as slipped). No allocation.
 pub fn take_bytes(bytes: &[u8], ring: &mut rtrb::Producer<i16>, counters: &StreamCounters) {
     let samples = bytes
         .chunks_exact(2)
@@ -119,6 +92,7 @@ pub fn take_bytes(bytes: &[u8], ring: &mut rtrb::Producer<i16>, counters: &Strea
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::Ordering;
 
     #[test]
     fn bytes_become_samples_and_what_does_not_fit_slips() {

@@ -99,3 +99,29 @@ fn the_pulseaudio_microphone_moves_samples_into_the_ring_without_allocating() {
     assert_eq!(counters.samples.load(Ordering::Relaxed), 3);
     assert_eq!(counters.slips.load(Ordering::Relaxed), 1, "the ring held 3 of 4");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_pulseaudio_speaker_answers_a_request_without_allocating() {
+    let (mut producer, mut consumer) = rtrb::RingBuffer::<i16>::new(4);
+    for sample in [300i16, -300] {
+        producer.push(sample).unwrap();
+    }
+    let counters = StreamCounters::default();
+    let mut samples = vec![0i16; 4];
+    let mut message = vec![0u8; 20 + 8];
+    let length = assert_no_alloc(|| {
+        leadline_media::pulse_speaker::fill_message(&mut samples, &mut message, 3, &mut consumer, &counters)
+    });
+    assert_eq!(length, 28, "a descriptor and four samples");
+    let payload: Vec<i16> = message[20..]
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    assert_eq!(payload, vec![300, -300, 0, 0]);
+    assert_eq!(
+        counters.slips.load(Ordering::Relaxed),
+        2,
+        "silence where the ring ran dry"
+    );
+}
