@@ -129,7 +129,13 @@ fn leadline_call(kamailio: &Kamailio, profile: &std::path::Path, processing: boo
         .collect();
     args.extend(pbx::account_args(&kamailio.ws_url(), &ANA));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut ours = Leadline::start(profile, &args, &format!("{}\n", ANA.password));
+    // Logging as an agent's Leadline does (the tests' debug logs write a line per packet).
+    let mut ours = Leadline::start_with_env(
+        profile,
+        &args,
+        &format!("{}\n", ANA.password),
+        &[("LEADLINE_LOG", "info")],
+    );
     ours.expect_event("answered", Duration::from_secs(10));
     std::thread::sleep(Duration::from_secs(2));
     let pid = ours.pid();
@@ -137,7 +143,7 @@ fn leadline_call(kamailio: &Kamailio, profile: &std::path::Path, processing: boo
     // LEADLINE_PERF=<file>: a profile of the call's 20 s (`perf report -i <file>`).
     let perf = std::env::var("LEADLINE_PERF").ok().map(|file| {
         std::process::Command::new("perf")
-            .args(["record", "-g", "-F", "999", "-o"])
+            .args(["record", "--call-graph", "dwarf,8192", "-F", "499", "-o"])
             .arg(format!("{file}.{}", if processing { "on" } else { "off" }))
             .args(["-p", &pid.to_string(), "--", "sleep", "20"])
             .stderr(std::process::Stdio::null())

@@ -592,6 +592,22 @@ impl MediaSession {
         }
         let source_state = self.source_state.clone();
         let source_level = self.source_level.clone();
+        let sink_paced = sink.device_paced();
+        let sink = Arc::new(std::sync::Mutex::new(sink));
+        // A speaker's clock takes frames out of the jitter buffer; a file takes packets as
+        // they come.
+        let playback = sink_paced.then(|| Arc::new(std::sync::Mutex::new(Playback::new(codec))));
+        if let Ok(mut kept) = self.playback.lock() {
+            kept.clone_from(&playback);
+        }
+        let speaker = playback.clone().map(|playback| Pump::new(playback, sink.clone()));
+        // With a microphone and a speaker, one task looks at both devices every
+        // DEVICE_POLL; otherwise the speaker has a task of its own.
+        let (mut speaker_here, pump) = match speaker {
+            Some(speaker) if source.device_paced() => (Some(speaker), None),
+            Some(speaker) => (None, Some(tokio::spawn(speaker.run()))),
+            None => (None, None),
+        };
         let sender = tokio::spawn(async move {
             let mut encoder = Encoder::new(codec);
             let rate = encoder.input_rate();
@@ -614,6 +630,9 @@ impl MediaSession {
                 if device_paced {
                     while !source.frame_ready(rate) {
                         tokio::time::sleep(DEVICE_POLL).await;
+                        if let Some(speaker) = speaker_here.as_mut() {
+                            speaker.feed();
+                        }
                     }
                 } else {
                     tick.tick().await;
@@ -669,17 +688,6 @@ impl MediaSession {
                 counters.sent.fetch_add(1, Ordering::Relaxed);
             }
         });
-        let device_paced = sink.device_paced();
-        let sink = Arc::new(std::sync::Mutex::new(sink));
-        // A speaker's clock takes frames out of the jitter buffer; a file takes packets as
-        // they come.
-        let playback = device_paced.then(|| Arc::new(std::sync::Mutex::new(Playback::new(codec))));
-        let pump = playback
-            .clone()
-            .map(|playback| tokio::spawn(pump(playback, sink.clone())));
-        if let Ok(mut kept) = self.playback.lock() {
-            kept.clone_from(&playback);
-        }
         if let Ok(mut received) = self.received.lock() {
             let clock_rate = if codec == Codec::Opus { 48_000 } else { 8_000 };
             *received = (ReceiveStats::new(clock_rate), None);
@@ -977,20 +985,44 @@ pub(crate) const DEVICE_POLL: Duration = Duration::from_millis(10);
 
 /// Feeds a device-paced sink from the jitter buffer: a frame each time the speaker has room,
 /// resampled a little faster or slower to follow the far side's clock.
-async fn pump(playback: Arc<std::sync::Mutex<Playback>>, sink: Arc<std::sync::Mutex<Box<dyn AudioSink>>>) {
-    let frame_samples = match playback.lock() {
-        Ok(p) => p.frame_samples(),
-        Err(_) => return,
-    };
-    let mut frame = vec![0i16; frame_samples];
-    let mut drift = DriftControl::new();
-    loop {
-        {
-            let Ok(mut sink) = sink.lock() else { return };
-            let Ok(mut playback) = playback.lock() else { return };
-            playback.fill_speaker(sink.as_mut(), &mut drift, Instant::now(), &mut frame);
+struct Pump {
+    playback: Arc<std::sync::Mutex<Playback>>,
+    sink: Arc<std::sync::Mutex<Box<dyn AudioSink>>>,
+    drift: DriftControl,
+    frame: Vec<i16>,
+}
+
+impl Pump {
+    fn new(
+        playback: Arc<std::sync::Mutex<Playback>>,
+        sink: Arc<std::sync::Mutex<Box<dyn AudioSink>>>,
+    ) -> Pump {
+        let frame_samples = playback.lock().map(|p| p.frame_samples()).unwrap_or_default();
+        Pump {
+            playback,
+            sink,
+            drift: DriftControl::new(),
+            frame: vec![0i16; frame_samples],
         }
-        tokio::time::sleep(DEVICE_POLL).await;
+    }
+
+    /// Tops the speaker up; `false` once the call's audio is torn down (a lock poisoned).
+    fn feed(&mut self) -> bool {
+        let Ok(mut sink) = self.sink.lock() else {
+            return false;
+        };
+        let Ok(mut playback) = self.playback.lock() else {
+            return false;
+        };
+        playback.fill_speaker(sink.as_mut(), &mut self.drift, Instant::now(), &mut self.frame);
+        true
+    }
+
+    /// Feeds the speaker every [`DEVICE_POLL`], as a task of its own.
+    async fn run(mut self) {
+        while self.feed() {
+            tokio::time::sleep(DEVICE_POLL).await;
+        }
     }
 }
 

@@ -479,8 +479,9 @@ impl Leadline {
             .arg("--data-dir")
             .arg(data_dir)
             .args(args)
-            .envs(env.iter().copied())
+            // Debug logs tell what went wrong in a failed test; `env` may set another level.
             .env("LEADLINE_LOG", "debug")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
