@@ -122,7 +122,7 @@ fn require_audio_server() {
 
 /// A 20 s Opus call from Leadline with the profile in `profile`: (CPU %, resident MiB, answer
 /// to first audio in ms).
-fn leadline_call(kamailio: &Kamailio, profile: &std::path::Path, processing: bool) -> (f64, f64, f64) {
+fn leadline_call(kamailio: &Kamailio, profile: &std::path::Path, processing: &str) -> (f64, f64, f64) {
     let mut args: Vec<String> = ["call", CARL.name, "--codec", "opus", "--duration", "24"]
         .iter()
         .map(|s| s.to_string())
@@ -144,7 +144,7 @@ fn leadline_call(kamailio: &Kamailio, profile: &std::path::Path, processing: boo
     let perf = std::env::var("LEADLINE_PERF").ok().map(|file| {
         std::process::Command::new("perf")
             .args(["record", "--call-graph", "dwarf,8192", "-F", "499", "-o"])
-            .arg(format!("{file}.{}", if processing { "on" } else { "off" }))
+            .arg(format!("{file}.{processing}"))
             .args(["-p", &pid.to_string(), "--", "sleep", "20"])
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -171,10 +171,7 @@ fn leadline_call(kamailio: &Kamailio, profile: &std::path::Path, processing: boo
     assert_eq!(code, 0, "{stderr}");
     let media = lines.iter().rev().find(|l| l["event"] == "media").unwrap();
     let first = media["first_packet_ms"].as_f64().expect("audio arrived");
-    println!(
-        "Leadline (voice processing {}): {cpu:.1} % CPU, {rss:.1} MiB",
-        if processing { "on" } else { "off" }
-    );
+    println!("Leadline (voice processing {processing}): {cpu:.1} % CPU, {rss:.1} MiB");
     (cpu, rss, first)
 }
 
@@ -193,32 +190,17 @@ fn what_a_call_costs_next_to_baresip_and_chromium() {
     let target = format!("sip:{}@{}", CARL.name, pbx::DOMAIN);
 
     // Leadline, on the chosen (default) devices: with its voice processing (the null sink is
-    // no headset: echo cancellation and noise suppression both run), and without.
-    let (ours_cpu, ours_rss, ours_first) = leadline_call(&kamailio, dir.path(), true);
-    let bare = tempfile::tempdir().unwrap();
-    let processing = [
-        "audio",
-        "processing",
-        "--noise-suppression",
-        "off",
-        "--echo-cancellation",
-        "off",
-    ];
-    let (code, _, stderr) = pbx::leadline(bare.path(), &processing, "");
-    assert_eq!(code, 0, "{stderr}");
-    let (bare_cpu, bare_rss, _) = leadline_call(&kamailio, bare.path(), false);
+    // no headset: echo cancellation and noise suppression both run), as on a headset (noise
+    // suppression only), and without.
+    let (ours_cpu, ours_rss, ours_first) = leadline_call(&kamailio, dir.path(), "on");
+    let headset = profile_processing("on", "off");
+    let (headset_cpu, _, _) = leadline_call(&kamailio, headset.path(), "headset");
+    let bare = profile_processing("off", "off");
+    let (bare_cpu, bare_rss, _) = leadline_call(&kamailio, bare.path(), "off");
 
-    // baresip, on the same devices.
-    let caller = Baresip::start_on_devices(DORA, 5300, "opus/48000/2", false);
-    let mut events = caller.control();
-    events.send("dial", &target);
-    events.wait_for("CALL_ESTABLISHED");
-    std::thread::sleep(Duration::from_secs(2));
-    let pid = caller.pid();
-    let (theirs_cpu, theirs_rss) = over_the_call(|| vec![pid]);
-    events.send("hangup", "");
-    events.wait_for("CALL_CLOSED");
-    drop(caller);
+    // baresip, on the same devices: as it comes, and with its noise suppressor.
+    let (theirs_cpu, theirs_rss) = baresip_call(&target, &[]);
+    let (theirs_denoised_cpu, _) = baresip_call(&target, &["speex_pp.so"]);
 
     // JsSIP in headless Chromium, on the same devices.
     let mut browser = Browser::start_on_devices(BEA, &kamailio.ws_url(), false);
@@ -235,17 +217,58 @@ fn what_a_call_costs_next_to_baresip_and_chromium() {
 
     println!("| 20 s Opus call on the audio devices | Leadline | baresip | Chromium (JsSIP) |");
     println!("|---|---|---|---|");
-    println!("| CPU, % of one core | {ours_cpu:.1} | {theirs_cpu:.1} | {chromium_cpu:.1} |");
-    println!("| CPU without echo cancellation and noise suppression | {bare_cpu:.1} | | |");
+    println!(
+        "| CPU, % of one core (Leadline: echo cancellation and noise suppression; Chromium: its own) | {ours_cpu:.1} | {theirs_cpu:.1} | {chromium_cpu:.1} |"
+    );
+    println!(
+        "| CPU with noise suppression only, as on a headset (baresip: speex_pp) | {headset_cpu:.1} | {theirs_denoised_cpu:.1} | |"
+    );
+    println!("| CPU without voice processing | {bare_cpu:.1} | {theirs_cpu:.1} | |");
     println!(
         "| resident memory in the call, MiB | {ours_rss:.1} ({bare_rss:.1} without) | {theirs_rss:.1} | {chromium_rss:.1} |"
     );
     println!("| answer to first audio packet, ms | {ours_first:.1} | — | {chromium_first:.1} |");
+    let ratio = |a: f64, b: f64| a / b.max(0.01);
     println!(
-        "CPU ratios: Leadline/baresip {:.2} (target ≤ 1.5), Leadline/Chromium {:.2} (target < 0.25)",
-        ours_cpu / theirs_cpu.max(0.01),
-        ours_cpu / chromium_cpu.max(0.01)
+        "CPU ratios to baresip (target ≤ 1.5): {:.2} with all processing, {:.2} as on a headset, {:.2} without",
+        ratio(ours_cpu, theirs_cpu),
+        ratio(headset_cpu, theirs_denoised_cpu),
+        ratio(bare_cpu, theirs_cpu)
     );
+    println!(
+        "CPU ratio to Chromium (target < 0.25): {:.2}",
+        ratio(ours_cpu, chromium_cpu)
+    );
+}
+
+/// A fresh profile with Leadline's voice processing set so.
+fn profile_processing(noise_suppression: &str, echo_cancellation: &str) -> tempfile::TempDir {
+    let profile = tempfile::tempdir().unwrap();
+    let processing = [
+        "audio",
+        "processing",
+        "--noise-suppression",
+        noise_suppression,
+        "--echo-cancellation",
+        echo_cancellation,
+    ];
+    let (code, _, stderr) = pbx::leadline(profile.path(), &processing, "");
+    assert_eq!(code, 0, "{stderr}");
+    profile
+}
+
+/// A 20 s call from baresip on the devices, with these extra modules: (CPU %, resident MiB).
+fn baresip_call(target: &str, modules: &[&str]) -> (f64, f64) {
+    let caller = Baresip::start_on_devices_with(DORA, 5300, "opus/48000/2", modules);
+    let mut events = caller.control();
+    events.send("dial", target);
+    events.wait_for("CALL_ESTABLISHED");
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = caller.pid();
+    let usage = over_the_call(|| vec![pid]);
+    events.send("hangup", "");
+    events.wait_for("CALL_CLOSED");
+    usage
 }
 
 /// Open file descriptors of `pid`.

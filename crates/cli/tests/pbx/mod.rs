@@ -656,13 +656,20 @@ impl Baresip {
             &format!("aufile,{}", tone.display()),
             codecs,
             auto_answer,
+            &[],
         )
     }
 
     /// [`Baresip::start`] with the system's microphone (PulseAudio's default source through
     /// ALSA) instead of a tone file: baresip as on an agent's desk.
     pub fn start_on_devices(user: User, sip_port: u16, codecs: &str, auto_answer: bool) -> Baresip {
-        Baresip::start_with_source(user, sip_port, "alsa,default", codecs, auto_answer)
+        Baresip::start_with_source(user, sip_port, "alsa,default", codecs, auto_answer, &[])
+    }
+
+    /// [`Baresip::start_on_devices`], calling out, with these modules loaded too (say its
+    /// noise suppressor, `speex_pp.so`).
+    pub fn start_on_devices_with(user: User, sip_port: u16, codecs: &str, modules: &[&str]) -> Baresip {
+        Baresip::start_with_source(user, sip_port, "alsa,default", codecs, false, modules)
     }
 
     fn start_with_source(
@@ -671,14 +678,16 @@ impl Baresip {
         source: &str,
         codecs: &str,
         auto_answer: bool,
+        modules: &[&str],
     ) -> Baresip {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let ctrl_port = sip_port + 2;
+        let extra: String = modules.iter().map(|m| format!("module {m}\n")).collect();
         let config = format!(
             "poll_method epoll\nsip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\n\
              audio_player {player}\naudio_source {source}\naudio_alert {player}\n\
              module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule opus.so\nmodule aufile.so\n\
-             module alsa.so\nmodule sndfile.so\nmodule ctrl_tcp.so\nmodule_app account.so\nmodule_app menu.so\n\
+             module alsa.so\nmodule sndfile.so\nmodule ctrl_tcp.so\n{extra}module_app account.so\nmodule_app menu.so\n\
              ctrl_tcp_listen 127.0.0.1:{ctrl_port}\nsnd_path {dir}\n",
             dir = dir.path().display(),
             player = audio_player(),
