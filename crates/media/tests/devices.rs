@@ -1,7 +1,9 @@
 //! Real audio devices through cpal, on the PulseAudio server `scripts/with-audio.sh` runs (a
 //! null sink `spk` and a 440 Hz sine source `mic` as the defaults, no sound card): the devices
 //! are listed with the defaults marked, the default microphone's samples flow into the ring
-//! and carry the sine, and samples pushed to the default speaker are played by its clock.
+//! and carry the sine, and samples pushed to the default speaker are played by its clock. On
+//! Linux, the sound server's own streams: a sink's form factor says headset, and a stream the
+//! server kills is a failed device.
 //! Without that server (a plain `cargo test`), these tests say so and check nothing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly
@@ -144,4 +146,138 @@ fn the_speaker_volume_scales_what_it_plays_and_its_level_says_so() {
     assert!((full - half - 6.02).abs() < 0.5, "{full} dBFS → {half} dBFS");
     speaker.set_volume(0.0);
     assert!(play(&mut speaker, 3) <= -99.0, "muted");
+}
+
+/// A null sink of the test's own on the test server, unloaded when dropped.
+#[cfg(target_os = "linux")]
+struct NullSink {
+    module: String,
+}
+
+#[cfg(target_os = "linux")]
+impl NullSink {
+    fn load(name: &str, properties: &str) -> NullSink {
+        let module = pactl(&[
+            "load-module",
+            "module-null-sink",
+            &format!("sink_name={name}"),
+            &format!("sink_properties={properties}"),
+        ]);
+        NullSink { module }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for NullSink {
+    fn drop(&mut self) {
+        pactl(&["unload-module", &self.module]);
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn pactl(args: &[&str]) -> String {
+    run("pactl", args)
+}
+
+#[cfg(target_os = "linux")]
+fn run(program: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(program).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The index of the stream on device `name`: a sink's playing stream (`streams`
+/// `sink-inputs`, `devices` `sinks`) or a source's recording one (`source-outputs`,
+/// `sources`). `pactl list short` gives the index first, the device's index second.
+#[cfg(target_os = "linux")]
+fn stream_on(devices: &str, streams: &str, name: &str) -> String {
+    let second_is = |listing: String, wanted: &str| {
+        listing
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(wanted))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap()
+            .to_owned()
+    };
+    let device = second_is(pactl(&["list", "short", devices]), name);
+    second_is(pactl(&["list", "short", streams]), &device)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_sink_worn_by_its_form_factor_is_a_headset_and_a_stream_the_server_kills_fails() {
+    use leadline_media::device_stream::StreamCounters;
+    use leadline_media::pulse_speaker;
+    use std::sync::Arc;
+    if !with_audio_server() {
+        return;
+    }
+    let _worn = NullSink::load("leadline_worn", "device.form_factor=headset");
+    let _desk = NullSink::load("leadline_desk", "device.description=Desk");
+    let open = |name: &str| {
+        let (_, ring) = rtrb::RingBuffer::new(4_800);
+        let counters = Arc::new(StreamCounters::default());
+        let speaker = pulse_speaker::open(Some(name), ring, counters.clone()).unwrap();
+        (speaker, counters)
+    };
+    let (worn, _) = open("leadline_worn");
+    assert!(worn.headset, "the form factor says headset");
+    let (desk, counters) = open("leadline_desk");
+    assert!(!desk.headset, "a plain sink is no headset");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        counters.samples.load(Ordering::Relaxed) + counters.slips.load(Ordering::Relaxed) > 0,
+        "the server asked for audio and got it (silence: the ring is empty)"
+    );
+    assert!(!counters.failed.load(Ordering::Relaxed));
+    // pactl cannot kill a stream; pacmd (the same package) can.
+    run(
+        "pacmd",
+        &[
+            "kill-sink-input",
+            &stream_on("sinks", "sink-inputs", "leadline_desk"),
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !counters.failed.load(Ordering::Relaxed) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        counters.failed.load(Ordering::Relaxed),
+        "a stream the server killed is a failed speaker"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_microphone_stream_the_server_kills_fails() {
+    use leadline_media::device_stream::StreamCounters;
+    use leadline_media::pulse_microphone;
+    use std::sync::Arc;
+    if !with_audio_server() {
+        return;
+    }
+    let _desk = NullSink::load("leadline_desk_mic", "device.description=DeskMic");
+    let (ring, _samples) = rtrb::RingBuffer::new(48_000);
+    let counters = Arc::new(StreamCounters::default());
+    let _mic = pulse_microphone::open(Some("leadline_desk_mic.monitor"), ring, counters.clone()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while counters.samples.load(Ordering::Relaxed) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(counters.samples.load(Ordering::Relaxed) > 0, "samples came");
+    let stream = stream_on("sources", "source-outputs", "leadline_desk_mic.monitor");
+    run("pacmd", &["kill-source-output", &stream]);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !counters.failed.load(Ordering::Relaxed) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        counters.failed.load(Ordering::Relaxed),
+        "a stream the server killed is a failed microphone"
+    );
 }
