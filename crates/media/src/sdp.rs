@@ -15,6 +15,11 @@
 //!   alone, so an offer with `telephone-event` at 48 and 8 kHz is answered with one of them
 //!   twice, at whichever rate came first. Our answer names `telephone-event` once: at the
 //!   chosen codec's rate, with the offer's payload type — or not at all.
+//! - [`ask_for_mono`]: Opus's `a=fmtp` in what we send says `stereo=0;sprop-stereo=0`: we
+//!   play and capture one channel. RFC 7587 makes mono the default when the parameters are
+//!   absent, but some peers (baresip) then send stereo, which costs our decoder and the
+//!   network for nothing. Added to the text, not to webrtc-rs's codec: its matching would
+//!   take a peer's `stereo=1` for another codec.
 //! - [`negotiated_codec`]: what the answer chose.
 
 /// A codec Leadline speaks.
@@ -165,6 +170,32 @@ pub fn prefer_dtls_client(sdp: &str) -> String {
                 } else {
                     l.to_owned()
                 }
+            })
+            .collect(),
+    )
+}
+
+/// Adds `stereo=0;sprop-stereo=0` to Opus's `a=fmtp` line (see the module's notes), unless
+/// it says something of stereo already.
+pub fn ask_for_mono(sdp: &str) -> String {
+    let opus = lines(sdp).find_map(|l| {
+        let (pt, encoding) = l.strip_prefix("a=rtpmap:")?.split_once(' ')?;
+        encoding
+            .to_ascii_lowercase()
+            .starts_with("opus/")
+            .then(|| pt.to_owned())
+    });
+    let Some(pt) = opus else {
+        return sdp.to_owned();
+    };
+    let prefix = format!("a=fmtp:{pt} ");
+    join(
+        lines(sdp)
+            .map(|l| match l.strip_prefix(&prefix) {
+                Some(params) if !params.contains("stereo") => {
+                    format!("{prefix}{params};stereo=0;sprop-stereo=0")
+                }
+                _ => l.to_owned(),
             })
             .collect(),
     )
@@ -359,5 +390,17 @@ a=candidate:2 2 udp 2130706430 127.0.0.1 40002 typ host\r\na=end-of-candidates\r
         assert_eq!(telephone_event(WEBRTC_RS, 48_000), None);
         assert_eq!(negotiated_codec("v=0\r\nm=audio 0 RTP/AVP 18\r\n"), None);
         assert_eq!(negotiated_codec("garbage"), None);
+    }
+
+    #[test]
+    fn opus_asks_for_one_channel_each_way_and_other_codecs_are_left_alone() {
+        let sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\na=rtpmap:111 opus/48000/2\r\n\
+            a=fmtp:111 minptime=10;useinbandfec=1\r\na=rtpmap:0 PCMU/8000\r\n";
+        let mono = ask_for_mono(sdp);
+        assert!(mono.contains("a=fmtp:111 minptime=10;useinbandfec=1;stereo=0;sprop-stereo=0\r\n"));
+        assert!(mono.contains("a=rtpmap:0 PCMU/8000\r\n"));
+        assert_eq!(ask_for_mono(&mono), mono, "said once");
+        let g711 = "v=0\r\nm=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+        assert_eq!(ask_for_mono(g711), g711);
     }
 }

@@ -429,7 +429,7 @@ impl MediaSession {
             .local_description()
             .await
             .ok_or_else(|| MediaError::WebRtc("no local description".into()))?;
-        Ok(sdp::fill_connection_address(&local.sdp))
+        Ok(sdp::ask_for_mono(&sdp::fill_connection_address(&local.sdp)))
     }
 
     /// A new offer for this established session that puts the other side on hold (we only
@@ -445,12 +445,7 @@ impl MediaSession {
         }
         let offer = self.pc.create_offer(None).await.map_err(webrtc_error)?;
         self.pc.set_local_description(offer).await.map_err(webrtc_error)?;
-        let local = self
-            .pc
-            .local_description()
-            .await
-            .ok_or_else(|| MediaError::WebRtc("no local description".into()))?;
-        Ok(sdp::prefer_dtls_client(&sdp::fill_connection_address(&local.sdp)))
+        Ok(sdp::prefer_dtls_client(&self.local_sdp().await?))
     }
 
     /// Applies the far side's answer to our offer.
