@@ -14,6 +14,7 @@
 use crate::MediaError;
 use crate::device_stream::{StreamCounters, device_error};
 use pulseaudio::protocol::{self, Command, CommandReply, DESCRIPTOR_SIZE};
+use std::ffi::{CStr, CString};
 use std::io::{BufReader, Cursor, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
@@ -165,6 +166,34 @@ impl Connection {
         let mut payload = Cursor::new(&self.message[DESCRIPTOR_SIZE..DESCRIPTOR_SIZE + length]);
         Command::read_tag_prefixed(&mut payload, self.version)
             .map_err(device_error("the sound server sent garbage"))
+    }
+}
+
+/// 16-bit little-endian mono at `rate`: what Leadline reads and writes.
+pub(crate) fn mono(rate: u32) -> protocol::SampleSpec {
+    protocol::SampleSpec {
+        format: protocol::SampleFormat::S16Le,
+        channels: 1,
+        sample_rate: rate,
+    }
+}
+
+/// The server's device `name` (`None`: `default`, the server's own choice); `what` names it
+/// in the error ("microphone", "speaker").
+pub(crate) fn device_name(name: Option<&str>, default: &CStr, what: &str) -> Result<CString, MediaError> {
+    match name {
+        Some(name) => {
+            CString::new(name).map_err(|_| MediaError::Device(format!("{name:?} is not a {what}'s name")))
+        }
+        None => Ok(default.to_owned()),
+    }
+}
+
+/// The server sizes its own buffering to the buffer a stream asks for.
+pub(crate) fn adjusted_latency() -> protocol::stream::StreamFlags {
+    protocol::stream::StreamFlags {
+        adjust_latency: true,
+        ..Default::default()
     }
 }
 

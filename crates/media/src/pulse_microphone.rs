@@ -13,9 +13,8 @@
 
 use crate::MediaError;
 use crate::device_stream::StreamCounters;
-use crate::pulse::{Connection, Message, StreamThread};
+use crate::pulse::{self, Connection, Message, StreamThread};
 use pulseaudio::protocol::{self, Command};
-use std::ffi::CString;
 use std::sync::Arc;
 
 /// The rate the microphone is read at (the server converts from the source's).
@@ -36,27 +35,15 @@ pub fn open(
     counters: Arc<StreamCounters>,
 ) -> Result<PulseMicrophone, MediaError> {
     let mut connection = Connection::open()?;
-    let source = match name {
-        Some(name) => CString::new(name)
-            .map_err(|_| MediaError::Device(format!("{name:?} is not a microphone's name")))?,
-        None => protocol::DEFAULT_SOURCE.to_owned(),
-    };
     let params = protocol::RecordStreamParams {
-        sample_spec: protocol::SampleSpec {
-            format: protocol::SampleFormat::S16Le,
-            channels: 1,
-            sample_rate: RATE,
-        },
+        sample_spec: pulse::mono(RATE),
         channel_map: protocol::ChannelMap::mono(),
-        source_name: Some(source),
+        source_name: Some(pulse::device_name(name, protocol::DEFAULT_SOURCE, "microphone")?),
         buffer_attr: protocol::stream::BufferAttr {
             fragment_size: RATE / 1000 * FRAGMENT_MS * 2,
             ..Default::default()
         },
-        flags: protocol::stream::StreamFlags {
-            adjust_latency: true,
-            ..Default::default()
-        },
+        flags: pulse::adjusted_latency(),
         ..Default::default()
     };
     let stream: protocol::CreateRecordStreamReply =

@@ -12,9 +12,8 @@
 
 use crate::MediaError;
 use crate::device_stream::StreamCounters;
-use crate::pulse::{Connection, Message, StreamThread};
+use crate::pulse::{self, Connection, Message, StreamThread};
 use pulseaudio::protocol::{self, Command, DESCRIPTOR_SIZE};
-use std::ffi::CString;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -43,29 +42,16 @@ pub fn open(
     counters: Arc<StreamCounters>,
 ) -> Result<PulseSpeaker, MediaError> {
     let mut connection = Connection::open()?;
-    let sink = match name {
-        Some(name) => {
-            CString::new(name).map_err(|_| MediaError::Device(format!("{name:?} is not a speaker's name")))?
-        }
-        None => protocol::DEFAULT_SINK.to_owned(),
-    };
     let params = protocol::PlaybackStreamParams {
-        sample_spec: protocol::SampleSpec {
-            format: protocol::SampleFormat::S16Le,
-            channels: 1,
-            sample_rate: RATE,
-        },
+        sample_spec: pulse::mono(RATE),
         channel_map: protocol::ChannelMap::mono(),
-        sink_name: Some(sink),
+        sink_name: Some(pulse::device_name(name, protocol::DEFAULT_SINK, "speaker")?),
         buffer_attr: protocol::stream::BufferAttr {
             target_length: BYTES_PER_MS * QUEUED_MS,
             minimum_request_length: BYTES_PER_MS * REQUEST_MS,
             ..Default::default()
         },
-        flags: protocol::stream::StreamFlags {
-            adjust_latency: true,
-            ..Default::default()
-        },
+        flags: pulse::adjusted_latency(),
         ..Default::default()
     };
     let stream: protocol::CreatePlaybackStreamReply =
