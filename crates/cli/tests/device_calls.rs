@@ -8,8 +8,11 @@
 #[path = "network/jitter.rs"]
 mod jitter;
 mod pbx;
+#[path = "audio/sound_server.rs"]
+mod sound_server;
 
 use pbx::{Baresip, Kamailio, User, tone_file};
+use sound_server::SoundServer;
 use std::process::{Child, Command, Stdio};
 
 const ANA: User = User::plain("1001", "ana-sip-secret");
@@ -369,5 +372,65 @@ fn a_tenth_of_the_packets_lost_and_up_to_100_ms_of_jitter_each_way_keep_the_call
     assert!(
         theirs.tone_blocks >= 60,
         "Carl still hears our microphone: {theirs:?}"
+    );
+}
+
+#[test]
+fn a_call_survives_the_sound_server_dying_and_comes_back_on_the_new_one() {
+    if !audio_server()
+        || pbx::rerun_isolated("a_call_survives_the_sound_server_dying_and_comes_back_on_the_new_one")
+    {
+        return;
+    }
+    let with = WithCarl::start(true);
+    let (carl, dir) = (&with.carl, &with.dir);
+    let runtime = dir.path().join("sound");
+    let mut first = SoundServer::start(&runtime, &dir.path().join("first.raw"));
+    let server = first.address();
+    let mut calling = with.ana(
+        &["call", CARL.name, "--duration", "10"],
+        &[("PULSE_SERVER", server.as_str())],
+    );
+    calling.expect_event("answered", std::time::Duration::from_secs(10));
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    // The sound server dies under the call (as a crashed or restarted PipeWire would); a new
+    // one comes up a second later at the same address.
+    let before = first.kill();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let mut second = SoundServer::start(&runtime, &dir.path().join("second.raw"));
+    let (code, lines, stderr) = calling.finish();
+    let after = second.kill();
+    assert_eq!(code, 0, "{lines:#?}\n{stderr}");
+    let ended = lines.iter().find(|l| l["event"] == "ended").unwrap();
+    assert_eq!(
+        ended["reason"]["reason"], "local_hangup",
+        "the call ran its course: {ended}"
+    );
+    assert!(ended["duration_ms"].as_f64().unwrap() >= 9500.0, "{ended}");
+    let moved: Vec<_> = lines.iter().filter(|l| l["event"] == "device").collect();
+    assert!(
+        moved.iter().any(|l| l["role"] == "speaker") && moved.iter().any(|l| l["role"] == "microphone"),
+        "both devices were moved to the new server's: {moved:#?}"
+    );
+    let played_before = leadline_core::media::tone::detect(&before, 48_000, 1000.0);
+    let played_after = leadline_core::media::tone::detect(&after, 48_000, 1000.0);
+    // (What the first server played is mostly still in its null sink's second of latency
+    // when it dies: only the second server's is asserted.)
+    assert!(
+        played_after.tone_blocks >= 10,
+        "we played Carl again after: {played_after:?}"
+    );
+    let recordings = carl.heard();
+    let (samples, rate) = leadline_core::media::audio::read_wav(recordings.last().unwrap()).unwrap();
+    let tail = &samples[samples.len().saturating_sub(rate as usize * 3 / 2)..];
+    let theirs = leadline_core::media::tone::detect(tail, rate, 440.0);
+    assert!(
+        theirs.tone_share() >= 0.9,
+        "Carl heard the new server's microphone at the end: {theirs:?}"
+    );
+    println!(
+        "SOUND SERVER restarted mid-call: played {:.1} s before, {:.1} s after; moves {moved:?}",
+        played_before.tone_blocks as f64 * 0.1,
+        played_after.tone_blocks as f64 * 0.1
     );
 }
