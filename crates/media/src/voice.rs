@@ -9,8 +9,9 @@
 //! hands the canceller what it plays ([`EchoReference`]), the microphone takes that out of
 //! what it hears ([`VoiceProcessor`]). Whether the canceller runs follows the speaker in use:
 //! off on a headset (nothing to cancel), on otherwise, unless the agent's setting forces it.
-//! None of it runs on an audio callback: the call's sender and playout tasks call it, and the
-//! canceller's lock is only ever held by those two.
+//! None of it runs on an audio callback: the call's sender and the speaker's pump call it (one
+//! task when a microphone paces the call, two otherwise), and the canceller's lock is only
+//! ever held by them.
 
 use crate::resample::StreamResampler;
 use serde::{Deserialize, Serialize};
