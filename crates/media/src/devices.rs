@@ -180,6 +180,34 @@ pub fn resolve(choice: &DeviceChoice, devices: &[AudioDevice]) -> [Resolved; 3] 
     ]
 }
 
+/// When the device list is worth asking for again. Where the OS's sound server reports its
+/// device changes (Linux with PulseAudio or PipeWire's PulseAudio service: [`crate::pulse_watch`]),
+/// only after one; elsewhere, or while no server reports, on every look. Opening and looking may
+/// block on the server: not on an async runtime's worker.
+#[derive(Default)]
+pub struct DeviceChanges {
+    #[cfg(target_os = "linux")]
+    watch: Option<crate::pulse_watch::DeviceWatch>,
+}
+
+impl DeviceChanges {
+    /// Whether to list the devices now: something changed since the last look, or nothing
+    /// says. A watch that ended (its server gone) is opened again here once a server is back.
+    pub fn list_again(&mut self) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            if let Some(watch) = self.watch.as_ref().filter(|w| w.alive()) {
+                return watch.changed();
+            }
+            self.watch = pulseaudio::socket_path_from_env().and_then(|_| crate::pulse_watch::open().ok());
+            if let Some(watch) = &self.watch {
+                watch.changed();
+            }
+        }
+        true
+    }
+}
+
 /// The sound server's device to use for an id, when the id is the server's default (the OS
 /// default, or ALSA's `default`/`pulse`, which on a desktop with a sound server are its
 /// PulseAudio plugin) and a server runs: `Some(None)` for the server's default,

@@ -18,6 +18,7 @@
 //! - [`pulse`] (Linux): a blocking connection to the PulseAudio server for one stream.
 //! - [`pulse_microphone`] (Linux): the microphone read over PulseAudio's protocol.
 //! - [`pulse_speaker`] (Linux): the speaker written over PulseAudio's protocol.
+//! - [`pulse_watch`] (Linux): the sound server's device changes, as they happen.
 //! - [`quality`]: receive statistics (loss, RFC 3550 jitter) and the E-model's MOS.
 //! - [`resample`]: band-limited streaming resampling between device and codec rates.
 //! - [`rtt`]: the round-trip time from RTCP sender and receiver reports.
@@ -44,6 +45,8 @@ pub(crate) mod pulse;
 pub mod pulse_microphone;
 #[cfg(target_os = "linux")]
 pub mod pulse_speaker;
+#[cfg(target_os = "linux")]
+pub mod pulse_watch;
 pub mod quality;
 pub mod resample;
 pub mod rtt;

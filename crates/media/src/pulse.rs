@@ -90,8 +90,28 @@ impl Connection {
     /// Sends `command` and waits for its reply; audio and requests that come first are set
     /// aside (requests counted in [`Connection::requested_early`]).
     pub(crate) fn roundtrip<R: CommandReply>(&mut self, command: Command) -> Result<R, MediaError> {
+        let version = self.version;
+        self.exchange(command, |frame| {
+            protocol::read_reply_message::<R>(&mut Cursor::new(frame), version).map(|(_, reply)| reply)
+        })
+    }
+
+    /// Sends `command` and waits for the server's acknowledgement (an empty reply).
+    pub(crate) fn acknowledged(&mut self, command: Command) -> Result<(), MediaError> {
+        self.exchange(command, |frame| {
+            protocol::read_ack_message(&mut Cursor::new(frame)).map(|_| ())
+        })
+    }
+
+    /// Sends `command`; reads what comes until its reply, which `parse` reads from the whole
+    /// message.
+    fn exchange<T>(
+        &mut self,
+        command: Command,
+        parse: impl Fn(&[u8]) -> Result<T, protocol::ProtocolError>,
+    ) -> Result<T, MediaError> {
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq = self.next_seq.wrapping_add(1);
         let mut encoded = Vec::new();
         protocol::encode_command_message(&mut encoded, seq, &command, self.version)
             .map_err(device_error("a request to the sound server cannot be encoded"))?;
@@ -100,35 +120,43 @@ impl Connection {
             .map_err(device_error("the sound server stopped listening"))?;
         loop {
             let length = self.read_message()?;
-            let frame = &self.message[..DESCRIPTOR_SIZE + length];
-            if channel_of(frame) != u32::MAX {
+            if channel_of(&self.message) != u32::MAX {
                 continue;
             }
-            match protocol::read_reply_message::<R>(&mut Cursor::new(frame), self.version) {
-                Ok((reply_seq, reply)) if reply_seq == seq => return Ok(reply),
-                Ok(_) => continue,
-                Err(protocol::ProtocolError::UnexpectedCommand(_)) => {
-                    if let Ok((_, Command::Request(request))) = self.command_in(length) {
-                        self.requested_early += request.length as usize;
-                    }
+            // A command this client cannot read (a newer server's) is not one to act on.
+            let Ok(command) = self.command_in(length) else {
+                continue;
+            };
+            match command {
+                (reply_seq, Command::Reply) if reply_seq == seq => {
+                    return parse(&self.message[..DESCRIPTOR_SIZE + length])
+                        .map_err(device_error("the sound server's answer is garbage"));
                 }
-                Err(error) => return Err(MediaError::Device(format!("the sound server refused: {error}"))),
+                (reply_seq, Command::Error(error)) if reply_seq == seq => {
+                    return Err(MediaError::Device(format!("the sound server refused: {error:?}")));
+                }
+                (_, Command::Request(request)) => self.requested_early += request.length as usize,
+                _ => {}
             }
         }
     }
 
-    /// The next message from the server (blocking).
+    /// The next message from the server (blocking); commands this client cannot read (a
+    /// newer server's) are passed over.
     pub(crate) fn next(&mut self) -> Result<Message<'_>, MediaError> {
-        let length = self.read_message()?;
-        let channel = channel_of(&self.message);
-        if channel == u32::MAX {
-            let (_, command) = self.command_in(length)?;
-            return Ok(Message::Command(command));
+        loop {
+            let length = self.read_message()?;
+            let channel = channel_of(&self.message);
+            if channel != u32::MAX {
+                return Ok(Message::Audio {
+                    channel,
+                    bytes: &self.message[DESCRIPTOR_SIZE..DESCRIPTOR_SIZE + length],
+                });
+            }
+            if let Ok((_, command)) = self.command_in(length) {
+                return Ok(Message::Command(command));
+            }
         }
-        Ok(Message::Audio {
-            channel,
-            bytes: &self.message[DESCRIPTOR_SIZE..DESCRIPTOR_SIZE + length],
-        })
     }
 
     /// Writes a message whose descriptor and payload `frame` already holds.
@@ -227,7 +255,7 @@ impl StreamThread {
                     && !stopped.load(Ordering::Relaxed)
                 {
                     counters.failed.store(true, Ordering::Relaxed);
-                    tracing::warn!(%error, "an audio stream of the sound server ended");
+                    tracing::warn!(%error, "a connection to the sound server ended");
                 }
             })
             .map_err(device_error("the audio stream's thread cannot start"))?;

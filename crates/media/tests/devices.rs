@@ -14,6 +14,12 @@ use leadline_media::tone::{detect, sine};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+#[cfg(target_os = "linux")]
+#[path = "sound_server/null_sink.rs"]
+mod null_sink;
+#[cfg(target_os = "linux")]
+use null_sink::{NullSink, run, stream_on};
+
 fn with_audio_server() -> bool {
     let running = std::env::var("LEADLINE_TEST_AUDIO").is_ok_and(|a| a == "pulse");
     if !running {
@@ -146,65 +152,6 @@ fn the_speaker_volume_scales_what_it_plays_and_its_level_says_so() {
     assert!((full - half - 6.02).abs() < 0.5, "{full} dBFS → {half} dBFS");
     speaker.set_volume(0.0);
     assert!(play(&mut speaker, 3) <= -99.0, "muted");
-}
-
-/// A null sink of the test's own on the test server, unloaded when dropped.
-#[cfg(target_os = "linux")]
-struct NullSink {
-    module: String,
-}
-
-#[cfg(target_os = "linux")]
-impl NullSink {
-    fn load(name: &str, properties: &str) -> NullSink {
-        let module = pactl(&[
-            "load-module",
-            "module-null-sink",
-            &format!("sink_name={name}"),
-            &format!("sink_properties={properties}"),
-        ]);
-        NullSink { module }
-    }
-}
-
-#[cfg(target_os = "linux")]
-impl Drop for NullSink {
-    fn drop(&mut self) {
-        pactl(&["unload-module", &self.module]);
-    }
-}
-
-#[cfg(target_os = "linux")]
-fn pactl(args: &[&str]) -> String {
-    run("pactl", args)
-}
-
-#[cfg(target_os = "linux")]
-fn run(program: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(program).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// The index of the stream on device `name`: a sink's playing stream (`streams`
-/// `sink-inputs`, `devices` `sinks`) or a source's recording one (`source-outputs`,
-/// `sources`). `pactl list short` gives the index first, the device's index second.
-#[cfg(target_os = "linux")]
-fn stream_on(devices: &str, streams: &str, name: &str) -> String {
-    let second_is = |listing: String, wanted: &str| {
-        listing
-            .lines()
-            .find(|l| l.split_whitespace().nth(1) == Some(wanted))
-            .and_then(|l| l.split_whitespace().next())
-            .unwrap()
-            .to_owned()
-    };
-    let device = second_is(pactl(&["list", "short", devices]), name);
-    second_is(pactl(&["list", "short", streams]), &device)
 }
 
 #[cfg(target_os = "linux")]

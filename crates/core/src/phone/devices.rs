@@ -1,7 +1,7 @@
 //! The phone's audio devices during calls: the agent chooses another microphone or speaker and
 //! the calls on devices move to it at once; a device that goes away mid-call is replaced by the
 //! default without dropping the call; the machine's device list is watched, and every change is
-//! an event.
+//! an event (listed again only when the sound server reports a change, where one does).
 
 use super::calls::off_the_runtime;
 use super::events::{DeviceChange, PhoneEvent};
@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-/// How often the device list and the calls' devices are looked at.
+/// How often the calls' devices are looked at, and the device list when the sound server
+/// has reported a change (or, where none reports changes, every time).
 const WATCH_EVERY: Duration = Duration::from_secs(2);
 
 impl Phone {
@@ -49,11 +50,21 @@ impl Phone {
         let shared = Arc::downgrade(&self.shared);
         tokio::spawn(async move {
             let mut known: Option<Vec<String>> = None;
+            let mut changes = Some(devices::DeviceChanges::default());
             loop {
                 tokio::time::sleep(WATCH_EVERY).await;
                 let Some(shared) = shared.upgrade() else { return };
-                let listed = tokio::task::spawn_blocking(devices::list).await;
-                if let Ok(Ok(devices)) = listed {
+                let mut watching = changes.take().unwrap_or_default();
+                let looked = tokio::task::spawn_blocking(move || {
+                    let listed = watching.list_again().then(devices::list);
+                    (watching, listed)
+                })
+                .await;
+                let listed = looked.ok().and_then(|(watching, listed)| {
+                    changes = Some(watching);
+                    listed
+                });
+                if let Some(Ok(devices)) = listed {
                     let ids: Vec<String> = devices.iter().map(|d| d.id.clone()).collect();
                     if known.as_ref().is_some_and(|k| *k != ids) {
                         shared.emit(PhoneEvent::Devices { devices });
