@@ -1,5 +1,5 @@
-//! A connection to the PulseAudio server (or PipeWire's PulseAudio service) for one stream,
-//! spoken in blocking calls on a thread of the stream's own — as a native softphone reads
+//! A connection to the PulseAudio server (or PipeWire's PulseAudio service) for one stream
+//! (or the device watch), spoken in blocking calls on a thread of its own — as a native softphone reads
 //! and writes its devices. The `pulseaudio` crate encodes and decodes the protocol's
 //! messages; the socket is ours: one read wakes the thread per fragment of audio, and nothing
 //! is zeroed or allocated per fragment (the crate's own client clears a megabyte before every
@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The largest message taken from the server (its own queue limit).
 const MAX_MESSAGE: usize = protocol::MAX_MEMBLOCKQ_LENGTH;
-/// Room kept for messages from the start: a few seconds of mono audio.
+/// Room kept for messages from the start: two thirds of a second of mono audio.
 const INITIAL_ROOM: usize = 64 * 1024;
 
 /// What the server sent. The command stays unboxed: a box would allocate for every request
