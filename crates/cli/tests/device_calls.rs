@@ -8,7 +8,7 @@
 #[path = "network/jitter.rs"]
 mod jitter;
 mod pbx;
-#[path = "audio/sound_server.rs"]
+#[path = "sound/sound_server.rs"]
 mod sound_server;
 
 use pbx::{Baresip, Kamailio, User, tone_file};
@@ -102,11 +102,7 @@ impl Ear {
             let _ = recorder.kill();
             let _ = recorder.wait();
         }
-        let bytes = std::fs::read(&self.file).unwrap_or_default();
-        bytes
-            .chunks_exact(2)
-            .map(|b| i16::from_le_bytes([b[0], b[1]]))
-            .collect()
+        sound_server::raw_samples(&self.file)
     }
 }
 

@@ -87,12 +87,17 @@ impl SoundServer {
         }
         let _ = self.server.kill();
         let _ = self.server.wait();
-        std::fs::read(&self.recording)
-            .unwrap_or_default()
-            .chunks_exact(2)
-            .map(|b| i16::from_le_bytes([b[0], b[1]]))
-            .collect()
+        raw_samples(&self.recording)
     }
+}
+
+/// The samples of a raw 16-bit little-endian recording (none when there is no file).
+pub fn raw_samples(file: &Path) -> Vec<i16> {
+    std::fs::read(file)
+        .unwrap_or_default()
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect()
 }
 
 impl Drop for SoundServer {
