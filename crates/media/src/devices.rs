@@ -64,8 +64,9 @@ pub fn list() -> Result<Vec<AudioDevice>, MediaError> {
     Ok(listed)
 }
 
-/// Whether a device is worn: what it plays does not reach a microphone. The OS's type when it says one; else the name, as a sound server describes a device
-/// ("Jabra Evolve2 65 Headset", "Headphones").
+/// Whether a device is worn: what it plays does not reach a microphone. The OS's type when it
+/// says one; else the name, as a sound server describes a device ("Jabra Evolve2 65 Headset",
+/// "Headphones").
 pub(crate) fn is_headset(description: &cpal::DeviceDescription) -> bool {
     matches!(
         description.device_type(),

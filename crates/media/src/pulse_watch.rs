@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub struct DeviceWatch {
     _thread: StreamThread,
     changed: Arc<AtomicBool>,
+    /// Only its `failed` flag counts: set when the connection ended unasked.
     ended: Arc<StreamCounters>,
 }
 

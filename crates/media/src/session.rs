@@ -678,6 +678,11 @@ impl MediaSession {
                 sequence = sequence.wrapping_add(1);
                 timestamp = timestamp.wrapping_add(frame_samples);
                 if track.write_rtp(packet).await.is_err() {
+                    // Nothing more can be sent; a speaker fed from here plays on until the
+                    // call ends this task.
+                    if let Some(speaker) = speaker_here.take() {
+                        speaker.run().await;
+                    }
                     return;
                 }
                 counters.sent.fetch_add(1, Ordering::Relaxed);
@@ -992,7 +997,12 @@ impl Pump {
         playback: Arc<std::sync::Mutex<Playback>>,
         sink: Arc<std::sync::Mutex<Box<dyn AudioSink>>>,
     ) -> Pump {
-        let frame_samples = playback.lock().map(|p| p.frame_samples()).unwrap_or_default();
+        // A frame of the codec's length, even from a poisoned lock: an empty one would never
+        // fill the speaker's room.
+        let frame_samples = playback
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .frame_samples();
         Pump {
             playback,
             sink,

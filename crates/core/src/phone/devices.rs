@@ -50,18 +50,18 @@ impl Phone {
         let shared = Arc::downgrade(&self.shared);
         tokio::spawn(async move {
             let mut known: Option<Vec<String>> = None;
-            let mut changes = Some(devices::DeviceChanges::default());
+            let mut changes = devices::DeviceChanges::default();
             loop {
                 tokio::time::sleep(WATCH_EVERY).await;
                 let Some(shared) = shared.upgrade() else { return };
-                let mut watching = changes.take().unwrap_or_default();
+                let mut watching = std::mem::take(&mut changes);
                 let looked = tokio::task::spawn_blocking(move || {
                     let listed = watching.list_again().then(devices::list);
                     (watching, listed)
                 })
                 .await;
                 let listed = looked.ok().and_then(|(watching, listed)| {
-                    changes = Some(watching);
+                    changes = watching;
                     listed
                 });
                 if let Some(Ok(devices)) = listed {
