@@ -24,6 +24,7 @@ pub const DATA_DIR_ENV: &str = "LEADLINE_DATA_DIR";
 /// Runs the app until its window closes.
 pub fn run() -> ExitCode {
     memory::return_freed_memory();
+    memory::software_compositing_by_default();
     let app = tauri::Builder::default()
         // First: a second launch hands its arguments (a link to dial) to this one and exits.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {

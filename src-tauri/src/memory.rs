@@ -5,6 +5,11 @@
 //! measured). A fixed threshold of 128 KiB keeps large blocks in their own mappings, returned
 //! when freed, and the heap's free top is trimmed past 128 KiB: the idle app's resident
 //! memory (PSS) went from 159 to 126–132 MiB. Elsewhere: nothing to do.
+//!
+//! WebKitGTK's GPU compositing doubles its web process's memory for a window of forms and
+//! lists (266 against 138 MiB, docs/benchmarks.md): on Linux the app asks for software
+//! compositing however it was started (a package's menu entry, a `tel:` link, a login item,
+//! a terminal) unless the environment already says otherwise.
 
 /// Fixes glibc's mmap and trim thresholds; call first thing, before any thread starts.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -25,3 +30,20 @@ pub fn return_freed_memory() {
 /// Fixes glibc's mmap and trim thresholds; nothing to do on this platform.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn return_freed_memory() {}
+
+/// Software compositing for WebKitGTK unless `WEBKIT_DISABLE_COMPOSITING_MODE` is set already;
+/// call first thing, before any thread starts.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+pub fn software_compositing_by_default() {
+    const COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if std::env::var_os(COMPOSITING).is_none() {
+        // SAFETY: called before any other thread exists, so nothing reads the environment
+        // while it changes.
+        unsafe { std::env::set_var(COMPOSITING, "1") };
+    }
+}
+
+/// Software compositing for WebKitGTK; nothing to do on this platform.
+#[cfg(not(target_os = "linux"))]
+pub fn software_compositing_by_default() {}
