@@ -4,16 +4,13 @@
 //! frames comes out as one tone, with no seam at each frame. Samples go in and come out in any
 //! amounts. A fixed resampler uses rubato's FFT resampler; an adjustable one (the speaker's,
 //! whose ratio [`crate::drift`] steers by a fraction of a percent to follow the far side's
-//! clock) uses its asynchronous sinc resampler between different rates, and between equal
-//! rates a septic polynomial: there only the drift (±1 % at most) is taken up, a stretch that
-//! needs no anti-aliasing or anti-imaging filter, and the polynomial costs a tenth of the
-//! sinc's 128 products per sample on the speaker's path all call long.
+//! clock) uses its asynchronous sinc resampler, also between equal rates.
 
 use crate::MediaError;
 use audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{
-    Async, Fft, FixedAsync, FixedSync, PolynomialDegree, Resampler, SincInterpolationParameters,
-    SincInterpolationType, WindowFunction,
+    Async, Fft, FixedAsync, FixedSync, Resampler, SincInterpolationParameters, SincInterpolationType,
+    WindowFunction,
 };
 use std::collections::VecDeque;
 
@@ -59,19 +56,6 @@ impl StreamResampler {
 
     /// From `from` Hz to `to` Hz with a ratio that can be steered ([`Self::set_relative`]).
     pub fn adjustable(from: u32, to: u32) -> Result<StreamResampler, MediaError> {
-        let refused = |e| MediaError::Audio(format!("no resampler from {from} Hz to {to} Hz: {e}"));
-        if from == to {
-            let poly = Async::<f32>::new_poly(
-                1.0,
-                MAX_RELATIVE,
-                PolynomialDegree::Septic,
-                chunk_of(from),
-                1,
-                FixedAsync::Input,
-            )
-            .map_err(refused)?;
-            return Ok(StreamResampler::with(from, to, Some(Box::new(poly)), true));
-        }
         let parameters = SincInterpolationParameters {
             sinc_len: 64,
             f_cutoff: None,
@@ -87,7 +71,7 @@ impl StreamResampler {
             1,
             FixedAsync::Input,
         )
-        .map_err(refused)?;
+        .map_err(|e| MediaError::Audio(format!("no resampler from {from} Hz to {to} Hz: {e}")))?;
         Ok(StreamResampler::with(from, to, Some(Box::new(sinc)), true))
     }
 
@@ -320,25 +304,6 @@ mod tests {
         }
         let held = (taken - before) as f64 / (48_000.0 * 1.01);
         assert!((held - 1.0).abs() < 0.005, "{held}");
-    }
-
-    #[test]
-    fn steering_between_equal_rates_keeps_the_top_of_the_voice_band_pure() {
-        // The polynomial that takes up the drift between equal rates: 6 kHz, near the top of
-        // what a voice carries, steered 0.5 % slower comes out one pure tone at 5970 Hz.
-        let tone = sine(6_000.0, 48_000, 3.0);
-        let mut resampler = StreamResampler::adjustable(48_000, 48_000).unwrap();
-        resampler.set_relative(1.005);
-        let mut out = Vec::new();
-        for frame in tone.chunks(960) {
-            resampler.push(frame);
-            let mut buffer = vec![0; resampler.ready()];
-            let n = resampler.pull(&mut buffer);
-            out.extend_from_slice(&buffer[..n]);
-        }
-        let body = &out[4_800..out.len() - 4_800];
-        let share = detect(body, 48_000, 5_970.0).tone_share();
-        assert!(share > 0.99, "{share}");
     }
 
     #[test]
