@@ -73,9 +73,9 @@ export async function startXvfb() {
 
 /** tauri-driver, starting the app with `env`. The app asks WebKitGTK for software compositing
  * (src-tauri/src/memory.rs); under it WebKitGTK 2.50's snapshot behind WebDriver's screenshot
- * now and then never returns (seen on the follow-ups screen and the calling settings, the
- * page itself still drawing frames), so the tests run with GPU compositing unless `env` says
- * otherwise. */
+ * never returns for some pages (every time with the calling settings open, once on the
+ * follow-ups screen; the page itself goes on drawing frames), so the tests run with GPU
+ * compositing unless `env` says otherwise. */
 export async function startDriver(env) {
   const port = await freePort();
   const nativePort = await freePort();

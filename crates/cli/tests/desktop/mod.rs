@@ -136,8 +136,8 @@ impl App {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         // GPU compositing unless the environment chooses: under the app's own default
-        // (software compositing) WebKitGTK's snapshot behind WebDriver's screenshot now and
-        // then never returns (tests/desktop/webdriver.mjs says more).
+        // (software compositing) WebKitGTK's snapshot behind WebDriver's screenshot never
+        // returns for some pages (tests/desktop/webdriver.mjs says more).
         const COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
         if std::env::var_os(COMPOSITING).is_none() {
             command.env(COMPOSITING, "0");
