@@ -72,18 +72,9 @@ const mib = (n) => `${n.toFixed(1)} MiB`;
 
 async function launch(dataDir, extraEnv = {}) {
   const xvfb = await startXvfb();
-  // The app as it starts for an agent (software compositing, its own default) unless the
-  // environment chooses: `WEBKIT_DISABLE_COMPOSITING_MODE=0` measures GPU compositing.
-  const compositing = { WEBKIT_DISABLE_COMPOSITING_MODE: process.env.WEBKIT_DISABLE_COMPOSITING_MODE ?? "1" };
-  const driver = await startDriver({
-    ...process.env,
-    ...compositing,
-    ...extraEnv,
-    DISPLAY: xvfb.display,
-    LEADLINE_DATA_DIR: dataDir,
-  });
+  const driver = await startDriver({ ...process.env, ...extraEnv, DISPLAY: xvfb.display, LEADLINE_DATA_DIR: dataDir });
   const started = performance.now();
-  const session = await Session.create(driver.url, application);
+  const session = await Session.create(driver, application);
   await session.waitFor("return document.querySelectorAll('[data-testid=lead-card]').length > 0", "the board", 120000);
   const ms = performance.now() - started;
   return { xvfb, driver, session, ms };

@@ -27,7 +27,7 @@ before(async () => {
   mkdirSync(out, { recursive: true });
   xvfb = await startXvfb();
   driver = await startDriver({ ...process.env, DISPLAY: xvfb.display, LEADLINE_DATA_DIR: dataDir });
-  session = await Session.create(driver.url, application);
+  session = await Session.create(driver, application);
 });
 
 after(async () => {

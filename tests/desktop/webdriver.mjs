@@ -3,6 +3,7 @@
 // ended here, by its own process group.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { grabPng } from "./xshot.mjs";
 
 export async function freePort() {
   return new Promise((resolve, reject) => {
@@ -71,17 +72,13 @@ export async function startXvfb() {
   return { child, display };
 }
 
-/** tauri-driver, starting the app with `env`. The app asks WebKitGTK for software compositing
- * (src-tauri/src/memory.rs); under it WebKitGTK 2.50's snapshot behind WebDriver's screenshot
- * never returns for some pages (every time with the calling settings open, once on the
- * follow-ups screen; the page itself goes on drawing frames), so the tests run with GPU
- * compositing unless `env` says otherwise. */
+/** tauri-driver, starting the app with `env` (its `DISPLAY` is where screenshots are taken). */
 export async function startDriver(env) {
   const port = await freePort();
   const nativePort = await freePort();
   const child = started(
     spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-      env: { WEBKIT_DISABLE_COMPOSITING_MODE: "0", ...env },
+      env,
       stdio: ["ignore", "inherit", "inherit"],
       detached: true,
     }),
@@ -91,7 +88,7 @@ export async function startDriver(env) {
   for (let i = 0; i < 100; i++) {
     try {
       const res = await fetch(`${url}/status`);
-      if (res.ok) return { child, url };
+      if (res.ok) return { child, url, display: env.DISPLAY };
     } catch {
       // not listening yet
     }
@@ -102,7 +99,9 @@ export async function startDriver(env) {
 }
 
 export class Session {
-  static async create(url, application) {
+  /** A session with `application` through the driver `startDriver` started. */
+  static async create(driver, application) {
+    const url = driver.url;
     const res = await fetch(`${url}/session`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -112,11 +111,12 @@ export class Session {
     });
     const body = await res.json();
     if (!res.ok) throw new Error(`session: ${JSON.stringify(body)}`);
-    return new Session(url, body.value.sessionId);
+    return new Session(url, body.value.sessionId, driver.display);
   }
 
-  constructor(url, id) {
+  constructor(url, id, display) {
     this.base = `${url}/session/${id}`;
+    this.display = display;
   }
 
   async call(method, path, body) {
@@ -170,7 +170,11 @@ export class Session {
       script: "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
       args: [],
     });
-    return Buffer.from(await this.call("GET", "/screenshot"), "base64");
+    // The window's pixels as the X server shows them: WebKit's own snapshot (WebDriver's
+    // screenshot) never returns for some pages under the software compositing the app uses
+    // (WebKitGTK 2.50: every time with the calling settings open).
+    const rect = await this.call("GET", "/window/rect");
+    return grabPng(this.display, rect);
   }
 
   delete() {

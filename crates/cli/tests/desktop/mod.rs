@@ -136,8 +136,10 @@ impl App {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         // GPU compositing unless the environment chooses: under the app's own default
-        // (software compositing) WebKitGTK's snapshot behind WebDriver's screenshot never
-        // returns for some pages (tests/desktop/webdriver.mjs says more).
+        // (software compositing) WebKitGTK's snapshot behind WebDriver's screenshot, which
+        // this test takes of the board and of any failure, never returns for some pages (the
+        // JavaScript end-to-end tests run the app's default and take theirs from the X server,
+        // tests/desktop/xshot.mjs).
         const COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
         if std::env::var_os(COMPOSITING).is_none() {
             command.env(COMPOSITING, "0");
