@@ -26,7 +26,10 @@ runner=$!
 sleep 25
 pss() { awk '/^Pss:/{print $2}' "/proc/$1/smaps_rollup"; }
 total=0
-window=$(pgrep -f "^/usr/bin/python3 $view")
+window=$(pgrep -f "^/usr/bin/python3 $view") || {
+  echo "webkit-floor: the window did not start (python3-gi and gir1.2-webkit2-4.1 installed?)" >&2
+  exit 1
+}
 for pid in "$window" $(pgrep -P "$window"); do
   kib=$(pss "$pid")
   printf '%-16s %6.1f MiB\n' "$(cat "/proc/$pid/comm")" "$(echo "$kib / 1024" | bc -l)"

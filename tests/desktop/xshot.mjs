@@ -10,17 +10,26 @@ import { deflateSync } from "node:zlib";
 function readMessage(socket, want) {
   return new Promise((resolve, reject) => {
     let data = Buffer.alloc(0);
+    const done = () => {
+      socket.off("data", onData);
+      socket.off("error", reject);
+      socket.off("close", onClose);
+    };
     const onData = (chunk) => {
       data = Buffer.concat([data, chunk]);
       const length = want(data);
       if (length !== null && data.length >= length) {
-        socket.off("data", onData);
-        socket.off("error", reject);
+        done();
         resolve(data);
       }
     };
+    const onClose = () => {
+      done();
+      reject(new Error(`the X server closed the connection after ${data.length} bytes`));
+    };
     socket.on("data", onData);
     socket.on("error", reject);
+    socket.on("close", onClose);
   });
 }
 

@@ -1,9 +1,9 @@
 //! A connection to the PulseAudio server (or PipeWire's PulseAudio service) for one stream
 //! (or the device watch), spoken in blocking calls on a thread of its own — as a native
-//! softphone reads and writes its devices. The `pulseaudio` crate encodes and decodes the protocol's
-//! messages; the socket is ours: one read wakes the thread per fragment of audio, and nothing
-//! is zeroed or allocated per fragment (the crate's own client clears a megabyte before every
-//! read and polls through a reactor thread).
+//! softphone reads and writes its devices. The `pulseaudio` crate encodes and decodes the
+//! protocol's messages; the socket is ours: one read wakes the thread per fragment of audio,
+//! and nothing is zeroed or allocated per fragment (the crate's own client clears a megabyte
+//! before every read and polls through a reactor thread).
 //!
 //! [`Connection::open`] authenticates and names the client; [`Connection::roundtrip`] sends a
 //! command and waits for its reply (setting a stream up); [`Connection::next`] then yields
