@@ -191,56 +191,141 @@ fn what_a_call_costs_next_to_baresip_and_chromium() {
     let _callee = Baresip::start(CARL, 5070, &tone, "opus/48000/2", true);
     let target = format!("sip:{}@{}", CARL.name, pbx::DOMAIN);
 
-    // Leadline, on the chosen (default) devices: with its voice processing (the null sink is
-    // no headset: echo cancellation and noise suppression both run), as on a headset (noise
-    // suppression only), and without.
-    let (ours_cpu, ours_rss, ours_first) = leadline_call(&kamailio, dir.path(), "on");
+    // Each profile made before its calls (its store created), so that no call pays for it.
+    let processing = profile_processing("on", "auto");
     let headset = profile_processing("on", "off");
-    let (headset_cpu, _, _) = leadline_call(&kamailio, headset.path(), "headset");
     let bare = profile_processing("off", "off");
-    let (bare_cpu, bare_rss, _) = leadline_call(&kamailio, bare.path(), "off");
+    // The machine's figures move between runs by a fifth or more: the clients take turns,
+    // round after round, and each round's ratios compare calls a minute apart.
+    let rounds: Vec<Round> = (0..rounds())
+        .map(|_| {
+            // Leadline, on the chosen (default) devices: with its voice processing (the null
+            // sink is no headset: echo cancellation and noise suppression both run), as on a
+            // headset (noise suppression only), and without.
+            let (ours, ours_rss, ours_first) = leadline_call(&kamailio, processing.path(), "on");
+            let (headset, _, _) = leadline_call(&kamailio, headset.path(), "headset");
+            let (bare, bare_rss, _) = leadline_call(&kamailio, bare.path(), "off");
+            // baresip, on the same devices: as it comes, and with its noise suppressor.
+            let (theirs, theirs_rss) = baresip_call(&target, &[]);
+            let (theirs_denoised, _) = baresip_call(&target, &["speex_pp.so"]);
+            let (chromium, chromium_rss, chromium_first) = chromium_call(&kamailio, &target);
+            Round {
+                ours,
+                headset,
+                bare,
+                theirs,
+                theirs_denoised,
+                chromium,
+                rss: [ours_rss, bare_rss, theirs_rss, chromium_rss],
+                first: [ours_first, chromium_first],
+            }
+        })
+        .collect();
 
-    // baresip, on the same devices: as it comes, and with its noise suppressor.
-    let (theirs_cpu, theirs_rss) = baresip_call(&target, &[]);
-    let (theirs_denoised_cpu, _) = baresip_call(&target, &["speex_pp.so"]);
+    let each = |figure: &dyn Fn(&Round) -> String| rounds.iter().map(figure).collect::<Vec<_>>().join(" / ");
+    println!(
+        "| 20 s Opus call on the audio devices (round {}) | Leadline | baresip | Chromium (JsSIP) |",
+        (1..=rounds.len())
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    );
+    println!("|---|---|---|---|");
+    println!(
+        "| CPU, % of one core (Leadline: echo cancellation and noise suppression; Chromium: its own) | {} | {} | {} |",
+        each(&|r| format!("{:.1}", r.ours)),
+        each(&|r| format!("{:.1}", r.theirs)),
+        each(&|r| format!("{:.1}", r.chromium))
+    );
+    println!(
+        "| CPU with noise suppression only, as on a headset (baresip: speex_pp) | {} | {} | |",
+        each(&|r| format!("{:.1}", r.headset)),
+        each(&|r| format!("{:.1}", r.theirs_denoised))
+    );
+    println!(
+        "| CPU without voice processing | {} | {} | |",
+        each(&|r| format!("{:.1}", r.bare)),
+        each(&|r| format!("{:.1}", r.theirs))
+    );
+    println!(
+        "| resident memory in the call, MiB | {} | {} | {} |",
+        each(&|r| format!("{:.1} ({:.1} without)", r.rss[0], r.rss[1])),
+        each(&|r| format!("{:.1}", r.rss[2])),
+        each(&|r| format!("{:.1}", r.rss[3]))
+    );
+    println!(
+        "| answer to first audio packet, ms | {} | — | {} |",
+        each(&|r| format!("{:.1}", r.first[0])),
+        each(&|r| format!("{:.1}", r.first[1]))
+    );
+    let ratios = |ratio: &dyn Fn(&Round) -> f64| {
+        let mut all: Vec<f64> = rounds.iter().map(ratio).collect();
+        let listed = all
+            .iter()
+            .map(|r| format!("{r:.2}"))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        all.sort_by(f64::total_cmp);
+        format!("{listed} (median {:.2})", all[all.len() / 2])
+    };
+    let ratio = |a: f64, b: f64| a / b.max(0.01);
+    println!(
+        "CPU ratio to baresip (target ≤ 1.5) with all processing: {}",
+        ratios(&|r| ratio(r.ours, r.theirs))
+    );
+    println!(
+        "CPU ratio to baresip as on a headset: {}",
+        ratios(&|r| ratio(r.headset, r.theirs_denoised))
+    );
+    println!(
+        "CPU ratio to baresip without processing: {}",
+        ratios(&|r| ratio(r.bare, r.theirs))
+    );
+    println!(
+        "CPU ratio to Chromium (target < 0.25): {}; baresip's own: {}",
+        ratios(&|r| ratio(r.ours, r.chromium)),
+        ratios(&|r| ratio(r.theirs, r.chromium))
+    );
+}
 
-    // JsSIP in headless Chromium, on the same devices.
+/// One round of the calls measured: CPU (% of one core) of Leadline with all its processing,
+/// as on a headset and without; of baresip without and with its noise suppressor; of
+/// Chromium. Resident MiB: Leadline with and without processing, baresip, Chromium. Answer to
+/// first audio (ms): Leadline, Chromium.
+struct Round {
+    ours: f64,
+    headset: f64,
+    bare: f64,
+    theirs: f64,
+    theirs_denoised: f64,
+    chromium: f64,
+    rss: [f64; 4],
+    first: [f64; 2],
+}
+
+/// Rounds of calls: `LEADLINE_BENCH_ROUNDS`, 3 unless set.
+fn rounds() -> usize {
+    std::env::var("LEADLINE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .filter(|r| *r > 0)
+        .unwrap_or(3)
+}
+
+/// A 20 s call from JsSIP in headless Chromium on the devices: (CPU % over all the browser's
+/// processes, resident MiB summed over them, answer to first audio in ms).
+fn chromium_call(kamailio: &Kamailio, target: &str) -> (f64, f64, f64) {
     let mut browser = Browser::start_on_devices(BEA, &kamailio.ws_url(), false);
     browser.command(serde_json::json!({"cmd": "dial", "target": target}));
     let first = browser.expect("first_audio", Duration::from_secs(15));
-    let chromium_first = first["ms"].as_f64().unwrap();
+    let first = first["ms"].as_f64().unwrap();
     std::thread::sleep(Duration::from_secs(2));
     let driver = browser.pid();
     // The browser's processes, without the node driver that steers it.
-    let (chromium_cpu, chromium_rss) =
-        over_the_call(|| tree(driver).into_iter().filter(|p| *p != driver).collect());
+    let (cpu, rss) = over_the_call(|| tree(driver).into_iter().filter(|p| *p != driver).collect());
     browser.command(serde_json::json!({"cmd": "hangup"}));
     browser.expect("ended", Duration::from_secs(10));
-
-    println!("| 20 s Opus call on the audio devices | Leadline | baresip | Chromium (JsSIP) |");
-    println!("|---|---|---|---|");
-    println!(
-        "| CPU, % of one core (Leadline: echo cancellation and noise suppression; Chromium: its own) | {ours_cpu:.1} | {theirs_cpu:.1} | {chromium_cpu:.1} |"
-    );
-    println!(
-        "| CPU with noise suppression only, as on a headset (baresip: speex_pp) | {headset_cpu:.1} | {theirs_denoised_cpu:.1} | |"
-    );
-    println!("| CPU without voice processing | {bare_cpu:.1} | {theirs_cpu:.1} | |");
-    println!(
-        "| resident memory in the call, MiB | {ours_rss:.1} ({bare_rss:.1} without) | {theirs_rss:.1} | {chromium_rss:.1} |"
-    );
-    println!("| answer to first audio packet, ms | {ours_first:.1} | — | {chromium_first:.1} |");
-    let ratio = |a: f64, b: f64| a / b.max(0.01);
-    println!(
-        "CPU ratios to baresip (target ≤ 1.5): {:.2} with all processing, {:.2} as on a headset, {:.2} without",
-        ratio(ours_cpu, theirs_cpu),
-        ratio(headset_cpu, theirs_denoised_cpu),
-        ratio(bare_cpu, theirs_cpu)
-    );
-    println!(
-        "CPU ratio to Chromium (target < 0.25): {:.2}",
-        ratio(ours_cpu, chromium_cpu)
-    );
+    (cpu, rss, first)
 }
 
 /// A fresh profile with Leadline's voice processing set so.
