@@ -255,24 +255,24 @@ where
     push_captured(first_channel, ring, counters);
 }
 
-/// Captured samples into the ring, counting those moved and those that did not fit. Runs on
-/// the audio thread: no allocation.
+/// Captured samples into the ring in one chunk, counting those moved and those that did not
+/// fit (the newest). Runs on the audio thread: no allocation.
 pub(crate) fn push_captured(
-    samples: impl Iterator<Item = i16>,
+    samples: impl ExactSizeIterator<Item = i16>,
     ring: &mut rtrb::Producer<i16>,
     counters: &StreamCounters,
 ) {
-    let (mut moved, mut slipped) = (0u64, 0u64);
-    for sample in samples {
-        if ring.push(sample).is_ok() {
-            moved += 1;
-        } else {
-            slipped += 1;
-        }
-    }
-    counters.samples.fetch_add(moved, Ordering::Relaxed);
-    if slipped > 0 {
-        counters.slips.fetch_add(slipped, Ordering::Relaxed);
+    let offered = samples.len();
+    let room = ring.slots().min(offered);
+    let moved = match ring.write_chunk_uninit(room) {
+        Ok(chunk) => chunk.fill_from_iter(samples),
+        Err(_) => 0,
+    };
+    counters.samples.fetch_add(moved as u64, Ordering::Relaxed);
+    if offered > moved {
+        counters
+            .slips
+            .fetch_add((offered - moved) as u64, Ordering::Relaxed);
     }
 }
 
@@ -365,23 +365,26 @@ pub fn fill_output<T>(
 ) where
     T: Sample + FromSample<i16>,
 {
-    let mut moved = 0u64;
-    let mut slipped = 0u64;
-    for frame in data.chunks_mut(channels.max(1)) {
-        let sample = match ring.pop() {
-            Ok(sample) => {
-                moved += 1;
-                sample
-            }
-            Err(_) => {
-                slipped += 1;
-                0
-            }
-        };
-        frame.fill(T::from_sample(sample));
+    let mut frames = data.chunks_mut(channels.max(1));
+    let wanted = frames.len();
+    let available = ring.slots().min(wanted);
+    let mut moved = 0usize;
+    if let Ok(chunk) = ring.read_chunk(available) {
+        let (first, second) = chunk.as_slices();
+        // Samples first: the frame after the last one is not taken.
+        for (sample, frame) in first.iter().chain(second).zip(frames.by_ref()) {
+            frame.fill(T::from_sample(*sample));
+            moved += 1;
+        }
+        chunk.commit(moved);
     }
-    counters.samples.fetch_add(moved, Ordering::Relaxed);
-    if slipped > 0 {
-        counters.slips.fetch_add(slipped, Ordering::Relaxed);
+    for frame in frames {
+        frame.fill(T::EQUILIBRIUM);
+    }
+    counters.samples.fetch_add(moved as u64, Ordering::Relaxed);
+    if wanted > moved {
+        counters
+            .slips
+            .fetch_add((wanted - moved) as u64, Ordering::Relaxed);
     }
 }
