@@ -7,7 +7,10 @@
 //!
 //! [`Voice`] is one call's processing, shared by its microphone and its speaker: the speaker
 //! hands the canceller what it plays ([`EchoReference`]), the microphone takes that out of
-//! what it hears ([`VoiceProcessor`]). Whether the canceller runs follows the speaker in use:
+//! what it hears ([`VoiceProcessor`]). What the speaker played waits in a queue and goes into
+//! the canceller just before the microphone's next chunk, as WebRTC queues its render audio:
+//! both halves of the canceller's work run in one burst (back to back, the work costs less
+//! than in two bursts after the thread slept). Whether the canceller runs follows the speaker in use:
 //! off on a headset (nothing to cancel), on otherwise, unless the agent's setting forces it.
 //! None of it runs on an audio callback: the call's sender and the speaker's pump call it (one
 //! task when a microphone paces the call, two otherwise), and the canceller's lock is only
@@ -15,6 +18,7 @@
 
 use crate::resample::StreamResampler;
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -22,6 +26,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub const RATE: u32 = 48_000;
 /// Samples per processing chunk (10 ms at [`RATE`]).
 pub const CHUNK: usize = 480;
+/// What the speaker played is kept at most this long (samples) for the canceller: a
+/// microphone that stopped leaves the newest 250 ms.
+const PLAYED_KEPT: usize = RATE as usize / 4;
 
 /// When the echo canceller runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -92,9 +99,16 @@ struct Canceller {
     active: AtomicBool,
     /// Made when first needed.
     apm: Mutex<Option<sonora::AudioProcessing>>,
+    /// What the speaker played (at [`RATE`]) and the canceller has not heard yet.
+    played: Mutex<VecDeque<i16>>,
 }
 
 impl Canceller {
+    /// The queue of what the speaker played.
+    fn played(&self) -> std::sync::MutexGuard<'_, VecDeque<i16>> {
+        self.played.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn with_apm<T>(&self, run: impl FnOnce(&mut sonora::AudioProcessing) -> T) -> T {
         let mut apm = self.apm.lock().unwrap_or_else(PoisonError::into_inner);
         let apm = apm.get_or_insert_with(|| {
@@ -137,6 +151,7 @@ impl Voice {
                 mode: settings.echo_cancellation,
                 active: AtomicBool::new(false),
                 apm: Mutex::new(None),
+                played: Mutex::new(VecDeque::with_capacity(PLAYED_KEPT + CHUNK * 4)),
             }),
         }
     }
@@ -175,6 +190,9 @@ impl Voice {
                 .then(nnnoiseless::DenoiseState::new),
             input: vec![0.0; CHUNK],
             output: vec![0.0; CHUNK],
+            played: Vec::with_capacity(PLAYED_KEPT + CHUNK * 4),
+            reference: vec![0.0; CHUNK],
+            reference_out: vec![0.0; CHUNK],
             warmed_up: false,
         }
     }
@@ -184,9 +202,7 @@ impl Voice {
         EchoReference {
             voice: self.clone(),
             resampler: None,
-            pending: Vec::with_capacity(CHUNK * 4),
-            chunk: vec![0.0; CHUNK],
-            out: vec![0.0; CHUNK],
+            resampled: Vec::with_capacity(CHUNK * 4),
         }
     }
 }
@@ -195,9 +211,7 @@ impl Voice {
 pub struct EchoReference {
     voice: Voice,
     resampler: Option<StreamResampler>,
-    pending: Vec<i16>,
-    chunk: Vec<f32>,
-    out: Vec<f32>,
+    resampled: Vec<i16>,
 }
 
 impl std::fmt::Debug for EchoReference {
@@ -212,34 +226,23 @@ impl EchoReference {
         self.voice.clone()
     }
 
-    /// `samples` at `rate` Hz went to the speaker.
+    /// `samples` at `rate` Hz went to the speaker: queued for the canceller.
     pub fn played(&mut self, rate: u32, samples: &[i16]) {
+        let canceller = &self.voice.canceller;
         if !self.voice.cancelling() {
-            self.pending.clear();
+            canceller.played().clear();
             return;
         }
         let Some(resampler) = StreamResampler::kept(&mut self.resampler, rate, RATE) else {
             return;
         };
         resampler.push(samples);
-        let start = self.pending.len();
-        self.pending.resize(start + resampler.ready(), 0);
-        let n = resampler.pull(&mut self.pending[start..]);
-        self.pending.truncate(start + n);
-        let whole = self.pending.len() / CHUNK * CHUNK;
-        if whole == 0 {
-            return;
-        }
-        let (chunk, out) = (&mut self.chunk, &mut self.out);
-        self.voice.canceller.with_apm(|apm| {
-            for samples in self.pending[..whole].chunks_exact(CHUNK) {
-                to_unit(samples, chunk);
-                if let Err(error) = apm.process_render_f32(&[chunk], &mut [out]) {
-                    tracing::warn!(?error, "the echo canceller refused the speaker's audio");
-                }
-            }
-        });
-        self.pending.drain(..whole);
+        self.resampled.resize(resampler.ready(), 0);
+        let n = resampler.pull(&mut self.resampled);
+        let mut played = canceller.played();
+        played.extend(&self.resampled[..n]);
+        let over = played.len().saturating_sub(PLAYED_KEPT);
+        played.drain(..over);
     }
 }
 
@@ -249,6 +252,11 @@ pub struct VoiceProcessor {
     denoiser: Option<Box<nnnoiseless::DenoiseState<'static>>>,
     input: Vec<f32>,
     output: Vec<f32>,
+    /// The speaker's audio taken from the queue, a chunk of it as the canceller reads it, and
+    /// where the canceller copies it back.
+    played: Vec<i16>,
+    reference: Vec<f32>,
+    reference_out: Vec<f32>,
     /// RNNoise's first chunk is its own fade-in, not the signal.
     warmed_up: bool,
 }
@@ -275,11 +283,26 @@ impl VoiceProcessor {
         }
         if self.voice.cancelling() {
             to_unit(chunk, &mut self.input);
+            let canceller = &self.voice.canceller;
+            {
+                let mut queued = canceller.played();
+                let whole = queued.len() / CHUNK * CHUNK;
+                self.played.clear();
+                self.played.extend(queued.drain(..whole));
+            }
             let (input, output) = (&self.input, &mut self.output);
-            let cancelled = self
-                .voice
-                .canceller
-                .with_apm(|apm| apm.process_capture_f32(&[input], &mut [output]));
+            let (played, reference, reference_out) =
+                (&self.played, &mut self.reference, &mut self.reference_out);
+            let cancelled = canceller.with_apm(|apm| {
+                // What the speaker played since the last chunk, then what the microphone heard.
+                for samples in played.chunks_exact(CHUNK) {
+                    to_unit(samples, reference);
+                    if let Err(error) = apm.process_render_f32(&[reference], &mut [reference_out]) {
+                        tracing::warn!(?error, "the echo canceller refused the speaker's audio");
+                    }
+                }
+                apm.process_capture_f32(&[input], &mut [output])
+            });
             match cancelled {
                 Ok(()) => from_unit(&self.output, chunk),
                 Err(error) => tracing::warn!(?error, "the echo canceller refused the microphone's audio"),
