@@ -3,8 +3,9 @@
 //! PulseAudio input gives its stream a server-side buffer of exactly one fragment, so a chunk
 //! that arrives while the previous one is still queued is dropped (5 discontinuities a second
 //! in a pure tone, measured); ALSA's PulseAudio plugin costs ten times the system calls. Here
-//! the fragment is 10 ms and the buffer the server's default: no discontinuity, one blocking
-//! read per fragment.
+//! the fragment is 20 ms — a codec frame: the call sends a frame as its last sample arrives,
+//! whatever the fragment, and half the wake-ups cost less — and the buffer the server's
+//! default: no discontinuity, one blocking read per fragment.
 //!
 //! The samples land in the same ring as a cpal capture's: no lock, no allocation, no system
 //! call besides the read. A source unplugged hands its streams to the server's default one;
@@ -19,8 +20,8 @@ use std::sync::Arc;
 
 /// The rate the microphone is read at (the server converts from the source's).
 pub const RATE: u32 = 48_000;
-/// What the server hands over at a time.
-const FRAGMENT_MS: u32 = 10;
+/// What the server hands over at a time: a 20 ms codec frame.
+const FRAGMENT_MS: u32 = 20;
 
 /// An open microphone stream; dropping it closes the connection and the stream with it.
 pub struct PulseMicrophone {

@@ -10,11 +10,11 @@
 //! what it hears ([`VoiceProcessor`]). What the speaker played waits in a queue and goes into
 //! the canceller just before the microphone's next chunk, as WebRTC queues its render audio:
 //! both halves of the canceller's work run in one burst (back to back, the work costs less
-//! than in two bursts after the thread slept). Whether the canceller runs follows the speaker in use:
-//! off on a headset (nothing to cancel), on otherwise, unless the agent's setting forces it.
-//! None of it runs on an audio callback: the call's sender and the speaker's pump call it (one
-//! task when a microphone paces the call, two otherwise), and the canceller's lock is only
-//! ever held by them.
+//! than in two bursts after the thread slept). Whether the canceller runs follows the speaker
+//! in use: off on a headset (nothing to cancel), on otherwise, unless the agent's setting
+//! forces it. None of it runs on an audio callback: the call's sender runs the canceller and
+//! the suppressor, the speaker's pump only queues what it played, and the locks are only ever
+//! held by them.
 
 use crate::resample::StreamResampler;
 use serde::{Deserialize, Serialize};
