@@ -79,6 +79,18 @@ fn run_in_frames(voice: &Voice, far: &[i16], mic: &[i16]) -> Vec<i16> {
     sent
 }
 
+/// What was sent from `from` to `to` s is at least 20 dB under the echo heard then.
+fn assert_echo_taken_out(echo: &[i16], sent: &[i16], from: f64, to: f64) {
+    let echo_level = level_dbfs(seconds(echo, from, to));
+    let residual = level_dbfs(seconds(sent, from, to));
+    println!("echo {echo_level:.1} dBFS, after cancelling {residual:.1} dBFS");
+    assert!(
+        residual < echo_level - 20.0,
+        "the echo is only {:.1} dB down",
+        echo_level - residual
+    );
+}
+
 fn seconds(samples: &[i16], from: f64, to: f64) -> &[i16] {
     &samples[(from * f64::from(RATE)) as usize..(to * f64::from(RATE)) as usize]
 }
@@ -105,14 +117,7 @@ fn the_far_side_is_taken_out_of_the_microphone_and_the_agent_still_heard() {
     assert!(voice.cancelling(), "a loudspeaker needs the canceller");
     let sent = run(&voice, &far, &mic);
 
-    let echo_level = level_dbfs(seconds(&echo, 3.0, 5.0));
-    let residual = level_dbfs(seconds(&sent, 3.0, 5.0));
-    println!("echo {echo_level:.1} dBFS, after cancelling {residual:.1} dBFS");
-    assert!(
-        residual < echo_level - 20.0,
-        "the echo is only {:.1} dB down",
-        echo_level - residual
-    );
+    assert_echo_taken_out(&echo, &sent, 3.0, 5.0);
     // Double talk: the agent's voice goes through.
     let talking = seconds(&sent, 6.0, 8.0);
     let share = detect(talking, RATE, 300.0).tone_share();
@@ -134,14 +139,7 @@ fn the_far_side_played_in_frames_is_taken_out_of_microphone_chunks_in_pairs() {
     });
     voice.speaker_opened(false);
     let sent = run_in_frames(&voice, &far, &echo);
-    let echo_level = level_dbfs(seconds(&echo, 3.0, 6.0));
-    let residual = level_dbfs(seconds(&sent, 3.0, 6.0));
-    println!("in frames: echo {echo_level:.1} dBFS, after cancelling {residual:.1} dBFS");
-    assert!(
-        residual < echo_level - 20.0,
-        "the echo is only {:.1} dB down",
-        echo_level - residual
-    );
+    assert_echo_taken_out(&echo, &sent, 3.0, 6.0);
 }
 
 #[test]
