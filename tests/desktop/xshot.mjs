@@ -9,23 +9,27 @@ import { deflateSync } from "node:zlib";
 /** Reads until `want(buffer)` says how long the message is and that much has arrived. */
 function readMessage(socket, want) {
   return new Promise((resolve, reject) => {
-    let data = Buffer.alloc(0);
+    // Chunks kept as they come and joined once: a screenshot is megabytes in 64 KiB pieces.
+    const parts = [];
+    let received = 0;
+    let length = null;
     const done = () => {
       socket.off("data", onData);
       socket.off("error", reject);
       socket.off("close", onClose);
     };
     const onData = (chunk) => {
-      data = Buffer.concat([data, chunk]);
-      const length = want(data);
-      if (length !== null && data.length >= length) {
+      parts.push(chunk);
+      received += chunk.length;
+      if (length === null) length = want(Buffer.concat(parts));
+      if (length !== null && received >= length) {
         done();
-        resolve(data);
+        resolve(Buffer.concat(parts, received));
       }
     };
     const onClose = () => {
       done();
-      reject(new Error(`the X server closed the connection after ${data.length} bytes`));
+      reject(new Error(`the X server closed the connection after ${received} bytes`));
     };
     socket.on("data", onData);
     socket.on("error", reject);

@@ -192,7 +192,6 @@ impl Voice {
             output: vec![0.0; CHUNK],
             played: Vec::with_capacity(PLAYED_KEPT + CHUNK * 4),
             reference: vec![0.0; CHUNK],
-            reference_out: vec![0.0; CHUNK],
             warmed_up: false,
         }
     }
@@ -252,11 +251,10 @@ pub struct VoiceProcessor {
     denoiser: Option<Box<nnnoiseless::DenoiseState<'static>>>,
     input: Vec<f32>,
     output: Vec<f32>,
-    /// The speaker's audio taken from the queue, a chunk of it as the canceller reads it, and
-    /// where the canceller copies it back.
+    /// The speaker's audio taken from the queue, and a chunk of it as the canceller reads it
+    /// (the canceller's copy back lands in `output`, overwritten by the microphone's chunk).
     played: Vec<i16>,
     reference: Vec<f32>,
-    reference_out: Vec<f32>,
     /// RNNoise's first chunk is its own fade-in, not the signal.
     warmed_up: bool,
 }
@@ -291,13 +289,12 @@ impl VoiceProcessor {
                 self.played.extend(queued.drain(..whole));
             }
             let (input, output) = (&self.input, &mut self.output);
-            let (played, reference, reference_out) =
-                (&self.played, &mut self.reference, &mut self.reference_out);
+            let (played, reference) = (&self.played, &mut self.reference);
             let cancelled = canceller.with_apm(|apm| {
                 // What the speaker played since the last chunk, then what the microphone heard.
                 for samples in played.chunks_exact(CHUNK) {
                     to_unit(samples, reference);
-                    if let Err(error) = apm.process_render_f32(&[reference], &mut [reference_out]) {
+                    if let Err(error) = apm.process_render_f32(&[reference], &mut [&mut *output]) {
                         tracing::warn!(?error, "the echo canceller refused the speaker's audio");
                     }
                 }
